@@ -1,0 +1,221 @@
+//! The one small float trait the algorithms are written against.
+//!
+//! Every algorithm in the crate is generic over [`Float`], implemented for
+//! `f32` and `f64` only (the trait is sealed). The transcendental functions
+//! come from `libm`, so the crate needs no `std` and behaves identically on
+//! every target.
+
+use core::fmt::{Debug, Display};
+use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// A floating-point type the crate works in: `f32` or `f64`.
+pub trait Float:
+    sealed::Sealed
+    + Copy
+    + Debug
+    + Display
+    + Default
+    + PartialOrd
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+    + AddAssign
+    + SubAssign
+    + MulAssign
+    + DivAssign
+    + Send
+    + Sync
+    + 'static
+{
+    /// 0.
+    const ZERO: Self;
+    /// 1.
+    const ONE: Self;
+    /// 1/2.
+    const HALF: Self;
+    /// 2.
+    const TWO: Self;
+    /// Machine epsilon (`2^-52` for f64, `2^-23` for f32).
+    const EPSILON: Self;
+    /// Largest finite value.
+    const MAX: Self;
+    /// Smallest positive normal value.
+    const MIN_POSITIVE: Self;
+    /// +∞.
+    const INFINITY: Self;
+    /// −∞.
+    const NEG_INFINITY: Self;
+    /// `1/√2`.
+    const FRAC_1_SQRT_2: Self;
+    /// `1/√(2π)`.
+    const FRAC_1_SQRT_2PI: Self;
+    /// `ln √(2π)`.
+    const LN_SQRT_2PI: Self;
+    /// `ln(MAX)`: the largest argument whose `exp` is finite.
+    const LN_MAX: Self;
+    /// Standardised distances are clamped to `±Z_MAX` so that `z²/2`, and
+    /// the log-weights `ℓ` summed over up to `2^32` dimensions, stay finite:
+    /// the recursion of SPEC §2 can then be undone in the reverse sweep. A
+    /// component that far away has weight exactly zero next to any component
+    /// that is not.
+    const Z_MAX: Self;
+
+    /// Converts an `f64` constant (rounding for `f32`).
+    fn from_f64(v: f64) -> Self;
+    /// Converts to `f64` (exact for both types).
+    fn to_f64(self) -> f64;
+    /// `e^self`.
+    fn exp(self) -> Self;
+    /// Natural logarithm.
+    fn ln(self) -> Self;
+    /// Complementary error function.
+    fn erfc(self) -> Self;
+    /// Square root.
+    fn sqrt(self) -> Self;
+    /// Absolute value.
+    fn abs(self) -> Self;
+    /// Neither infinite nor NaN.
+    fn is_finite(self) -> bool;
+    /// NaN.
+    fn is_nan(self) -> bool;
+    /// The larger of the two (the non-NaN one if one is NaN).
+    fn max(self, other: Self) -> Self;
+    /// The smaller of the two (the non-NaN one if one is NaN).
+    fn min(self, other: Self) -> Self;
+    /// A uniform variate strictly inside (0, 1) from the generator (SPEC §3).
+    fn uniform<R: rand_core::RngCore + ?Sized>(rng: &mut R) -> Self;
+    /// The standard normal quantile `Φ^{-1}(p)` for `p` in (0, 1).
+    fn normal_quantile(p: Self) -> Self;
+}
+
+macro_rules! impl_float {
+    ($t:ident, $m:ident, $exp:path, $ln:path, $erfc:path, $sqrt:path,
+     $z_max:expr, $uniform:path, $ndtri:path) => {
+        impl Float for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            const HALF: Self = 0.5;
+            const TWO: Self = 2.0;
+            const EPSILON: Self = $t::EPSILON;
+            const MAX: Self = $t::MAX;
+            const MIN_POSITIVE: Self = $t::MIN_POSITIVE;
+            const INFINITY: Self = $t::INFINITY;
+            const NEG_INFINITY: Self = $t::NEG_INFINITY;
+            const FRAC_1_SQRT_2: Self = core::$m::consts::FRAC_1_SQRT_2;
+            const FRAC_1_SQRT_2PI: Self = 0.398_942_280_401_432_677_939_946_059_934_381_87;
+            const LN_SQRT_2PI: Self = 0.918_938_533_204_672_741_780_329_736_405_617_6;
+            const LN_MAX: Self = $t::MAX_EXP as $t * core::$m::consts::LN_2;
+            const Z_MAX: Self = $z_max;
+
+            #[inline(always)]
+            fn from_f64(v: f64) -> Self {
+                v as $t
+            }
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn exp(self) -> Self {
+                $exp(self)
+            }
+            #[inline(always)]
+            fn ln(self) -> Self {
+                $ln(self)
+            }
+            #[inline(always)]
+            fn erfc(self) -> Self {
+                $erfc(self)
+            }
+            #[inline(always)]
+            fn sqrt(self) -> Self {
+                $sqrt(self)
+            }
+            #[inline(always)]
+            fn abs(self) -> Self {
+                $t::abs(self)
+            }
+            #[inline(always)]
+            fn is_finite(self) -> bool {
+                $t::is_finite(self)
+            }
+            #[inline(always)]
+            fn is_nan(self) -> bool {
+                $t::is_nan(self)
+            }
+            #[inline(always)]
+            fn max(self, other: Self) -> Self {
+                $t::max(self, other)
+            }
+            #[inline(always)]
+            fn min(self, other: Self) -> Self {
+                $t::min(self, other)
+            }
+            #[inline(always)]
+            fn uniform<R: rand_core::RngCore + ?Sized>(rng: &mut R) -> Self {
+                $uniform(rng)
+            }
+            #[inline]
+            fn normal_quantile(p: Self) -> Self {
+                $ndtri(p)
+            }
+        }
+    };
+}
+
+// f64: |z| ≤ 2^450 keeps z²/2 ≤ 2^899, and 2^32 such terms stay below 2^1024.
+impl_float!(
+    f64,
+    f64,
+    libm::exp,
+    libm::log,
+    libm::erfc,
+    libm::sqrt,
+    2.907_354_897_182_427_6e135, // 2^450
+    crate::sample::uniform_f64,
+    crate::special::ndtri::ndtri_f64
+);
+// f32: |z| ≤ 2^44 keeps z²/2 ≤ 2^87, and 2^32 such terms stay below 2^128.
+impl_float!(
+    f32,
+    f32,
+    libm::expf,
+    libm::logf,
+    libm::erfcf,
+    libm::sqrtf,
+    1.759_218_6e13, // 2^44
+    crate::sample::uniform_f32,
+    crate::special::ndtri::ndtri_f32
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clamp_constants_are_the_stated_powers_of_two() {
+        assert_eq!(<f64 as Float>::Z_MAX, 2f64.powi(450));
+        assert_eq!(<f32 as Float>::Z_MAX, 2f32.powi(44));
+        // 2^32 dimensions of the largest |log N| stay finite.
+        let z = <f64 as Float>::Z_MAX;
+        assert!((0.5 * z * z + 1e3) * 2f64.powi(32) < f64::MAX);
+        let z = <f32 as Float>::Z_MAX;
+        assert!((0.5 * z * z + 1e2) * 2f32.powi(32) < f32::MAX);
+    }
+
+    #[test]
+    fn ln_max_is_the_overflow_threshold_of_exp() {
+        assert!(libm::exp(<f64 as Float>::LN_MAX - 1e-9).is_finite());
+        assert!(libm::exp(<f64 as Float>::LN_MAX + 1e-9).is_infinite());
+        assert!(libm::expf(<f32 as Float>::LN_MAX - 1e-3).is_finite());
+        assert!(libm::expf(<f32 as Float>::LN_MAX + 1e-3).is_infinite());
+    }
+}

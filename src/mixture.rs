@@ -1,0 +1,275 @@
+//! The diagonal Gaussian mixture (SPEC §2): a borrowed, runtime-sized view
+//! over flat slices and a const-generic owned type. Both validate once on
+//! construction and share every algorithm through the view.
+
+use core::num::NonZeroUsize;
+
+use crate::{Error, Float};
+
+/// The largest `K` the runtime-sized [`DiagMixtureRef`] accepts: its
+/// operations keep `O(K)` scratch in fixed-size arrays on the stack
+/// (about 5 KiB at `K = 64` in `f64`). The owned [`DiagMixture`] sizes its
+/// scratch by its own `K` instead and has no such bound.
+pub const MAX_COMPONENTS: usize = 64;
+
+/// A borrowed view of a diagonal Gaussian mixture with `K` components in `D`
+/// dimensions:
+///
+/// ```text
+/// q(x) = Σ_k π_k Π_d N(x_d; μ_kd, σ_kd²),    π = softmax(a)
+/// ```
+///
+/// `logits` holds `a` (`K` values), `means` and `scales` hold `μ` and `σ`
+/// component-major (`(k, d)` at `k·D + d`, SPEC §2). The parameters are
+/// validated once by [`new`](Self::new): every logit is finite or `−∞`
+/// (a component of weight zero) and at least one is finite, every mean is
+/// finite and every scale is finite and positive.
+#[derive(Clone, Copy, Debug)]
+pub struct DiagMixtureRef<'a, F> {
+    logits: &'a [F],
+    means: &'a [F],
+    scales: &'a [F],
+    dims: NonZeroUsize,
+}
+
+impl<'a, F: Float> DiagMixtureRef<'a, F> {
+    /// Validates the parameters and wraps them; `K = logits.len()`.
+    ///
+    /// Errors, checked in this order: [`Error::NoComponents`],
+    /// [`Error::NoDimensions`], [`Error::TooManyComponents`] (`K >`
+    /// [`MAX_COMPONENTS`]), [`Error::ParameterShape`], then the values
+    /// ([`validate`](Self::validate)).
+    pub fn new(
+        logits: &'a [F],
+        means: &'a [F],
+        scales: &'a [F],
+        dims: usize,
+    ) -> Result<Self, Error> {
+        let mix = Self::new_unbounded(logits, means, scales, dims)?;
+        if logits.len() > MAX_COMPONENTS {
+            return Err(Error::TooManyComponents);
+        }
+        Ok(mix)
+    }
+
+    /// [`new`](Self::new) without the [`MAX_COMPONENTS`] bound, for the owned
+    /// type whose scratch is sized by its own `K`.
+    pub(crate) fn new_unbounded(
+        logits: &'a [F],
+        means: &'a [F],
+        scales: &'a [F],
+        dims: usize,
+    ) -> Result<Self, Error> {
+        if logits.is_empty() {
+            return Err(Error::NoComponents);
+        }
+        let dims = NonZeroUsize::new(dims).ok_or(Error::NoDimensions)?;
+        let len = logits
+            .len()
+            .checked_mul(dims.get())
+            .ok_or(Error::ParameterShape)?;
+        if means.len() != len || scales.len() != len {
+            return Err(Error::ParameterShape);
+        }
+        let mix = DiagMixtureRef {
+            logits,
+            means,
+            scales,
+            dims,
+        };
+        mix.validate()?;
+        Ok(mix)
+    }
+
+    /// Checks the parameter values: [`Error::NanLogit`],
+    /// [`Error::InfiniteLogit`], [`Error::NoActiveComponent`],
+    /// [`Error::NonFiniteMean`], [`Error::NonFiniteScale`],
+    /// [`Error::NonPositiveScale`], in that order.
+    fn validate(&self) -> Result<(), Error> {
+        let mut active = false;
+        for &a in self.logits {
+            if a.is_nan() {
+                return Err(Error::NanLogit);
+            }
+            if a == F::INFINITY {
+                return Err(Error::InfiniteLogit);
+            }
+            active |= a.is_finite();
+        }
+        if !active {
+            return Err(Error::NoActiveComponent);
+        }
+        if !self.means.iter().all(|m| m.is_finite()) {
+            return Err(Error::NonFiniteMean);
+        }
+        for &s in self.scales {
+            if !s.is_finite() {
+                return Err(Error::NonFiniteScale);
+            }
+            if !(s > F::ZERO) {
+                return Err(Error::NonPositiveScale);
+            }
+        }
+        Ok(())
+    }
+
+    /// `K`.
+    #[inline]
+    pub fn num_components(&self) -> usize {
+        self.logits.len()
+    }
+
+    /// `D`.
+    #[inline]
+    pub fn num_dims(&self) -> usize {
+        self.dims.get()
+    }
+
+    /// The logits `a` (`K` values).
+    #[inline]
+    pub fn logits(&self) -> &'a [F] {
+        self.logits
+    }
+
+    /// The means, `(k, d)` at `k·D + d`.
+    #[inline]
+    pub fn means(&self) -> &'a [F] {
+        self.means
+    }
+
+    /// The scales, `(k, d)` at `k·D + d`.
+    #[inline]
+    pub fn scales(&self) -> &'a [F] {
+        self.scales
+    }
+
+    /// Number of parameters `K + 2KD`: the row length of the Jacobian.
+    #[inline]
+    pub fn num_params(&self) -> usize {
+        self.logits.len() + 2 * self.means.len()
+    }
+
+    /// `(μ_kd, σ_kd)` for `k = 0..K` at dimension `d`.
+    #[inline(always)]
+    pub(crate) fn column(&self, d: usize) -> impl Iterator<Item = (F, F)> + Clone + 'a {
+        let step = self.dims.get();
+        let means = self.means.iter().skip(d).step_by(step).copied();
+        means.zip(self.scales.iter().skip(d).step_by(step).copied())
+    }
+
+    /// `Ok` if `buf` holds exactly `len` values.
+    #[inline]
+    pub(crate) fn check_len<T>(buf: &[T], len: usize) -> Result<(), Error> {
+        if buf.len() == len {
+            Ok(())
+        } else {
+            Err(Error::BufferLength)
+        }
+    }
+
+    /// `Ok` if `x` holds `D` finite values.
+    pub(crate) fn check_x(&self, x: &[F]) -> Result<(), Error> {
+        Self::check_len(x, self.num_dims())?;
+        if x.iter().all(|v| v.is_finite()) {
+            Ok(())
+        } else {
+            Err(Error::NonFiniteX)
+        }
+    }
+
+    /// `Ok` if `u` holds `D` values strictly inside (0, 1).
+    pub(crate) fn check_u(&self, u: &[F]) -> Result<(), Error> {
+        Self::check_len(u, self.num_dims())?;
+        if u.iter().all(|&v| v > F::ZERO && v < F::ONE) {
+            Ok(())
+        } else {
+            Err(Error::UniformOutOfRange)
+        }
+    }
+}
+
+/// An owned diagonal Gaussian mixture with `K` components in `D` dimensions,
+/// for Rust users who know the sizes at compile time. It validates like
+/// [`DiagMixtureRef::new`] and runs the same algorithms through
+/// [`view`](Self::view), with scratch sized by `K` (so `K` is not bounded by
+/// [`MAX_COMPONENTS`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DiagMixture<F, const K: usize, const D: usize> {
+    logits: [F; K],
+    means: [[F; D]; K],
+    scales: [[F; D]; K],
+}
+
+impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
+    /// Validates and stores the parameters: `means[k][d] = μ_kd`,
+    /// `scales[k][d] = σ_kd`.
+    pub fn new(logits: [F; K], means: [[F; D]; K], scales: [[F; D]; K]) -> Result<Self, Error> {
+        let mix = DiagMixture {
+            logits,
+            means,
+            scales,
+        };
+        DiagMixtureRef::new_unbounded(
+            &mix.logits,
+            mix.means.as_flattened(),
+            mix.scales.as_flattened(),
+            D,
+        )?;
+        Ok(mix)
+    }
+
+    /// The borrowed view the algorithms run on.
+    #[inline]
+    pub fn view(&self) -> DiagMixtureRef<'_, F> {
+        // The parameters were validated by `new` and are immutable since.
+        DiagMixtureRef {
+            logits: &self.logits,
+            means: self.means.as_flattened(),
+            scales: self.scales.as_flattened(),
+            dims: match NonZeroUsize::new(D) {
+                Some(d) => d,
+                // `new` rejected D == 0, so no value of this type has it.
+                None => NonZeroUsize::MIN,
+            },
+        }
+    }
+
+    /// The logits.
+    pub fn logits(&self) -> &[F; K] {
+        &self.logits
+    }
+
+    /// The means, `means()[k][d] = μ_kd`.
+    pub fn means(&self) -> &[[F; D]; K] {
+        &self.means
+    }
+
+    /// The scales, `scales()[k][d] = σ_kd`.
+    pub fn scales(&self) -> &[[F; D]; K] {
+        &self.scales
+    }
+}
+
+/// Gradients with respect to every parameter of a `K × D` mixture, in the
+/// shapes of [`DiagMixture`]. `repr(C)`: a `[ParamGrad; D]` has the memory
+/// layout of the row-major `D × (K + 2KD)` Jacobian of SPEC §5.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+pub struct ParamGrad<F, const K: usize, const D: usize> {
+    /// `∂/∂a_k`.
+    pub logits: [F; K],
+    /// `∂/∂μ_kd` at `[k][d]`.
+    pub means: [[F; D]; K],
+    /// `∂/∂σ_kd` at `[k][d]`.
+    pub scales: [[F; D]; K],
+}
+
+impl<F: Float, const K: usize, const D: usize> Default for ParamGrad<F, K, D> {
+    fn default() -> Self {
+        ParamGrad {
+            logits: [F::ZERO; K],
+            means: [[F::ZERO; D]; K],
+            scales: [[F::ZERO; D]; K],
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Samplers (SPEC §3): uniforms strictly inside (0, 1), the quantile sampler
+//! and the ancestral sampler.
+
+use rand_core::RngCore;
+
+use crate::kernel::responsibilities;
+use crate::quantile::SolveStats;
+use crate::workspace::{self, Storage, Workspace};
+use crate::{DiagMixture, DiagMixtureRef, Error, Float};
+
+/// A uniform `f64` strictly inside (0, 1): `(bits + ½)·2^-52` from the top
+/// 52 bits of one `next_u64`.
+///
+/// SPEC §3 suggests 53 bits; but `(2^53 − ½)·2^-53 = 1 − 2^-54` is not an
+/// `f64` and rounds to exactly 1. With 52 bits every value of the grid is
+/// representable, the largest is `1 − 2^-53` (the largest `f64` below 1),
+/// the smallest `2^-53`, and the grid is symmetric: `1 − u` is on it too.
+#[inline]
+pub fn uniform_f64<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
+    let bits = rng.next_u64() >> 12;
+    (bits as f64 + 0.5) * (1.0 / 4_503_599_627_370_496.0) // 2^-52
+}
+
+/// A uniform `f32` strictly inside (0, 1): `(bits + ½)·2^-23` from the top
+/// 23 bits of one `next_u32` (largest `1 − 2^-24`, smallest `2^-24`); see
+/// [`uniform_f64`] for why not 24 bits.
+#[inline]
+pub fn uniform_f32<R: RngCore + ?Sized>(rng: &mut R) -> f32 {
+    let bits = rng.next_u32() >> 9;
+    (bits as f32 + 0.5) * (1.0 / 8_388_608.0) // 2^-23
+}
+
+impl<F: Float> DiagMixtureRef<'_, F> {
+    /// Draws `x = T^{-1}(u)` with `u` uniform on (0, 1)^D: the quantile
+    /// sampler of the paper. For a fixed random stream `x` is a smooth
+    /// function of the parameters, so common random numbers, quasi-Monte
+    /// Carlo and stratification work through it. Writes `x` and, if given,
+    /// the `u` used (`D` values each). Consumes exactly `D` draws of the
+    /// generator's `next_u64` (f64) or `next_u32` (f32).
+    ///
+    /// Errors: [`Error::BufferLength`]; on error nothing is written and the
+    /// generator is not advanced.
+    pub fn sample_quantile<R: RngCore + ?Sized>(
+        &self,
+        rng: &mut R,
+        x: &mut [F],
+        u: Option<&mut [F]>,
+    ) -> Result<SolveStats, Error> {
+        workspace::with_max(self.num_components(), |ws| {
+            self.sample_quantile_in(ws, rng, x, u)
+        })
+    }
+
+    pub(crate) fn sample_quantile_in<R: RngCore + ?Sized>(
+        &self,
+        ws: Workspace<'_, F>,
+        rng: &mut R,
+        x: &mut [F],
+        mut u: Option<&mut [F]>,
+    ) -> Result<SolveStats, Error> {
+        let dims = self.num_dims();
+        Self::check_len(x, dims)?;
+        if let Some(u) = u.as_deref() {
+            Self::check_len(u, dims)?;
+        }
+        let mut u_out = u.as_deref_mut().map(|s| s.iter_mut());
+        let draws = core::iter::repeat_with(|| {
+            let ud = F::uniform(rng);
+            if let Some(slot) = u_out.as_mut().and_then(|it| it.next()) {
+                *slot = ud;
+            }
+            ud
+        });
+        let mut stats = SolveStats::default();
+        self.solve_all(ws, draws, x.iter_mut(), &mut stats);
+        Ok(stats)
+    }
+
+    /// Draws a component `k ~ π`, then `x_d = μ_kd + σ_kd Φ^{-1}(u_d)`: the
+    /// ancestral sampler, `O(K + D)`. Returns `k`. Consumes `D + 1` uniforms.
+    /// The pathwise gradient ([`vjp`](Self::vjp)) applies to its samples
+    /// unchanged; only the quantile sampler makes `x` smooth in θ for a
+    /// fixed stream.
+    ///
+    /// Errors: [`Error::BufferLength`]; on error nothing is written.
+    pub fn sample_ancestral<R: RngCore + ?Sized>(
+        &self,
+        rng: &mut R,
+        x: &mut [F],
+    ) -> Result<usize, Error> {
+        workspace::with_max(self.num_components(), |ws| {
+            self.sample_ancestral_in(ws, rng, x)
+        })
+    }
+
+    pub(crate) fn sample_ancestral_in<R: RngCore + ?Sized>(
+        &self,
+        ws: Workspace<'_, F>,
+        rng: &mut R,
+        x: &mut [F],
+    ) -> Result<usize, Error> {
+        Self::check_len(x, self.num_dims())?;
+        crate::kernel::init_log_weights(self.logits(), ws.hi, ws.lo);
+        responsibilities(ws.hi, ws.lo, ws.p);
+        // Inverse CDF of the categorical; rounding can leave the total a
+        // hair below u, so default to the last component of positive weight.
+        let u0 = F::uniform(rng);
+        let mut acc = F::ZERO;
+        let mut chosen = None;
+        let mut last_active = 0;
+        for (k, &pk) in ws.p.iter().enumerate() {
+            if pk > F::ZERO {
+                last_active = k;
+                acc += pk;
+                if chosen.is_none() && u0 < acc {
+                    chosen = Some(k);
+                }
+            }
+        }
+        let k = chosen.unwrap_or(last_active);
+        let dims = self.num_dims();
+        let start = k * dims;
+        let (means, scales) = match (
+            self.means().get(start..start + dims),
+            self.scales().get(start..start + dims),
+        ) {
+            (Some(m), Some(s)) => (m, s),
+            _ => return Err(Error::ParameterShape), // unreachable: k < K
+        };
+        for ((xd, &mu), &sigma) in x.iter_mut().zip(means).zip(scales) {
+            *xd = mu + sigma * F::normal_quantile(F::uniform(rng));
+        }
+        Ok(k)
+    }
+}
+
+impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
+    /// A quantile-sampler draw `(x, u)`; see
+    /// [`DiagMixtureRef::sample_quantile`].
+    pub fn sample_quantile<R: RngCore + ?Sized>(&self, rng: &mut R) -> ([F; D], [F; D]) {
+        let (mut x, mut u) = ([F::ZERO; D], [F::ZERO; D]);
+        let mut storage = Storage::<F, K>::new();
+        if let Ok(ws) = storage.rows(K) {
+            // Lengths are D by construction: this cannot fail.
+            let _ = self
+                .view()
+                .sample_quantile_in(ws, rng, &mut x, Some(&mut u));
+        }
+        (x, u)
+    }
+
+    /// An ancestral draw `(x, k)`; see [`DiagMixtureRef::sample_ancestral`].
+    pub fn sample_ancestral<R: RngCore + ?Sized>(&self, rng: &mut R) -> ([F; D], usize) {
+        let mut x = [F::ZERO; D];
+        let mut storage = Storage::<F, K>::new();
+        let k = match storage.rows(K) {
+            Ok(ws) => self
+                .view()
+                .sample_ancestral_in(ws, rng, &mut x)
+                .unwrap_or(0),
+            Err(_) => 0,
+        };
+        (x, k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A generator that returns one fixed word.
+    struct Const(u64);
+    impl RngCore for Const {
+        fn next_u32(&mut self) -> u32 {
+            (self.0 >> 32) as u32
+        }
+        fn next_u64(&mut self) -> u64 {
+            self.0
+        }
+        fn fill_bytes(&mut self, dst: &mut [u8]) {
+            dst.fill(0);
+        }
+    }
+
+    #[test]
+    fn uniforms_stay_strictly_inside_the_unit_interval() {
+        assert_eq!(uniform_f64(&mut Const(0)), 2f64.powi(-53));
+        assert_eq!(uniform_f64(&mut Const(u64::MAX)), 1.0 - 2f64.powi(-53));
+        assert!(uniform_f64(&mut Const(u64::MAX)) < 1.0);
+        assert_eq!(uniform_f32(&mut Const(0)), 2f32.powi(-24));
+        assert_eq!(uniform_f32(&mut Const(u64::MAX)), 1.0 - 2f32.powi(-24));
+        assert!(uniform_f32(&mut Const(u64::MAX)) < 1.0);
+        // The grid is symmetric: 1 − u is exact and on it.
+        let u = uniform_f64(&mut Const(0x1234_5678_9abc_def0));
+        assert_eq!(1.0 - (1.0 - u), u);
+    }
+}

@@ -14,8 +14,10 @@
 //!    leaves the bracket or fails to halve the previous one is replaced by
 //!    bisection, so convergence is guaranteed.
 //! 3. *Stop* when the step is below `2ε(|x| + h/f)` — the rounding of `x`
-//!    plus the conditioning of the root (`h = min(F, Fc)`): after such a
-//!    step the remaining error is second order.
+//!    plus the conditioning of the root (`h = min(F, Fc)`), i.e. when `F(x)`
+//!    already matches `u` to about `2ε` relative: after such a step the
+//!    remaining error is second order. Or when the bracket is a few ulps
+//!    wide.
 
 use crate::kernel::{conditional, init_log_weights, responsibilities, step_log_weights};
 use crate::workspace::{self, Storage, Workspace};
@@ -162,10 +164,10 @@ pub(crate) fn solve<F: Float>(
                 next = Some((candidate, step));
             }
         }
-        // The whole bracket is within tolerance, or the cap is reached.
-        if width <= tol.max(two_eps * lo.abs().max(hi.abs()))
-            || evaluations >= MAX_EVALUATIONS_PER_DIM
-        {
+        // The bracket is down to rounding level, or the cap is reached. (Not
+        // `width <= tol`: tol holds the conditioning at x, not at the root,
+        // and in a gap between components it is huge.)
+        if width <= two_eps * lo.abs().max(hi.abs()) || evaluations >= MAX_EVALUATIONS_PER_DIM {
             return (lo + F::HALF * width, evaluations);
         }
         dx_old = dx;

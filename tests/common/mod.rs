@@ -1,0 +1,140 @@
+//! Shared test helpers: the reference-vector reader and tolerance helpers.
+#![allow(dead_code)]
+
+/// One mixture of `tests/data/reference.txt` with its evaluation points.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub name: String,
+    pub k: usize,
+    pub d: usize,
+    pub logits: Vec<f64>,
+    pub means: Vec<f64>,
+    pub scales: Vec<f64>,
+    pub points: Vec<Point>,
+}
+
+/// Reference values at one `u` (and at `x`, the root rounded to doubles).
+#[derive(Debug, Clone, Default)]
+pub struct Point {
+    pub u: Vec<f64>,
+    pub xq: Vec<f64>,
+    pub fq: Vec<f64>,
+    pub x: Vec<f64>,
+    pub cdf: Vec<f64>,
+    pub ccdf: Vec<f64>,
+    pub pdf: Vec<f64>,
+    pub logq: f64,
+    pub xbar: Vec<f64>,
+    pub vjp: Vec<f64>,
+    pub jac: Option<Vec<f64>>,
+    /// F is flat at u across a gap to below double resolution: only the
+    /// backward error of the quantile is meaningful (see the generator).
+    pub backward_only: bool,
+}
+
+fn nums(rest: &str) -> Vec<f64> {
+    rest.split_whitespace()
+        .map(|t| {
+            t.parse::<f64>()
+                .unwrap_or_else(|_| panic!("bad number {t}"))
+        })
+        .collect()
+}
+
+/// Reads the committed reference vectors.
+pub fn reference_cases() -> Vec<Case> {
+    let text = include_str!("../data/reference.txt");
+    let mut cases = Vec::new();
+    let mut cur: Option<Case> = None;
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let (key, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let case = cur.as_mut();
+        match key {
+            "case" => {
+                cur = Some(Case {
+                    name: rest.to_string(),
+                    k: 0,
+                    d: 0,
+                    logits: vec![],
+                    means: vec![],
+                    scales: vec![],
+                    points: vec![],
+                })
+            }
+            "dims" => {
+                let v: Vec<usize> = rest
+                    .split_whitespace()
+                    .map(|t| t.parse().unwrap())
+                    .collect();
+                let c = case.unwrap();
+                c.k = v[0];
+                c.d = v[1];
+            }
+            "logits" => case.unwrap().logits = nums(rest),
+            "means" => case.unwrap().means = nums(rest),
+            "scales" => case.unwrap().scales = nums(rest),
+            "u" => case.unwrap().points.push(Point {
+                u: nums(rest),
+                ..Point::default()
+            }),
+            "end" => cases.push(cur.take().unwrap()),
+            _ => {
+                let p = case.unwrap().points.last_mut().unwrap();
+                match key {
+                    "xq" => p.xq = nums(rest),
+                    "fq" => p.fq = nums(rest),
+                    "x" => p.x = nums(rest),
+                    "cdf" => p.cdf = nums(rest),
+                    "ccdf" => p.ccdf = nums(rest),
+                    "pdf" => p.pdf = nums(rest),
+                    "logq" => p.logq = nums(rest)[0],
+                    "xbar" => p.xbar = nums(rest),
+                    "vjp" => p.vjp = nums(rest),
+                    "jac" => p.jac = Some(nums(rest)),
+                    "check" if rest == "backward" => p.backward_only = true,
+                    other => panic!("unknown key {other}"),
+                }
+            }
+        }
+    }
+    assert!(cur.is_none(), "unterminated case");
+    cases
+}
+
+/// `Φ^{-1}(p)` by bisection on `erfc` (test-only, independent of the crate).
+pub fn probit(p: f64) -> f64 {
+    let (mut lo, mut hi) = (-40.0f64, 40.0f64);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if 0.5 * libm::erfc(-mid / std::f64::consts::SQRT_2) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// The unit in the last place of `x`.
+pub fn ulp(x: f64) -> f64 {
+    let x = x.abs();
+    if x == 0.0 {
+        return f64::from_bits(1);
+    }
+    f64::from_bits(x.to_bits() + 1) - x
+}
+
+pub const EPS: f64 = f64::EPSILON;
+
+/// `max|g − g*| / (1 + max|g*|)`: the SPEC §6 gradient error measure.
+pub fn grad_error(got: &[f64], want: &[f64]) -> f64 {
+    assert_eq!(got.len(), want.len());
+    let scale = 1.0 + want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    got.iter()
+        .zip(want)
+        .fold(0.0f64, |m, (g, w)| m.max((g - w).abs()))
+        / scale
+}

@@ -41,10 +41,10 @@ pub enum Error {
     NonFiniteX,
     /// A cotangent (`x̄`) is NaN or infinite.
     NonFiniteCotangent,
-    /// Some conditional density `f_d(x_d | x_<d)` is so small that
-    /// `dx_d/dθ = −(∂F_d/∂θ)/f_d` overflows: `x` lies in a gap between
-    /// components where the sample does not depend smoothly on θ in floating
-    /// point. Returned by the gradient operations only.
+    /// Some conditional density `f_d(x_d | x_<d)` may be below the smallest
+    /// normal number: `x` lies so deep in a gap between components that
+    /// `dx_d/dθ = −(∂F_d/∂θ)/f_d` is not representable. Returned by the
+    /// gradient operations only.
     ZeroDensity,
 }
 

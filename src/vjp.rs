@@ -26,10 +26,6 @@ use crate::special::normal;
 use crate::workspace::{self, copy, Storage, Workspace};
 use crate::{DiagMixture, DiagMixtureRef, Error, Float, ParamGrad};
 
-/// `ln f_d` below this fraction of `ln(MAX)` is refused with
-/// [`Error::ZeroDensity`]: it keeps `1/f_d` and its products finite.
-const LOG_DENSITY_FLOOR_FRACTION: f64 = -0.9;
-
 impl<F: Float> DiagMixtureRef<'_, F> {
     /// The vector–Jacobian product of the quantile map at `x`: given
     /// `x̄ = ∂L/∂x`, overwrites `logits_bar`, `means_bar`, `scales_bar` with
@@ -38,8 +34,9 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     ///
     /// Errors: [`Error::BufferLength`], [`Error::NonFiniteX`],
     /// [`Error::NonFiniteCotangent`], [`Error::ZeroDensity`] (some
-    /// `f_d(x_d)` below about `1e-278` in f64 / `1e-35` in f32, where the
-    /// gradient is not representable); on error nothing is written.
+    /// `f_d(x_d)` is below the smallest normal number, `2.2e-308` in f64 /
+    /// `1.2e-38` in f32: `x` sits in a gap between components where the
+    /// gradient `∝ 1/f_d` is not representable); on error nothing is written.
     ///
     /// Accuracy (f64, SPEC §6): `max|g − g*| ≤ 1e-10 · (1 + max|g*|)` where
     /// the densities `f_d(x_d)` are not tiny relative to the mixture's scale.
@@ -148,12 +145,13 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     }
 
     /// Runs `ℓ` forward to `ℓ^(D+1)` in `(hi, lo)`, refusing points where
-    /// some `f_d` is provably below the floor. Since
+    /// some `f_d` may be below `MIN_POSITIVE`. Since
     /// `f_d = Σ_k exp(ℓ_k^(d+1) − logsumexp ℓ^(d))`,
     /// `ln f_d ≥ max ℓ^(d+1) − max ℓ^(d) − ln K`: a check without `exp`.
+    /// Passing it, the largest term of `f_d` is a normal number, so `1/f_d`
+    /// is finite and the ratios the sweep forms are accurate.
     fn forward(&self, ws: &mut Workspace<'_, F>, x: &[F]) -> Result<(), Error> {
-        let floor = F::from_f64(LOG_DENSITY_FLOOR_FRACTION) * F::LN_MAX
-            + F::from_f64(self.num_components() as f64).ln();
+        let floor = F::MIN_POSITIVE.ln() + F::from_f64(self.num_components() as f64).ln();
         init_log_weights(self.logits(), ws.hi, ws.lo);
         let mut before = max_log_weight(ws.hi);
         for (d, &xd) in x.iter().enumerate() {
@@ -225,12 +223,10 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             for ((&sk, &z), (_, sigma)) in ws.s.iter().zip(ws.r0.iter()).zip(self.column(d)) {
                 lambda -= sk * z / sigma;
             }
-            // w = λ c_d = −λ / f_d; the forward check keeps 1/f_d finite.
-            let w = if lambda == F::ZERO {
-                F::ZERO
-            } else {
-                -lambda / pdf
-            };
+            // w = λ c_d = −λ/f_d is formed only inside the products
+            // λ·(dens/f) and λ·(e/f), whose ratios are moderate even where
+            // 1/f_d alone is huge (far tails): λ/f_d itself could overflow.
+            let inv_f = F::ONE / pdf;
             // e_kd = p (Φ − F), or p (Fc − Φc) when F > 1/2 (no cancellation).
             let upper_branch = cdf > F::HALF;
 
@@ -252,9 +248,10 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 } else {
                     pk * (phi - cdf)
                 };
-                *mb = *sk * z / sigma - w * dens;
-                *sb = *sk * ((z * z - F::ONE) / sigma) - w * dens * z;
-                *sk += w * e;
+                let r = lambda * (dens * inv_f);
+                *mb = *sk * z / sigma + r;
+                *sb = *sk * ((z * z - F::ONE) / sigma) + r * z;
+                *sk -= lambda * (e * inv_f);
             }
         }
     }

@@ -138,3 +138,54 @@ pub fn grad_error(got: &[f64], want: &[f64]) -> f64 {
         .fold(0.0f64, |m, (g, w)| m.max((g - w).abs()))
         / scale
 }
+
+/// A random mixture with moderately overlapping components, flat layout.
+pub struct RandomMixture {
+    pub k: usize,
+    pub d: usize,
+    pub logits: Vec<f64>,
+    pub means: Vec<f64>,
+    pub scales: Vec<f64>,
+}
+
+impl RandomMixture {
+    pub fn new(seed: u64, k: usize, d: usize) -> Self {
+        use rand_xoshiro::rand_core::{RngCore, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut unif = move |lo: f64, hi: f64| {
+            lo + (hi - lo) * ((rng.next_u64() >> 11) as f64 / 9007199254740992.0)
+        };
+        RandomMixture {
+            k,
+            d,
+            logits: (0..k).map(|_| unif(-1.5, 1.5)).collect(),
+            means: (0..k * d).map(|_| unif(-2.0, 2.0)).collect(),
+            scales: (0..k * d).map(|_| unif(0.4, 1.6)).collect(),
+        }
+    }
+
+    pub fn view(&self) -> mixgrad::DiagMixtureRef<'_, f64> {
+        mixgrad::DiagMixtureRef::new(&self.logits, &self.means, &self.scales, self.d).unwrap()
+    }
+
+    /// All parameters, in Jacobian column order (logits, means, scales).
+    pub fn params(&self) -> Vec<f64> {
+        self.logits
+            .iter()
+            .chain(&self.means)
+            .chain(&self.scales)
+            .copied()
+            .collect()
+    }
+
+    pub fn with_params(&self, theta: &[f64]) -> RandomMixture {
+        let (k, kd) = (self.k, self.k * self.d);
+        RandomMixture {
+            k: self.k,
+            d: self.d,
+            logits: theta[..k].to_vec(),
+            means: theta[k..k + kd].to_vec(),
+            scales: theta[k + kd..].to_vec(),
+        }
+    }
+}

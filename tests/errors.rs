@@ -1,0 +1,242 @@
+//! Bad input: each case returns its own error variant and writes nothing
+//! (outputs are poisoned with a NaN payload and compared bit for bit).
+
+use mixgrad::{
+    DiagMixture, DiagMixtureRef, Error, LogProbGrad, SeedableRng, Xoshiro256PlusPlus,
+    MAX_COMPONENTS,
+};
+
+const POISON: f64 = f64::from_bits(0x7ff8_dead_beef_0001);
+
+fn poisoned(n: usize) -> Vec<f64> {
+    vec![POISON; n]
+}
+
+fn untouched(buf: &[f64]) -> bool {
+    buf.iter().all(|v| v.to_bits() == POISON.to_bits())
+}
+
+const A: [f64; 2] = [0.0, 0.5];
+const MU: [f64; 4] = [0.0, 1.0, 2.0, -1.0];
+const S: [f64; 4] = [1.0, 0.5, 0.7, 2.0];
+
+#[test]
+fn construction_errors_are_distinct_and_ordered() {
+    let new = |a: &[f64], m: &[f64], s: &[f64], d| DiagMixtureRef::new(a, m, s, d).map(|_| ());
+    assert_eq!(new(&[], &[], &[], 2), Err(Error::NoComponents));
+    assert_eq!(new(&A, &MU, &S, 0), Err(Error::NoDimensions));
+    assert_eq!(new(&A, &MU[..3], &S, 2), Err(Error::ParameterShape));
+    assert_eq!(new(&A, &MU, &S[..3], 2), Err(Error::ParameterShape));
+    let big = vec![0.0; MAX_COMPONENTS + 1];
+    assert_eq!(
+        new(&big, &big, &vec![1.0; MAX_COMPONENTS + 1], 1),
+        Err(Error::TooManyComponents)
+    );
+    assert_eq!(new(&[f64::NAN, 0.0], &MU, &S, 2), Err(Error::NanLogit));
+    assert_eq!(
+        new(&[f64::INFINITY, 0.0], &MU, &S, 2),
+        Err(Error::InfiniteLogit)
+    );
+    assert_eq!(
+        new(&[f64::NEG_INFINITY; 2], &MU, &S, 2),
+        Err(Error::NoActiveComponent)
+    );
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        assert_eq!(
+            new(&A, &[0.0, bad, 0.0, 0.0], &S, 2),
+            Err(Error::NonFiniteMean)
+        );
+        assert_eq!(
+            new(&A, &MU, &[1.0, 1.0, bad, 1.0], 2),
+            Err(Error::NonFiniteScale)
+        );
+    }
+    for bad in [0.0, -0.0, -1.0, -f64::MIN_POSITIVE] {
+        assert_eq!(
+            new(&A, &MU, &[1.0, bad, 1.0, 1.0], 2),
+            Err(Error::NonPositiveScale)
+        );
+    }
+    // A -inf logit is a valid zero-weight component; subnormal scales are valid.
+    assert!(new(&[f64::NEG_INFINITY, 0.0], &MU, &S, 2).is_ok());
+    assert!(new(&A, &MU, &[1.0, f64::from_bits(1), 1.0, 1.0], 2).is_ok());
+    // Owned type: the same checks.
+    assert_eq!(
+        DiagMixture::<f64, 1, 1>::new([f64::NAN], [[0.0]], [[1.0]]).map(|_| ()),
+        Err(Error::NanLogit)
+    );
+    assert_eq!(
+        DiagMixture::<f64, 1, 0>::new([0.0], [[]], [[]]).map(|_| ()),
+        Err(Error::NoDimensions)
+    );
+    assert_eq!(
+        DiagMixture::<f64, 0, 1>::new([], [], []).map(|_| ()),
+        Err(Error::NoComponents)
+    );
+    // Every variant names itself differently.
+    let all = [
+        Error::NoComponents,
+        Error::NoDimensions,
+        Error::TooManyComponents,
+        Error::ParameterShape,
+        Error::BufferLength,
+        Error::NanLogit,
+        Error::InfiniteLogit,
+        Error::NoActiveComponent,
+        Error::NonFiniteMean,
+        Error::NonFiniteScale,
+        Error::NonPositiveScale,
+        Error::UniformOutOfRange,
+        Error::NonFiniteX,
+        Error::NonFiniteCotangent,
+        Error::ZeroDensity,
+    ];
+    for (i, a) in all.iter().enumerate() {
+        for b in &all[i + 1..] {
+            assert_ne!(a.as_str(), b.as_str());
+        }
+    }
+}
+
+fn mix() -> DiagMixtureRef<'static, f64> {
+    DiagMixtureRef::new(&A, &MU, &S, 2).unwrap()
+}
+
+#[test]
+fn bad_x_writes_nothing() {
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let x = [0.0, bad];
+        let mut out = poisoned(2);
+        assert_eq!(mix().cdf(&x, &mut out), Err(Error::NonFiniteX));
+        assert!(untouched(&out));
+        assert_eq!(mix().log_prob(&x), Err(Error::NonFiniteX));
+        let (mut a, mut m, mut s) = (poisoned(2), poisoned(4), poisoned(4));
+        assert_eq!(
+            mix().vjp(&x, &[1.0, 1.0], &mut a, &mut m, &mut s),
+            Err(Error::NonFiniteX)
+        );
+        assert!(untouched(&a) && untouched(&m) && untouched(&s));
+        let mut j = poisoned(2 * 10);
+        assert_eq!(mix().jacobian(&x, &mut j), Err(Error::NonFiniteX));
+        assert!(untouched(&j));
+        let mut gx = poisoned(2);
+        let r = mix().log_prob_grad(
+            &x,
+            LogProbGrad {
+                x: Some(&mut gx),
+                ..LogProbGrad::default()
+            },
+        );
+        assert_eq!(r, Err(Error::NonFiniteX));
+        assert!(untouched(&gx));
+    }
+}
+
+#[test]
+fn bad_u_writes_nothing() {
+    for bad in [0.0, 1.0, -0.5, 1.5, f64::NAN, f64::INFINITY, -0.0] {
+        let mut x = poisoned(2);
+        assert_eq!(
+            mix().quantile(&[0.5, bad], &mut x),
+            Err(Error::UniformOutOfRange),
+            "u = {bad}"
+        );
+        assert!(untouched(&x));
+    }
+}
+
+#[test]
+fn bad_cotangent_writes_nothing() {
+    let (mut a, mut m, mut s) = (poisoned(2), poisoned(4), poisoned(4));
+    assert_eq!(
+        mix().vjp(&[0.0, 0.0], &[f64::NAN, 1.0], &mut a, &mut m, &mut s),
+        Err(Error::NonFiniteCotangent)
+    );
+    assert!(untouched(&a) && untouched(&m) && untouched(&s));
+}
+
+#[test]
+fn wrong_buffer_lengths_write_nothing() {
+    let x = [0.1, 0.2];
+    let mut short = poisoned(1);
+    assert_eq!(mix().cdf(&x, &mut short), Err(Error::BufferLength));
+    assert!(untouched(&short));
+    assert_eq!(
+        mix().cdf(&x[..1], &mut poisoned(2)),
+        Err(Error::BufferLength)
+    );
+    let mut x_out = poisoned(2);
+    assert_eq!(mix().quantile(&[0.5], &mut x_out), Err(Error::BufferLength));
+    assert!(untouched(&x_out));
+    for (na, nm, ns) in [(1, 4, 4), (2, 3, 4), (2, 4, 5)] {
+        let (mut a, mut m, mut s) = (poisoned(na), poisoned(nm), poisoned(ns));
+        assert_eq!(
+            mix().vjp(&x, &[1.0, 1.0], &mut a, &mut m, &mut s),
+            Err(Error::BufferLength)
+        );
+        assert!(untouched(&a) && untouched(&m) && untouched(&s));
+    }
+    let (mut a, mut m, mut s) = (poisoned(2), poisoned(4), poisoned(4));
+    assert_eq!(
+        mix().vjp(&x, &[1.0], &mut a, &mut m, &mut s),
+        Err(Error::BufferLength)
+    );
+    assert!(untouched(&a));
+    let mut j = poisoned(19);
+    assert_eq!(mix().jacobian(&x, &mut j), Err(Error::BufferLength));
+    assert!(untouched(&j));
+    let (mut gx, mut ga) = (poisoned(2), poisoned(3));
+    let r = mix().log_prob_grad(
+        &x,
+        LogProbGrad {
+            x: Some(&mut gx),
+            logits: Some(&mut ga),
+            ..LogProbGrad::default()
+        },
+    );
+    assert_eq!(r, Err(Error::BufferLength));
+    assert!(untouched(&gx) && untouched(&ga));
+    // Samplers: nothing written and the generator not advanced.
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+    let before = rng.clone();
+    let (mut xs, mut us) = (poisoned(2), poisoned(3));
+    assert_eq!(
+        mix().sample_quantile(&mut rng, &mut xs, Some(&mut us)),
+        Err(Error::BufferLength)
+    );
+    assert!(untouched(&xs) && untouched(&us));
+    assert_eq!(
+        mix().sample_ancestral(&mut rng, &mut poisoned(3)),
+        Err(Error::BufferLength)
+    );
+    assert_eq!(rng, before);
+}
+
+#[test]
+fn gradients_in_a_gap_deeper_than_min_positive_are_refused_cleanly() {
+    // Two components at ±50 with σ = 0.1: at x = 0 the density is ~e^-125000.
+    let (a, m, s) = ([0.0, 0.0], [-50.0, 50.0], [0.1, 0.1]);
+    let v = DiagMixtureRef::new(&a, &m, &s, 1).unwrap();
+    let (mut ga, mut gm, mut gs) = (poisoned(2), poisoned(2), poisoned(2));
+    assert_eq!(
+        v.vjp(&[0.0], &[1.0], &mut ga, &mut gm, &mut gs),
+        Err(Error::ZeroDensity)
+    );
+    assert!(untouched(&ga) && untouched(&gm) && untouched(&gs));
+    let mut j = poisoned(6);
+    assert_eq!(v.jacobian(&[0.0], &mut j), Err(Error::ZeroDensity));
+    assert!(untouched(&j));
+    // The value-level operations still answer there.
+    let mut u = [0.0];
+    v.cdf(&[0.0], &mut u).unwrap();
+    assert_eq!(u[0], 0.5);
+    assert!(v.log_prob(&[0.0]).unwrap() < -1e5);
+}
+
+#[test]
+fn errors_display_their_description() {
+    assert_eq!(
+        Error::UniformOutOfRange.to_string(),
+        Error::UniformOutOfRange.as_str()
+    );
+}

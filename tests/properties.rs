@@ -1,0 +1,110 @@
+//! Property tests over thousands of random mixtures: no panic, no NaN,
+//! bracket invariants, round-trip tolerances, solver work bounds.
+
+mod common;
+
+use common::{probit, ulp, EPS};
+use mixgrad::{DiagMixtureRef, MAX_EVALUATIONS_PER_DIM};
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+struct Mix {
+    d: usize,
+    logits: Vec<f64>,
+    means: Vec<f64>,
+    scales: Vec<f64>,
+}
+
+/// Mixtures with K ≤ 6, D ≤ 4, logits spanning e^±30 (some −∞), means up to
+/// ±1e3 and scales over twelve orders of magnitude.
+fn mixture() -> impl Strategy<Value = Mix> {
+    (1usize..=6, 1usize..=4).prop_flat_map(|(k, d)| {
+        let logit = prop_oneof![9 => -30.0f64..30.0, 1 => Just(f64::NEG_INFINITY)];
+        let mean = prop_oneof![3 => -5.0f64..5.0, 1 => -1e3f64..1e3];
+        let scale = prop_oneof![3 => 0.1f64..3.0, 1 => (-6.0f64..6.0).prop_map(|e| 10f64.powf(e))];
+        (
+            prop::collection::vec(logit, k),
+            prop::collection::vec(mean, k * d),
+            prop::collection::vec(scale, k * d),
+        )
+            .prop_map(move |(mut logits, means, scales)| {
+                if logits.iter().all(|a| !a.is_finite()) {
+                    logits[0] = 0.0;
+                }
+                Mix { d, logits, means, scales }
+            })
+    })
+}
+
+fn uniform() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        6 => 1e-6f64..(1.0 - 1e-6),
+        1 => (-300.0f64..-6.0).prop_map(|e| 10f64.powf(e)),
+        1 => (-15.9f64..-6.0).prop_map(|e| 1.0 - 10f64.powf(e)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn quantile_stays_in_its_bracket_and_inverts_cdf(m in mixture(), us in prop::collection::vec(uniform(), 4)) {
+        let v = DiagMixtureRef::new(&m.logits, &m.means, &m.scales, m.d).unwrap();
+        let u = &us[..m.d];
+        let mut x = vec![0.0; m.d];
+        let stats = v.quantile_with_stats(u, &mut x).unwrap();
+        prop_assert!(x.iter().all(|v| v.is_finite()));
+        prop_assert!(stats.max_per_dim <= MAX_EVALUATIONS_PER_DIM);
+
+        let (mut f, mut fc, mut dens) = (vec![0.0; m.d], vec![0.0; m.d], vec![0.0; m.d]);
+        v.cdf_density(&x, &mut f, Some(&mut fc), Some(&mut dens)).unwrap();
+        for d in 0..m.d {
+            // Bracket invariant: the root lies within the span of the active
+            // components' own u-quantiles μ + σ z_u (SPEC §3), up to rounding.
+            let z = probit(u[d].min(1.0 - u[d])) * if u[d] > 0.5 { -1.0 } else { 1.0 };
+            let (mut lo, mut hi, mut terms) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
+            for k in 0..m.logits.len() {
+                if m.logits[k].is_finite() {
+                    let (mu, sz) = (m.means[k * m.d + d], m.scales[k * m.d + d] * z);
+                    lo = lo.min(mu + sz);
+                    hi = hi.max(mu + sz);
+                    // μ + σz can cancel: its rounding is relative to the terms.
+                    terms = terms.max(mu.abs() + sz.abs() + m.scales[k * m.d + d]);
+                }
+            }
+            let pad = 1e-9 * (hi - lo).abs() + 64.0 * EPS * terms;
+            prop_assert!(x[d] >= lo - pad && x[d] <= hi + pad, "x={} outside [{lo}, {hi}]", x[d]);
+
+            // Backward error: F(x̂) = u to the accuracy x̂'s own ulp allows.
+            let (got, want) = if u[d] <= 0.5 { (f[d], u[d]) } else { (fc[d], 1.0 - u[d]) };
+            let slack = 8.0 * ulp(x[d]) * dens[d];
+            let tol = 1e-12 * (1.0 + z * z) * want + slack;
+            prop_assert!((got - want).abs() <= tol, "d={d}: F={got:e} u={want:e} tol={tol:e}");
+        }
+    }
+
+    #[test]
+    fn outputs_are_finite_for_valid_input(m in mixture(), seed in any::<u64>()) {
+        use mixgrad::SeedableRng;
+        let v = DiagMixtureRef::new(&m.logits, &m.means, &m.scales, m.d).unwrap();
+        let (k, d) = (m.logits.len(), m.d);
+        let mut rng = mixgrad::Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut x = vec![0.0; d];
+        v.sample_ancestral(&mut rng, &mut x).unwrap();
+        prop_assert!(v.log_prob(&x).unwrap().is_finite());
+        let mut u = vec![0.0; d];
+        v.cdf(&x, &mut u).unwrap();
+        prop_assert!(u.iter().all(|p| (0.0..=1.0).contains(p)));
+        let (mut a, mut mu, mut s) = (vec![0.0; k], vec![0.0; k * d], vec![0.0; k * d]);
+        match v.vjp(&x, &vec![1.0; d], &mut a, &mut mu, &mut s) {
+            Ok(()) => prop_assert!(a.iter().chain(&mu).chain(&s).all(|g| g.is_finite())),
+            // Only deep in a gap between components.
+            Err(e) => prop_assert_eq!(e, mixgrad::Error::ZeroDensity),
+        }
+        let mut xq = vec![0.0; d];
+        let mut uq = vec![0.0; d];
+        v.sample_quantile(&mut rng, &mut xq, Some(&mut uq)).unwrap();
+        prop_assert!(xq.iter().all(|v| v.is_finite()));
+        prop_assert!(uq.iter().all(|&p| p > 0.0 && p < 1.0));
+    }
+}

@@ -40,8 +40,8 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         ws: Workspace<'_, F>,
         x: &[F],
         cdf: &mut [F],
-        mut ccdf: Option<&mut [F]>,
-        mut density: Option<&mut [F]>,
+        ccdf: Option<&mut [F]>,
+        density: Option<&mut [F]>,
     ) -> Result<(), Error> {
         let dims = self.num_dims();
         self.check_x(x)?;
@@ -52,8 +52,8 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         if let Some(f) = density.as_deref() {
             Self::check_len(f, dims)?;
         }
-        let mut ccdf = ccdf.as_deref_mut().map(|s| s.iter_mut());
-        let mut density = density.as_deref_mut().map(|s| s.iter_mut());
+        let mut ccdf = ccdf.map(|s| s.iter_mut());
+        let mut density = density.map(|s| s.iter_mut());
         init_log_weights(self.logits(), ws.hi, ws.lo);
         for (d, (&xd, out)) in x.iter().zip(cdf.iter_mut()).enumerate() {
             responsibilities(ws.hi, ws.lo, ws.p);

@@ -69,11 +69,11 @@ pub(crate) fn step_log_weights<F: Float>(
     sign: F,
     hi: &mut [F],
     lo: &mut [F],
-    mut z_out: Option<&mut [F]>,
-    mut logn_out: Option<&mut [F]>,
+    z_out: Option<&mut [F]>,
+    logn_out: Option<&mut [F]>,
 ) {
-    let mut zs = z_out.as_deref_mut().map(|s| s.iter_mut());
-    let mut ls = logn_out.as_deref_mut().map(|s| s.iter_mut());
+    let mut zs = z_out.map(|s| s.iter_mut());
+    let mut ls = logn_out.map(|s| s.iter_mut());
     for ((h, l), (mu, sigma)) in hi.iter_mut().zip(lo.iter_mut()).zip(column) {
         let z = standardise(x, mu, sigma);
         let logn = log_normal(z, sigma);

@@ -106,7 +106,7 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
             if !s.is_finite() {
                 return Err(Error::NonFiniteScale);
             }
-            if !(s > F::ZERO) {
+            if s <= F::ZERO {
                 return Err(Error::NonPositiveScale);
             }
         }

@@ -56,14 +56,14 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         ws: Workspace<'_, F>,
         rng: &mut R,
         x: &mut [F],
-        mut u: Option<&mut [F]>,
+        u: Option<&mut [F]>,
     ) -> Result<SolveStats, Error> {
         let dims = self.num_dims();
         Self::check_len(x, dims)?;
         if let Some(u) = u.as_deref() {
             Self::check_len(u, dims)?;
         }
-        let mut u_out = u.as_deref_mut().map(|s| s.iter_mut());
+        let mut u_out = u.map(|s| s.iter_mut());
         let draws = core::iter::repeat_with(|| {
             let ud = F::uniform(rng);
             if let Some(slot) = u_out.as_mut().and_then(|it| it.next()) {

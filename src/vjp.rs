@@ -157,7 +157,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         for (d, &xd) in x.iter().enumerate() {
             step_log_weights(self.column(d), xd, F::ONE, ws.hi, ws.lo, None, None);
             let after = max_log_weight(ws.hi);
-            if !(after - before >= floor) {
+            if after - before < floor {
                 return Err(Error::ZeroDensity);
             }
             before = after;

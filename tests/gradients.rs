@@ -2,6 +2,9 @@
 //! a fixed u, x(u; θ) is smooth in θ), the K = 1 reparameterisation trick,
 //! and log-density gradients against finite differences of log_prob.
 
+// Index loops over several parallel arrays read better than zips here.
+#![allow(clippy::needless_range_loop)]
+
 mod common;
 
 use common::{grad_error, RandomMixture};

@@ -90,7 +90,8 @@ pub(crate) fn solve<F: Float>(
         let xk = mu + sigma * z_u;
         lo = lo.min(xk);
         hi = hi.max(xk);
-        pad = pad.max(xk.abs() + sigma * (F::ONE + z_u.abs()));
+        // μ + σ z_u can cancel: its rounding scales with the terms.
+        pad = pad.max(mu.abs() + sigma * (F::ONE + z_u.abs()));
         mean += pk * mu;
         mean_xk += pk * xk;
     }
@@ -101,7 +102,9 @@ pub(crate) fn solve<F: Float>(
             var += pk * (sigma * sigma + dm * dm);
         }
     }
-    let pad = F::from_f64(8.0) * F::EPSILON * pad;
+    // Generous: z_u is only good to a few ulps, and the bracket is a
+    // safeguard, never an answer.
+    let pad = F::from_f64(64.0) * F::EPSILON * pad;
     lo -= pad;
     hi += pad;
     let guess = mean + var.sqrt() * z_u;
@@ -114,6 +117,9 @@ pub(crate) fn solve<F: Float>(
     let two_eps = F::TWO * F::EPSILON;
     // Step sizes of the last two iterations (rtsafe's dx and dxold).
     let (mut dx, mut dx_old) = (hi - lo, hi - lo);
+    // |step| of the previous iteration if it was a Newton/Halley step.
+    let mut last_step: Option<F> = None;
+    let mut jumped = false;
     let mut evaluations = 0u32;
     loop {
         let c = conditional(column.clone(), p, x);
@@ -128,26 +134,26 @@ pub(crate) fn solve<F: Float>(
         if g == F::ZERO {
             return (x, evaluations);
         }
-        if g < F::ZERO {
-            lo = x;
-        } else {
+        let root_below = g > F::ZERO;
+        if root_below {
             hi = x;
+        } else {
+            lo = x;
         }
         let width = hi - lo;
+        if evaluations >= MAX_EVALUATIONS_PER_DIM {
+            return (lo + F::HALF * width, evaluations);
+        }
 
         // G' = f/h; unusable where F or f underflowed (far outside every
-        // component), and there bisection does the work.
+        // component), and there the bracket does the work.
         let gp = c.pdf / h;
-        let usable = g.is_finite() && gp.is_finite() && gp > F::ZERO;
-        let tol = if usable {
-            two_eps * (x.abs() + F::ONE / gp)
-        } else {
-            two_eps * x.abs()
-        };
-        let mut next = None;
-        if usable {
+        let newton = g / gp;
+        // Also unusable where f is so small (subnormal) that the step or the
+        // tolerance overflows: a gap between components.
+        let tol = two_eps * (x.abs() + F::ONE / gp);
+        if newton.is_finite() && tol.is_finite() && gp > F::ZERO {
             // Halley: G'' = f'/h ∓ (f/h)² (− in the lower branch).
-            let newton = g / gp;
             let gpp = c.dpdf / h + if upper { gp * gp } else { -(gp * gp) };
             let factor = F::ONE - F::HALF * newton * gpp / gp;
             let step = if factor > F::HALF && factor < F::TWO {
@@ -156,27 +162,56 @@ pub(crate) fn solve<F: Float>(
                 newton
             };
             let candidate = x - step;
-            // Inside the bracket and at least halving the step before last.
-            if candidate > lo && candidate < hi && step.abs() * F::TWO <= dx_old.abs() {
-                if step.abs() <= tol {
-                    return (candidate, evaluations);
+            let size = step.abs();
+            // Converged: the step is below the tolerance, or the observed
+            // (at least quadratic) rate e' ≈ e²·|s|/|s_prev|² predicts the
+            // error after it is. Checked before the bracket test: a sub-ulp
+            // step from x rounds onto x, which is now a bracket end.
+            let predicted_done = match last_step {
+                Some(prev) => {
+                    let ratio = size / prev;
+                    ratio <= F::from_f64(0.25) && ratio * ratio * size <= tol
                 }
-                next = Some((candidate, step));
+                None => false,
+            };
+            if size <= tol || predicted_done {
+                let inside = candidate >= lo && candidate <= hi;
+                return (if inside { candidate } else { x }, evaluations);
+            }
+            // Inside the bracket and at least halving the step before last.
+            if candidate > lo && candidate < hi && size * F::TWO <= dx_old.abs() {
+                dx_old = dx;
+                dx = step;
+                x = candidate;
+                last_step = Some(size);
+                jumped = false;
+                continue;
             }
         }
-        // The bracket is down to rounding level, or the cap is reached. (Not
-        // `width <= tol`: tol holds the conditioning at x, not at the root,
-        // and in a gap between components it is huge.)
-        if width <= two_eps * lo.abs().max(hi.abs()) || evaluations >= MAX_EVALUATIONS_PER_DIM {
+        last_step = None;
+        // The bracket is down to rounding level. (Not `width <= tol`: tol
+        // holds the conditioning at x, not at the root, and in a gap between
+        // components it is huge.)
+        if width <= two_eps * lo.abs().max(hi.abs()) {
             return (lo + F::HALF * width, evaluations);
         }
         dx_old = dx;
+        // In a flat gap Newton is useless: jump into the nearest component on
+        // the root's side, alternating with bisection so the bracket still
+        // at least halves every other move.
+        let next = if jumped {
+            None
+        } else {
+            jump(column.clone(), p, x, h, target, root_below, lo, hi)
+        };
         match next {
-            Some((candidate, step)) => {
-                dx = step;
-                x = candidate;
+            Some(xj) => {
+                jumped = true;
+                dx = xj - x;
+                x = xj;
             }
             None => {
+                jumped = false;
                 dx = F::HALF * width;
                 x = lo + dx;
                 if x <= lo || x >= hi {
@@ -186,6 +221,58 @@ pub(crate) fn solve<F: Float>(
             }
         }
     }
+}
+
+/// A guess for the root when `x` sits in a flat gap between components.
+///
+/// Take the nearest active component `j` on the root's side of `x` and
+/// attribute the whole remaining tail mass `|h − target|` to it, as if the
+/// components were separated: the root is where component `j`'s own CDF has
+/// the matching level `q = |h − target|/p_j` (or `1 − q`). Exact for
+/// well-separated components; only a guess otherwise, which the bracket and
+/// the following Halley steps correct.
+#[allow(clippy::too_many_arguments)]
+fn jump<F: Float>(
+    column: impl Iterator<Item = (F, F)>,
+    p: &[F],
+    x: F,
+    h: F,
+    target: F,
+    root_below: bool,
+    lo: F,
+    hi: F,
+) -> Option<F> {
+    let mut best: Option<(F, F, F)> = None;
+    for ((mu, sigma), &pk) in column.zip(p) {
+        let on_side = if root_below {
+            mu < x && mu > lo
+        } else {
+            mu > x && mu < hi
+        };
+        if pk == F::ZERO || !on_side {
+            continue;
+        }
+        let nearer = match best {
+            None => true,
+            Some((b, _, _)) => (root_below && mu > b) || (!root_below && mu < b),
+        };
+        if nearer {
+            best = Some((mu, sigma, pk));
+        }
+    }
+    let (mu, sigma, pk) = best?;
+    let q = (h - target).abs() / pk;
+    let next = if q >= F::ONE {
+        // The root is beyond component j's bulk as well.
+        mu
+    } else {
+        // Root below x: the root is on component j's upper flank with mass q
+        // of it above the root (Φ_j = 1 − q, in either branch); root above:
+        // Φ_j = q. So z = ∓Φ^{-1}(q).
+        let z = F::normal_quantile(q);
+        mu + sigma * if root_below { -z } else { z }
+    };
+    (next.is_finite() && next > lo && next < hi).then_some(next)
 }
 
 impl<F: Float> DiagMixtureRef<'_, F> {

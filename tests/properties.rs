@@ -44,6 +44,13 @@ fn mixture() -> impl Strategy<Value = Mix> {
     })
 }
 
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000)
+}
+
 fn uniform() -> impl Strategy<Value = f64> {
     prop_oneof![
         6 => 1e-6f64..(1.0 - 1e-6),
@@ -53,7 +60,8 @@ fn uniform() -> impl Strategy<Value = f64> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+    // 3000 cases by default; PROPTEST_CASES=N runs a deeper search.
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn quantile_stays_in_its_bracket_and_inverts_cdf(m in mixture(), us in prop::collection::vec(uniform(), 4)) {

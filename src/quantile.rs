@@ -244,10 +244,15 @@ fn jump<F: Float>(
 ) -> Option<F> {
     let mut best: Option<(F, F, F)> = None;
     for ((mu, sigma), &pk) in column.zip(p) {
+        // Components whose bulk (±3σ) lies wholly on the root's side: one
+        // that contains x is already part of the local shape Newton saw.
+        // (Not "mean inside the bracket": the bracket ends are the
+        // components' own u-quantiles and can lie short of their means.)
+        let reach = F::from_f64(3.0) * sigma;
         let on_side = if root_below {
-            mu < x && mu > lo
+            mu + reach < x
         } else {
-            mu > x && mu < hi
+            mu - reach > x
         };
         if pk == F::ZERO || !on_side {
             continue;
@@ -272,7 +277,19 @@ fn jump<F: Float>(
         let z = F::normal_quantile(q);
         mu + sigma * if root_below { -z } else { z }
     };
-    (next.is_finite() && next > lo && next < hi).then_some(next)
+    if !next.is_finite() {
+        return None;
+    }
+    // Attributing all the remaining mass to j can overshoot the bracket end
+    // when other components take part; land within one σ_j of that end.
+    let next = if root_below && next <= lo {
+        lo + sigma.min(F::HALF * (x - lo))
+    } else if !root_below && next >= hi {
+        hi - sigma.min(F::HALF * (hi - x))
+    } else {
+        next
+    };
+    (next > lo && next < hi).then_some(next)
 }
 
 impl<F: Float> DiagMixtureRef<'_, F> {

@@ -13,11 +13,12 @@
 //!    evaluation shrinks the bracket from the sign of `G`; a step that
 //!    leaves the bracket or fails to halve the previous one is replaced by
 //!    bisection, so convergence is guaranteed.
-//! 3. *Stop* when the step is below `2ε(|x| + h/f)` — the rounding of `x`
-//!    plus the conditioning of the root (`h = min(F, Fc)`), i.e. when `F(x)`
-//!    already matches `u` to about `2ε` relative: after such a step the
-//!    remaining error is second order. Or when the bracket is a few ulps
-//!    wide.
+//! 3. *Stop* when the step is below `2ε(|x| + (1 + z_u²)·h/f)` — the
+//!    rounding of `x` plus the conditioning of the root (`h = min(F, Fc)`;
+//!    the `z²` is what rounding `(x − μ)/σ` does to a tail probability),
+//!    a quarter of the SPEC §6 bound: after such a step the remaining error
+//!    is second order. Or when the observed convergence rate predicts that,
+//!    or when the bracket is a few ulps wide.
 
 use crate::kernel::{conditional, init_log_weights, responsibilities, step_log_weights};
 use crate::workspace::{self, Storage, Workspace};
@@ -115,6 +116,10 @@ pub(crate) fn solve<F: Float>(
     };
 
     let two_eps = F::TWO * F::EPSILON;
+    // The root's own conditioning (SPEC §6): rounding (x − μ)/σ perturbs a
+    // tail probability by about z²ε relative, so steps below
+    // 2ε(1 + z²)·h/f are noise, not progress.
+    let cond = F::ONE + z_u * z_u;
     // Step sizes of the last two iterations (rtsafe's dx and dxold).
     let (mut dx, mut dx_old) = (hi - lo, hi - lo);
     // |step| of the previous iteration if it was a Newton/Halley step.
@@ -151,7 +156,7 @@ pub(crate) fn solve<F: Float>(
         let newton = g / gp;
         // Also unusable where f is so small (subnormal) that the step or the
         // tolerance overflows: a gap between components.
-        let tol = two_eps * (x.abs() + F::ONE / gp);
+        let tol = two_eps * (x.abs() + cond / gp);
         if newton.is_finite() && tol.is_finite() && gp > F::ZERO {
             // Halley: G'' = f'/h ∓ (f/h)² (− in the lower branch).
             let gpp = c.dpdf / h + if upper { gp * gp } else { -(gp * gp) };

@@ -65,4 +65,9 @@ pub use quantile::{SolveStats, MAX_EVALUATIONS_PER_DIM};
 pub use sample::{uniform_f32, uniform_f64};
 
 pub use rand_core::{self, RngCore, SeedableRng};
+
+/// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 pub use rand_xoshiro::{Xoshiro128PlusPlus, Xoshiro256PlusPlus};

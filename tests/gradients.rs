@@ -203,3 +203,46 @@ fn owned_and_view_agree_bit_for_bit() {
         assert_eq!(&got[..], &flat[r * 10..(r + 1) * 10]);
     }
 }
+
+#[test]
+fn large_dimension_at_full_capacity() {
+    // K = MAX_COMPONENTS, D = 1024: scratch is O(K), so this needs no more
+    // stack than D = 1; the reverse sweep recovers ℓ over 1024 steps.
+    let (k, d) = (mixgrad::MAX_COMPONENTS, 1024);
+    let mix = RandomMixture::new(77, k, d);
+    let v = mix.view();
+    let mut rng = <mixgrad::Xoshiro256PlusPlus as mixgrad::SeedableRng>::seed_from_u64(5);
+    let (mut x, mut u) = (vec![0.0; d], vec![0.0; d]);
+    v.sample_quantile(&mut rng, &mut x, Some(&mut u)).unwrap();
+    assert!(x.iter().all(|v| v.is_finite()));
+    // x̄ on the last coordinate only: its gradient involves every earlier one.
+    let mut xbar = vec![0.0; d];
+    xbar[d - 1] = 1.0;
+    let (mut a, mut m, mut s) = (vec![0.0; k], vec![0.0; k * d], vec![0.0; k * d]);
+    v.vjp(&x, &xbar, &mut a, &mut m, &mut s).unwrap();
+    let theta = mix.params();
+    let got: Vec<f64> = a.iter().chain(&m).chain(&s).copied().collect();
+    assert!(got.iter().all(|g| g.is_finite()));
+    // A few columns by central differences of the whole 1024-step sampler.
+    for c in [
+        0,
+        5,
+        k + 3 * d,
+        k + 17 * d + d - 1,
+        k + k * d + 40 * d + 900,
+    ] {
+        let h = step(theta[c]);
+        let (mut tp, mut tm) = (theta.clone(), theta.clone());
+        tp[c] += h;
+        tm[c] -= h;
+        let (mut xp, mut xm) = (vec![0.0; d], vec![0.0; d]);
+        mix.with_params(&tp).view().quantile(&u, &mut xp).unwrap();
+        mix.with_params(&tm).view().quantile(&u, &mut xm).unwrap();
+        let fd = (xp[d - 1] - xm[d - 1]) / (2.0 * h);
+        assert!(
+            (got[c] - fd).abs() <= 1e-6 * (1.0 + fd.abs()),
+            "column {c}: {} vs {fd}",
+            got[c]
+        );
+    }
+}

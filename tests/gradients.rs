@@ -15,6 +15,21 @@ fn step(v: f64) -> f64 {
     1e-6 * v.abs().max(1.0)
 }
 
+/// `∂x/∂θ_c` at fixed `u` by central differences of the quantile map.
+fn fd_column(mix: &RandomMixture, theta: &[f64], c: usize, u: &[f64]) -> Vec<f64> {
+    let h = step(theta[c]);
+    let (mut tp, mut tm) = (theta.to_vec(), theta.to_vec());
+    tp[c] += h;
+    tm[c] -= h;
+    let (mut xp, mut xm) = (vec![0.0; u.len()], vec![0.0; u.len()]);
+    mix.with_params(&tp).view().quantile(u, &mut xp).unwrap();
+    mix.with_params(&tm).view().quantile(u, &mut xm).unwrap();
+    xp.iter()
+        .zip(&xm)
+        .map(|(p, m)| (p - m) / (2.0 * h))
+        .collect()
+}
+
 #[test]
 fn jacobian_and_vjp_match_central_differences_of_the_quantile_map() {
     let mut worst = 0.0f64;
@@ -36,15 +51,8 @@ fn jacobian_and_vjp_match_central_differences_of_the_quantile_map() {
 
             let mut fd = vec![0.0; d * p];
             for c in 0..p {
-                let h = step(theta[c]);
-                let (mut tp, mut tm) = (theta.clone(), theta.clone());
-                tp[c] += h;
-                tm[c] -= h;
-                let (mut xp, mut xm) = (vec![0.0; d], vec![0.0; d]);
-                mix.with_params(&tp).view().quantile(&u, &mut xp).unwrap();
-                mix.with_params(&tm).view().quantile(&u, &mut xm).unwrap();
-                for r in 0..d {
-                    fd[r * p + c] = (xp[r] - xm[r]) / (2.0 * h);
+                for (r, v) in fd_column(&mix, &theta, c, &u).into_iter().enumerate() {
+                    fd[r * p + c] = v;
                 }
             }
             let err = grad_error(&jac, &fd);
@@ -231,14 +239,7 @@ fn large_dimension_at_full_capacity() {
         k + 17 * d + d - 1,
         k + k * d + 40 * d + 900,
     ] {
-        let h = step(theta[c]);
-        let (mut tp, mut tm) = (theta.clone(), theta.clone());
-        tp[c] += h;
-        tm[c] -= h;
-        let (mut xp, mut xm) = (vec![0.0; d], vec![0.0; d]);
-        mix.with_params(&tp).view().quantile(&u, &mut xp).unwrap();
-        mix.with_params(&tm).view().quantile(&u, &mut xm).unwrap();
-        let fd = (xp[d - 1] - xm[d - 1]) / (2.0 * h);
+        let fd = fd_column(&mix, &theta, c, &u)[d - 1];
         assert!(
             (got[c] - fd).abs() <= 1e-6 * (1.0 + fd.abs()),
             "column {c}: {} vs {fd}",

@@ -15,14 +15,15 @@
 //! `#![no_std]`, no allocation, no global state, `O(K)` stack scratch; `f32`
 //! and `f64` through the sealed [`Float`] trait.
 //!
-//! | SPEC | where |
+//! | SPEC | where (`src/`) |
 //! |---|---|
-//! | §2 log-weights, responsibilities, `F`, `Fc`, `f` | [`kernel`](crate::kernel) (private), [`special::normal`] |
-//! | §2 `log q` | `log_prob` |
-//! | §3 quantile solver, bracket, tails | `quantile` |
-//! | §3 uniforms, samplers | `sample` |
-//! | §4 reverse sweep, Jacobian | `vjp` |
-//! | §4 log-density gradients | `log_prob` |
+//! | §2 log-weights, responsibilities, `F`, `Fc`, `f` | `kernel.rs`, [`special::normal`] |
+//! | §2 `log q` | `log_prob.rs` ([`DiagMixtureRef::log_prob`]) |
+//! | §3 quantile solver, bracket, tails | `quantile.rs` ([`DiagMixtureRef::quantile`]) |
+//! | §3 normal quantile | [`special::ndtri`] |
+//! | §3 uniforms, samplers | `sample.rs` ([`DiagMixtureRef::sample_quantile`]) |
+//! | §4 reverse sweep, Jacobian | `vjp.rs` ([`DiagMixtureRef::vjp`]) |
+//! | §4 log-density gradients | `log_prob.rs` ([`DiagMixtureRef::log_prob_grad`]) |
 //!
 //! ```
 //! use mixgrad::{DiagMixture, Xoshiro256PlusPlus, SeedableRng};
@@ -41,9 +42,6 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-
-#[cfg(feature = "std")]
-extern crate std;
 
 mod cdf;
 mod error;

@@ -37,33 +37,35 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
     ///
     /// Errors, checked in this order: [`Error::NoComponents`],
     /// [`Error::NoDimensions`], [`Error::TooManyComponents`] (`K >`
-    /// [`MAX_COMPONENTS`]), [`Error::ParameterShape`], then the values
-    /// ([`validate`](Self::validate)).
+    /// [`MAX_COMPONENTS`]), [`Error::ParameterShape`], then the values:
+    /// [`Error::NanLogit`], [`Error::InfiniteLogit`],
+    /// [`Error::NoActiveComponent`], [`Error::NonFiniteMean`],
+    /// [`Error::NonFiniteScale`], [`Error::NonPositiveScale`].
     pub fn new(
         logits: &'a [F],
         means: &'a [F],
         scales: &'a [F],
         dims: usize,
     ) -> Result<Self, Error> {
-        let mix = Self::new_unbounded(logits, means, scales, dims)?;
-        if logits.len() > MAX_COMPONENTS {
-            return Err(Error::TooManyComponents);
-        }
-        Ok(mix)
+        Self::with_capacity(logits, means, scales, dims, MAX_COMPONENTS)
     }
 
-    /// [`new`](Self::new) without the [`MAX_COMPONENTS`] bound, for the owned
-    /// type whose scratch is sized by its own `K`.
-    pub(crate) fn new_unbounded(
+    /// [`new`](Self::new) with the component bound `cap`: the owned type,
+    /// whose scratch is sized by its own `K`, passes `usize::MAX`.
+    pub(crate) fn with_capacity(
         logits: &'a [F],
         means: &'a [F],
         scales: &'a [F],
         dims: usize,
+        cap: usize,
     ) -> Result<Self, Error> {
         if logits.is_empty() {
             return Err(Error::NoComponents);
         }
         let dims = NonZeroUsize::new(dims).ok_or(Error::NoDimensions)?;
+        if logits.len() > cap {
+            return Err(Error::TooManyComponents);
+        }
         let len = logits
             .len()
             .checked_mul(dims.get())
@@ -209,12 +211,8 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
             means,
             scales,
         };
-        DiagMixtureRef::new_unbounded(
-            &mix.logits,
-            mix.means.as_flattened(),
-            mix.scales.as_flattened(),
-            D,
-        )?;
+        let (means, scales) = (mix.means.as_flattened(), mix.scales.as_flattened());
+        DiagMixtureRef::with_capacity(&mix.logits, means, scales, D, usize::MAX)?;
         Ok(mix)
     }
 

@@ -244,3 +244,22 @@ fn errors_display_their_description() {
         Error::UniformOutOfRange.as_str()
     );
 }
+
+#[test]
+fn capacity_is_checked_before_shapes_and_values() {
+    // K = 65 with wrong shapes and a NaN logit: the documented order puts the
+    // capacity first after K = 0 and D = 0.
+    let mut logits = vec![0.0; MAX_COMPONENTS + 1];
+    logits[3] = f64::NAN;
+    assert_eq!(
+        DiagMixtureRef::new(&logits, &[0.0], &[1.0], 2).map(|_| ()),
+        Err(Error::TooManyComponents)
+    );
+    // The owned type has no capacity bound.
+    let big = DiagMixture::<f64, 65, 1>::new([0.0; 65], [[0.0]; 65], [[1.0]; 65]).unwrap();
+    let (x, _) = big.sample_quantile(&mut Xoshiro256PlusPlus::seed_from_u64(3));
+    assert!(big.vjp(&x, &[1.0]).is_ok());
+    // Its view runs on the bounded scratch, and says so.
+    let mut u = [0.0];
+    assert_eq!(big.view().cdf(&x, &mut u), Err(Error::TooManyComponents));
+}

@@ -216,7 +216,9 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
         Ok(mix)
     }
 
-    /// The borrowed view the algorithms run on.
+    /// The borrowed view the algorithms run on. Its own methods use the
+    /// view's fixed scratch, so for `K >` [`MAX_COMPONENTS`] they return
+    /// [`Error::TooManyComponents`]; this type's methods have no such bound.
     #[inline]
     pub fn view(&self) -> DiagMixtureRef<'_, F> {
         // The parameters were validated by `new` and are immutable since.

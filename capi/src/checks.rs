@@ -1,0 +1,211 @@
+//! The checks every C entry point shares: required and optional pointers,
+//! the mixture's shape, the sizes that become slices, and overlap between
+//! outputs and everything else. Each function validates through these
+//! helpers (in the order documented on [`mixgrad_status`]) before it builds
+//! a single slice, so an error leaves every output untouched.
+
+use core::mem::size_of;
+
+use mixgrad::{DiagMixtureRef, Float, MAX_COMPONENTS};
+
+use crate::mixgrad_status as S;
+use crate::mixgrad_status;
+
+pub(crate) type Checked<T> = Result<T, mixgrad_status>;
+
+/// A pointer the caller must supply: not NULL and aligned for `T`.
+pub(crate) fn required<T>(p: *const T) -> Checked<*const T> {
+    if p.is_null() {
+        Err(S::MIXGRAD_ERR_NULL_POINTER)
+    } else if !p.is_aligned() {
+        Err(S::MIXGRAD_ERR_MISALIGNED_POINTER)
+    } else {
+        Ok(p)
+    }
+}
+
+/// [`required`] for an output.
+pub(crate) fn required_mut<T>(p: *mut T) -> Checked<*mut T> {
+    required(p.cast_const()).map(<*const T>::cast_mut)
+}
+
+/// An output the caller may skip with NULL; if given it must be aligned.
+pub(crate) fn optional_mut<T>(p: *mut T) -> Checked<Option<*mut T>> {
+    if p.is_null() {
+        Ok(None)
+    } else {
+        required_mut(p).map(Some)
+    }
+}
+
+/// `count` elements of `T`, checked to fit one allocation (`isize::MAX`
+/// bytes, the limit `core::slice::from_raw_parts` requires).
+pub(crate) fn elements<T>(count: usize) -> Checked<usize> {
+    match count.checked_mul(size_of::<T>()) {
+        Some(bytes) if bytes <= isize::MAX as usize => Ok(count),
+        _ => Err(S::MIXGRAD_ERR_SIZE_OVERFLOW),
+    }
+}
+
+/// A caller buffer of `len` elements: the unit of the overlap check and the
+/// source of the one slice made from it.
+#[derive(Clone, Copy)]
+pub(crate) struct Buffer<T> {
+    ptr: *mut T,
+    len: usize,
+}
+
+impl<T> Buffer<T> {
+    pub(crate) fn input(ptr: *const T, len: usize) -> Self {
+        Buffer {
+            ptr: ptr.cast_mut(),
+            len,
+        }
+    }
+
+    pub(crate) fn output(ptr: *mut T, len: usize) -> Self {
+        Buffer { ptr, len }
+    }
+
+    /// The byte range `[start, end)` it occupies.
+    pub(crate) fn span(&self) -> Span {
+        let start = self.ptr as usize;
+        // Cannot overflow: `len` passed `elements::<T>` and the caller
+        // promises the memory exists.
+        Span(start, start.saturating_add(self.len * size_of::<T>()))
+    }
+
+    /// # Safety
+    /// `ptr` must be valid for reads of `len` elements for `'a`, and nothing
+    /// may write to them meanwhile.
+    pub(crate) unsafe fn into_slice<'a>(self) -> &'a [T] {
+        // SAFETY: non-null and aligned (checked by `required`), length within
+        // `isize::MAX` bytes (checked by `elements`), validity promised by
+        // the caller of the C function.
+        unsafe { core::slice::from_raw_parts(self.ptr.cast_const(), self.len) }
+    }
+
+    /// # Safety
+    /// `ptr` must be valid for writes of `len` elements for `'a`, and no
+    /// other reference may alias them (established by [`disjoint`]).
+    pub(crate) unsafe fn into_mut_slice<'a>(self) -> &'a mut [T] {
+        // SAFETY: as `into_slice`, plus exclusivity from the overlap check.
+        unsafe { core::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
+
+/// A byte range `[start, end)`.
+#[derive(Clone, Copy)]
+pub(crate) struct Span(usize, usize);
+
+impl Span {
+    fn overlaps(self, other: Span) -> bool {
+        self.0 < other.1 && other.0 < self.1
+    }
+}
+
+/// Every output must be disjoint from every input and every other output:
+/// the core functions take `&[T]` and `&mut [T]`, and Rust forbids those to
+/// alias. Inputs may overlap each other (they are only read).
+pub(crate) fn disjoint(outputs: &[Option<Span>], inputs: &[Span]) -> Checked<()> {
+    for (i, out) in outputs.iter().enumerate() {
+        let Some(out) = *out else { continue };
+        let clash_in = inputs.iter().any(|&s| out.overlaps(s));
+        let clash_out = outputs[i + 1..].iter().flatten().any(|&s| out.overlaps(s));
+        if clash_in || clash_out {
+            return Err(S::MIXGRAD_ERR_OVERLAPPING_BUFFERS);
+        }
+    }
+    Ok(())
+}
+
+/// The fields of `mixgrad_diag_f64` / `mixgrad_diag_f32`, generic over the
+/// element type so that both precisions share every check.
+pub(crate) trait RawMixture {
+    type F: Float;
+    fn parts(&self) -> (u32, u32, *const Self::F, *const Self::F, *const Self::F);
+}
+
+/// A mixture whose pointers passed the NULL and alignment checks; its shape
+/// and values are checked by [`Mixture::shape`] and [`Mixture::view`].
+pub(crate) struct Mixture<F> {
+    num_components: u32,
+    num_dims: u32,
+    logits: *const F,
+    means: *const F,
+    scales: *const F,
+}
+
+/// `K`, `D` and `K·D` after the shape checks.
+#[derive(Clone, Copy)]
+pub(crate) struct Shape {
+    pub k: usize,
+    pub d: usize,
+    pub kd: usize,
+}
+
+impl<F: Float> Mixture<F> {
+    /// Reads the struct behind `mix` and checks its pointers.
+    ///
+    /// # Safety
+    /// `mix`, if not NULL and aligned, must point to a readable struct.
+    pub(crate) unsafe fn read<M: RawMixture<F = F>>(mix: *const M) -> Checked<Self> {
+        let mix = required(mix)?;
+        // SAFETY: non-null, aligned, readable by the caller's contract.
+        let (k, d, logits, means, scales) = unsafe { &*mix }.parts();
+        Ok(Mixture {
+            num_components: k,
+            num_dims: d,
+            logits: required(logits)?,
+            means: required(means)?,
+            scales: required(scales)?,
+        })
+    }
+
+    /// `K ≥ 1`, `D ≥ 1`, `K ≤ MIXGRAD_MAX_COMPONENTS`, `K·D` elements fit.
+    pub(crate) fn shape(&self) -> Checked<Shape> {
+        let (k, d) = (self.num_components as usize, self.num_dims as usize);
+        if k == 0 {
+            return Err(S::MIXGRAD_ERR_NO_COMPONENTS);
+        }
+        if d == 0 {
+            return Err(S::MIXGRAD_ERR_NO_DIMENSIONS);
+        }
+        if k > MAX_COMPONENTS {
+            return Err(S::MIXGRAD_ERR_TOO_MANY_COMPONENTS);
+        }
+        let kd = k.checked_mul(d).ok_or(S::MIXGRAD_ERR_SIZE_OVERFLOW)?;
+        Ok(Shape {
+            k,
+            d,
+            kd: elements::<F>(kd)?,
+        })
+    }
+
+    fn buffers(&self, s: Shape) -> [Buffer<F>; 3] {
+        [
+            Buffer::input(self.logits, s.k),
+            Buffer::input(self.means, s.kd),
+            Buffer::input(self.scales, s.kd),
+        ]
+    }
+
+    /// The byte ranges of the three parameter arrays (inputs of the overlap
+    /// check).
+    pub(crate) fn spans(&self, s: Shape) -> [Span; 3] {
+        self.buffers(s).map(|b| b.span())
+    }
+
+    /// Validates the parameter values and wraps them in the core view.
+    ///
+    /// # Safety
+    /// The arrays must be readable for `K`, `K·D`, `K·D` elements and not be
+    /// written to for `'a`.
+    pub(crate) unsafe fn view<'a>(&self, s: Shape) -> Checked<DiagMixtureRef<'a, F>> {
+        let [logits, means, scales] = self.buffers(s);
+        // SAFETY: forwarded to the caller.
+        let (logits, means, scales) =
+            unsafe { (logits.into_slice(), means.into_slice(), scales.into_slice()) };
+        Ok(DiagMixtureRef::new(logits, means, scales, s.d)?)
+    }
+}

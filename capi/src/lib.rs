@@ -1,0 +1,36 @@
+//! The C ABI of [mixgrad](mixgrad): `extern "C"` functions over the core
+//! crate, declared in the generated header `include/mixgrad.h`.
+//!
+//! This crate is the thin layer rustls-ffi calls `ffi`: every function
+//! checks its pointers and shapes through the shared helpers in `checks`,
+//! hands slices to the core crate, and returns a [`mixgrad_status`]. No
+//! function panics (every index is checked; a panic would abort, never
+//! unwind into C), allocates, touches global state, or writes anything
+//! when it returns an error. All functions are reentrant and thread-safe;
+//! a `mixgrad_rng` is owned by its caller.
+//!
+//! The static and dynamic libraries (`libmixgrad.a`, `libmixgrad.so`) are
+//! built by the `mixgrad-clib` crate beside this one, which adds the panic
+//! handler a C library needs. Depend on this crate from Rust when you link
+//! C code against mixgrad: its build script exports the header directory
+//! as `DEP_MIXGRAD_INCLUDE`.
+//!
+//! Buffers: outputs must not overlap inputs or each other
+//! (`MIXGRAD_ERR_OVERLAPPING_BUFFERS`); inputs may overlap each other.
+#![no_std]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+mod checks;
+mod diag;
+mod ops;
+mod rng;
+mod sample;
+mod status;
+mod version;
+
+pub use diag::*;
+pub use rng::*;
+pub use sample::*;
+pub use status::{mixgrad_status, mixgrad_status_str};
+pub use version::*;

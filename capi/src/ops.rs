@@ -1,0 +1,228 @@
+//! One generic implementation per C function, shared by the `f64` and `f32`
+//! entry points. Each follows the same steps: pointer checks in argument
+//! order, the shape, the overlap check, the parameter values (the core
+//! view), then the core call, which validates the per-call inputs before it
+//! writes anything.
+//!
+//! # Safety (all functions)
+//! Every non-NULL pointer must be valid for the reads or writes its length
+//! implies (documented on the C functions) for the duration of the call.
+
+use mixgrad::{Float, LogProbGrad};
+
+use crate::checks::{
+    disjoint, elements, optional_mut, required, required_mut, Buffer, Checked, Mixture, RawMixture,
+};
+use crate::mixgrad_rng;
+
+type F<M> = <M as RawMixture>::F;
+
+pub(crate) unsafe fn validate<M: RawMixture>(mix: *const M) -> Checked<()> {
+    let m = unsafe { Mixture::read(mix) }?;
+    let s = m.shape()?;
+    unsafe { m.view(s) }.map(drop)
+}
+
+pub(crate) unsafe fn log_prob<M: RawMixture>(
+    mix: *const M,
+    x: *const F<M>,
+    log_prob: *mut F<M>,
+) -> Checked<()> {
+    let m = unsafe { Mixture::read(mix) }?;
+    let x = required(x)?;
+    let log_prob = required_mut(log_prob)?;
+    unsafe { log_prob_with(m, x, Some(log_prob), [None; 4]) }
+}
+
+pub(crate) unsafe fn log_prob_grad<M: RawMixture>(
+    mix: *const M,
+    x: *const F<M>,
+    log_prob: *mut F<M>,
+    grads: [*mut F<M>; 4],
+) -> Checked<()> {
+    let m = unsafe { Mixture::read(mix) }?;
+    let x = required(x)?;
+    let log_prob = optional_mut(log_prob)?;
+    let [gx, ga, gm, gs] = grads;
+    let grads = [
+        optional_mut(gx)?,
+        optional_mut(ga)?,
+        optional_mut(gm)?,
+        optional_mut(gs)?,
+    ];
+    unsafe { log_prob_with(m, x, log_prob, grads) }
+}
+
+/// `log q(x)` and the gradients w.r.t. `x`, logits, means, scales (each
+/// output optional).
+unsafe fn log_prob_with<T: Float>(
+    m: Mixture<T>,
+    x: *const T,
+    log_prob: Option<*mut T>,
+    grads: [Option<*mut T>; 4],
+) -> Checked<()> {
+    let s = m.shape()?;
+    let x = Buffer::input(x, s.d);
+    let value = log_prob.map(|p| Buffer::output(p, 1));
+    let [gx, ga, gm, gs] = grads;
+    let gx = gx.map(|p| Buffer::output(p, s.d));
+    let ga = ga.map(|p| Buffer::output(p, s.k));
+    let gm = gm.map(|p| Buffer::output(p, s.kd));
+    let gs = gs.map(|p| Buffer::output(p, s.kd));
+    let [pa, pm, ps] = m.spans(s);
+    disjoint(
+        &[value, gx, ga, gm, gs].map(|b| b.map(|b| b.span())),
+        &[pa, pm, ps, x.span()],
+    )?;
+    let mix = unsafe { m.view(s) }?;
+    let grad = LogProbGrad {
+        x: gx.map(|b| unsafe { b.into_mut_slice() }),
+        logits: ga.map(|b| unsafe { b.into_mut_slice() }),
+        means: gm.map(|b| unsafe { b.into_mut_slice() }),
+        scales: gs.map(|b| unsafe { b.into_mut_slice() }),
+    };
+    let lp = mix.log_prob_grad(unsafe { x.into_slice() }, grad)?;
+    if let Some(slot) = value.and_then(|b| unsafe { b.into_mut_slice() }.first_mut()) {
+        *slot = lp;
+    }
+    Ok(())
+}
+
+pub(crate) unsafe fn cdf<M: RawMixture>(
+    mix: *const M,
+    x: *const F<M>,
+    u: *mut F<M>,
+) -> Checked<()> {
+    let m = unsafe { Mixture::read(mix) }?;
+    let (x, u) = (required(x)?, required_mut(u)?);
+    let s = m.shape()?;
+    let (x, u) = (Buffer::input(x, s.d), Buffer::output(u, s.d));
+    let [pa, pm, ps] = m.spans(s);
+    disjoint(&[Some(u.span())], &[pa, pm, ps, x.span()])?;
+    let mix = unsafe { m.view(s) }?;
+    Ok(mix.cdf(unsafe { x.into_slice() }, unsafe { u.into_mut_slice() })?)
+}
+
+pub(crate) unsafe fn quantile<M: RawMixture>(
+    mix: *const M,
+    u: *const F<M>,
+    x: *mut F<M>,
+) -> Checked<()> {
+    let m = unsafe { Mixture::read(mix) }?;
+    let (u, x) = (required(u)?, required_mut(x)?);
+    let s = m.shape()?;
+    let (u, x) = (Buffer::input(u, s.d), Buffer::output(x, s.d));
+    let [pa, pm, ps] = m.spans(s);
+    disjoint(&[Some(x.span())], &[pa, pm, ps, u.span()])?;
+    let mix = unsafe { m.view(s) }?;
+    Ok(mix.quantile(unsafe { u.into_slice() }, unsafe { x.into_mut_slice() })?)
+}
+
+pub(crate) unsafe fn vjp<M: RawMixture>(
+    mix: *const M,
+    x: *const F<M>,
+    x_bar: *const F<M>,
+    bars: [*mut F<M>; 3],
+) -> Checked<()> {
+    let m = unsafe { Mixture::read(mix) }?;
+    let (x, x_bar) = (required(x)?, required(x_bar)?);
+    let [a, mu, sigma] = bars;
+    let (a, mu, sigma) = (required_mut(a)?, required_mut(mu)?, required_mut(sigma)?);
+    let s = m.shape()?;
+    let (x, x_bar) = (Buffer::input(x, s.d), Buffer::input(x_bar, s.d));
+    let a = Buffer::output(a, s.k);
+    let (mu, sigma) = (Buffer::output(mu, s.kd), Buffer::output(sigma, s.kd));
+    let [pa, pm, ps] = m.spans(s);
+    disjoint(
+        &[Some(a.span()), Some(mu.span()), Some(sigma.span())],
+        &[pa, pm, ps, x.span(), x_bar.span()],
+    )?;
+    let mix = unsafe { m.view(s) }?;
+    Ok(mix.vjp(
+        unsafe { x.into_slice() },
+        unsafe { x_bar.into_slice() },
+        unsafe { a.into_mut_slice() },
+        unsafe { mu.into_mut_slice() },
+        unsafe { sigma.into_mut_slice() },
+    )?)
+}
+
+pub(crate) unsafe fn jacobian<M: RawMixture>(
+    mix: *const M,
+    x: *const F<M>,
+    jac: *mut F<M>,
+) -> Checked<()> {
+    let m = unsafe { Mixture::read(mix) }?;
+    let (x, jac) = (required(x)?, required_mut(jac)?);
+    let s = m.shape()?;
+    // D rows of K + 2KD columns; K + 2KD cannot overflow once K·D fits.
+    let len =
+        s.d.checked_mul(s.k + 2 * s.kd)
+            .ok_or(crate::mixgrad_status::MIXGRAD_ERR_SIZE_OVERFLOW)?;
+    let (x, jac) = (
+        Buffer::input(x, s.d),
+        Buffer::output(jac, elements::<F<M>>(len)?),
+    );
+    let [pa, pm, ps] = m.spans(s);
+    disjoint(&[Some(jac.span())], &[pa, pm, ps, x.span()])?;
+    let mix = unsafe { m.view(s) }?;
+    Ok(mix.jacobian(unsafe { x.into_slice() }, unsafe { jac.into_mut_slice() })?)
+}
+
+pub(crate) unsafe fn sample_quantile<M: RawMixture>(
+    mix: *const M,
+    rng: *mut mixgrad_rng,
+    x: *mut F<M>,
+    u: *mut F<M>,
+) -> Checked<()> {
+    let m = unsafe { Mixture::read(mix) }?;
+    let (rng, x, u) = (required_mut(rng)?, required_mut(x)?, optional_mut(u)?);
+    let s = m.shape()?;
+    let rng = Buffer::output(rng, 1);
+    let x = Buffer::output(x, s.d);
+    let u = u.map(|p| Buffer::output(p, s.d));
+    disjoint(
+        &[Some(rng.span()), Some(x.span()), u.map(|b| b.span())],
+        &m.spans(s),
+    )?;
+    let mix = unsafe { m.view(s) }?;
+    let rng = unsafe { rng.into_mut_slice() }
+        .first_mut()
+        .ok_or(crate::mixgrad_status::MIXGRAD_ERR_INTERNAL)?;
+    let u = u.map(|b| unsafe { b.into_mut_slice() });
+    mix.sample_quantile(rng, unsafe { x.into_mut_slice() }, u)?;
+    Ok(())
+}
+
+pub(crate) unsafe fn sample_ancestral<M: RawMixture>(
+    mix: *const M,
+    rng: *mut mixgrad_rng,
+    x: *mut F<M>,
+    component: *mut u32,
+) -> Checked<()> {
+    let m = unsafe { Mixture::read(mix) }?;
+    let (rng, x) = (required_mut(rng)?, required_mut(x)?);
+    let component = optional_mut(component)?;
+    let s = m.shape()?;
+    let rng = Buffer::output(rng, 1);
+    let x = Buffer::output(x, s.d);
+    let component = component.map(|p| Buffer::output(p, 1));
+    disjoint(
+        &[
+            Some(rng.span()),
+            Some(x.span()),
+            component.map(|b| b.span()),
+        ],
+        &m.spans(s),
+    )?;
+    let mix = unsafe { m.view(s) }?;
+    let rng = unsafe { rng.into_mut_slice() }
+        .first_mut()
+        .ok_or(crate::mixgrad_status::MIXGRAD_ERR_INTERNAL)?;
+    let k = mix.sample_ancestral(rng, unsafe { x.into_mut_slice() })?;
+    if let Some(slot) = component.and_then(|b| unsafe { b.into_mut_slice() }.first_mut()) {
+        // k < K ≤ MIXGRAD_MAX_COMPONENTS, so it fits.
+        *slot = k as u32;
+    }
+    Ok(())
+}

@@ -1,0 +1,349 @@
+//! The C ABI called from Rust: it must be a faithful, thin wrapper (results
+//! bit-identical to the core crate), its generator must be the documented
+//! xoshiro256++ stream, and every check must refuse without writing.
+//! (`ffi-tests/` drives the same functions from C and C++ against the
+//! high-precision reference vectors.)
+
+use core::ffi::CStr;
+use core::ptr::{null, null_mut};
+
+use mixgrad::{DiagMixtureRef, LogProbGrad, RngCore, SeedableRng, Xoshiro256PlusPlus};
+use mixgrad_capi::*;
+
+use mixgrad_status::*;
+
+const K: usize = 3;
+const D: usize = 2;
+const LOGITS: [f64; K] = [0.3, -1.0, 0.9];
+const MEANS: [f64; K * D] = [-2.0, 0.5, 0.0, -1.0, 1.5, 2.0];
+const SCALES: [f64; K * D] = [0.7, 1.2, 0.4, 0.9, 1.1, 0.3];
+
+fn mix64() -> mixgrad_diag_f64 {
+    mixgrad_diag_f64 {
+        num_components: K as u32,
+        num_dims: D as u32,
+        logits: LOGITS.as_ptr(),
+        means: MEANS.as_ptr(),
+        scales: SCALES.as_ptr(),
+    }
+}
+
+fn core64() -> DiagMixtureRef<'static, f64> {
+    DiagMixtureRef::new(&LOGITS, &MEANS, &SCALES, D).unwrap()
+}
+
+fn name(status: u32) -> &'static str {
+    // SAFETY: mixgrad_status_str returns a static NUL-terminated string.
+    unsafe { CStr::from_ptr(mixgrad_status_str(status)) }
+        .to_str()
+        .unwrap()
+}
+
+#[test]
+fn rng_is_rand_xoshiro_seeded_from_u64() {
+    for seed in [0, 1, 42, 0x0123_4567_89ab_cdef, u64::MAX] {
+        let mut ours = mixgrad_rng { state: [0; 4] };
+        assert_eq!(unsafe { mixgrad_rng_seed(&mut ours, seed) }, MIXGRAD_OK);
+        let mut theirs = Xoshiro256PlusPlus::seed_from_u64(seed);
+        for _ in 0..64 {
+            assert_eq!(ours.next_u64(), theirs.next_u64());
+            assert_eq!(ours.next_u32(), theirs.next_u32());
+        }
+        let (mut a, mut b) = ([0u8; 13], [0u8; 13]);
+        ours.fill_bytes(&mut a);
+        theirs.fill_bytes(&mut b);
+        assert_eq!(a, b);
+    }
+    assert_eq!(
+        unsafe { mixgrad_rng_seed(null_mut(), 1) },
+        MIXGRAD_ERR_NULL_POINTER
+    );
+}
+
+#[test]
+fn every_status_has_its_header_name_and_value() {
+    let header = include_str!(concat!(env!("OUT_DIR"), "/include/mixgrad.h"));
+    let mut seen = std::collections::HashSet::new();
+    for value in 0..1024u32 {
+        let n = name(value);
+        if n == "MIXGRAD_UNKNOWN_STATUS" {
+            continue;
+        }
+        assert!(seen.insert(n), "{n} names two values");
+        assert!(
+            header.contains(&format!("    {n} = {value},")),
+            "{n} = {value} is not in the header"
+        );
+    }
+    // Every enumerator in the header has a name here.
+    let enumerators = header.matches("    MIXGRAD_").count();
+    assert_eq!(seen.len(), enumerators);
+    assert_eq!(name(0), "MIXGRAD_OK");
+    assert_eq!(name(u32::MAX), "MIXGRAD_UNKNOWN_STATUS");
+}
+
+#[test]
+fn version_matches_the_package() {
+    let v = unsafe { CStr::from_ptr(mixgrad_version()) }
+        .to_str()
+        .unwrap();
+    assert_eq!(v, env!("CARGO_PKG_VERSION"));
+    let consts = format!("{MIXGRAD_VERSION_MAJOR}.{MIXGRAD_VERSION_MINOR}.{MIXGRAD_VERSION_PATCH}");
+    assert_eq!(v, consts);
+}
+
+#[test]
+fn results_are_bit_identical_to_the_core_crate() {
+    let (m, core) = (mix64(), core64());
+    let x = [0.25, -0.75];
+    let xbar = [1.5, -0.5];
+
+    let mut u = [0.0; D];
+    assert_eq!(
+        unsafe { mixgrad_diag_cdf_f64(&m, x.as_ptr(), u.as_mut_ptr()) },
+        MIXGRAD_OK
+    );
+    let mut u_core = [0.0; D];
+    core.cdf(&x, &mut u_core).unwrap();
+    assert_eq!(u, u_core);
+
+    let mut xq = [0.0; D];
+    assert_eq!(
+        unsafe { mixgrad_diag_quantile_f64(&m, u.as_ptr(), xq.as_mut_ptr()) },
+        MIXGRAD_OK
+    );
+    let mut xq_core = [0.0; D];
+    core.quantile(&u, &mut xq_core).unwrap();
+    assert_eq!(xq, xq_core);
+
+    let (mut a, mut mu, mut s) = ([0.0; K], [0.0; K * D], [0.0; K * D]);
+    let status = unsafe {
+        mixgrad_diag_vjp_f64(
+            &m,
+            x.as_ptr(),
+            xbar.as_ptr(),
+            a.as_mut_ptr(),
+            mu.as_mut_ptr(),
+            s.as_mut_ptr(),
+        )
+    };
+    assert_eq!(status, MIXGRAD_OK);
+    let (mut a2, mut mu2, mut s2) = ([0.0; K], [0.0; K * D], [0.0; K * D]);
+    core.vjp(&x, &xbar, &mut a2, &mut mu2, &mut s2).unwrap();
+    assert_eq!((a, mu, s), (a2, mu2, s2));
+
+    let mut jac = [0.0; D * (K + 2 * K * D)];
+    let mut jac2 = jac;
+    assert_eq!(
+        unsafe { mixgrad_diag_jacobian_f64(&m, x.as_ptr(), jac.as_mut_ptr()) },
+        MIXGRAD_OK
+    );
+    core.jacobian(&x, &mut jac2).unwrap();
+    assert_eq!(jac, jac2);
+
+    let (mut lp, mut gx, mut ga) = (0.0, [0.0; D], [0.0; K]);
+    let status = unsafe {
+        mixgrad_diag_log_prob_grad_f64(
+            &m,
+            x.as_ptr(),
+            &mut lp,
+            gx.as_mut_ptr(),
+            ga.as_mut_ptr(),
+            null_mut(),
+            null_mut(),
+        )
+    };
+    assert_eq!(status, MIXGRAD_OK);
+    let (mut gx2, mut ga2) = ([0.0; D], [0.0; K]);
+    let grad = LogProbGrad {
+        x: Some(&mut gx2),
+        logits: Some(&mut ga2),
+        ..LogProbGrad::default()
+    };
+    assert_eq!(lp, core.log_prob_grad(&x, grad).unwrap());
+    assert_eq!((gx, ga), (gx2, ga2));
+    let mut lp_only = 0.0;
+    assert_eq!(
+        unsafe { mixgrad_diag_log_prob_f64(&m, x.as_ptr(), &mut lp_only) },
+        MIXGRAD_OK
+    );
+    assert_eq!(lp_only, lp);
+}
+
+#[test]
+fn samplers_draw_the_rust_stream() {
+    let (m, core) = (mix64(), core64());
+    let mut rng = mixgrad_rng { state: [0; 4] };
+    unsafe { mixgrad_rng_seed(&mut rng, 7) };
+    let mut reference = Xoshiro256PlusPlus::seed_from_u64(7);
+    for _ in 0..20 {
+        let (mut x, mut u) = ([0.0; D], [0.0; D]);
+        let status = unsafe {
+            mixgrad_diag_sample_quantile_f64(&m, &mut rng, x.as_mut_ptr(), u.as_mut_ptr())
+        };
+        assert_eq!(status, MIXGRAD_OK);
+        let (mut x2, mut u2) = ([0.0; D], [0.0; D]);
+        core.sample_quantile(&mut reference, &mut x2, Some(&mut u2))
+            .unwrap();
+        assert_eq!((x, u), (x2, u2));
+
+        let (mut x, mut k) = ([0.0; D], u32::MAX);
+        let status =
+            unsafe { mixgrad_diag_sample_ancestral_f64(&m, &mut rng, x.as_mut_ptr(), &mut k) };
+        assert_eq!(status, MIXGRAD_OK);
+        let k2 = core.sample_ancestral(&mut reference, &mut x2).unwrap();
+        assert_eq!((x, k as usize), (x2, k2));
+    }
+}
+
+#[test]
+fn f32_functions_use_f32_arithmetic() {
+    let logits = LOGITS.map(|v| v as f32);
+    let means = MEANS.map(|v| v as f32);
+    let scales = SCALES.map(|v| v as f32);
+    let m = mixgrad_diag_f32 {
+        num_components: K as u32,
+        num_dims: D as u32,
+        logits: logits.as_ptr(),
+        means: means.as_ptr(),
+        scales: scales.as_ptr(),
+    };
+    let core = DiagMixtureRef::new(&logits, &means, &scales, D).unwrap();
+    let x = [0.25f32, -0.75];
+    let (mut u, mut u2) = ([0.0f32; D], [0.0f32; D]);
+    assert_eq!(
+        unsafe { mixgrad_diag_cdf_f32(&m, x.as_ptr(), u.as_mut_ptr()) },
+        MIXGRAD_OK
+    );
+    core.cdf(&x, &mut u2).unwrap();
+    assert_eq!(u, u2);
+    let mut rng = mixgrad_rng::from_seed(3);
+    let mut reference = Xoshiro256PlusPlus::seed_from_u64(3);
+    let mut xs = [0.0f32; D];
+    let status =
+        unsafe { mixgrad_diag_sample_quantile_f32(&m, &mut rng, xs.as_mut_ptr(), null_mut()) };
+    assert_eq!(status, MIXGRAD_OK);
+    let mut xs2 = [0.0f32; D];
+    core.sample_quantile(&mut reference, &mut xs2, None)
+        .unwrap();
+    assert_eq!(xs, xs2);
+}
+
+/// Calls `vjp` with outputs poisoned by NaN and checks `expected` comes
+/// back with every output bit-for-bit untouched.
+fn vjp_refuses(m: &mixgrad_diag_f64, x: *const f64, x_bar: *const f64, expected: mixgrad_status) {
+    let poison = f64::from_bits(0x7ff8_dead_beef_0001);
+    let (mut a, mut mu, mut s) = ([poison; K], [poison; K * D], [poison; K * D]);
+    let status = unsafe {
+        mixgrad_diag_vjp_f64(m, x, x_bar, a.as_mut_ptr(), mu.as_mut_ptr(), s.as_mut_ptr())
+    };
+    assert_eq!(status, expected);
+    let untouched = |v: &[f64]| v.iter().all(|o| o.to_bits() == poison.to_bits());
+    assert!(untouched(&a) && untouched(&mu) && untouched(&s));
+}
+
+#[test]
+fn refusals_write_nothing() {
+    let x = [0.25, -0.75];
+    let xbar = [1.0, 1.0];
+    let good = mix64();
+    vjp_refuses(&good, null(), xbar.as_ptr(), MIXGRAD_ERR_NULL_POINTER);
+    vjp_refuses(&good, x.as_ptr(), null(), MIXGRAD_ERR_NULL_POINTER);
+    let mut m = good;
+    m.means = null();
+    vjp_refuses(&m, x.as_ptr(), xbar.as_ptr(), MIXGRAD_ERR_NULL_POINTER);
+    let bytes = [0u8; 64];
+    let misaligned = bytes
+        .as_ptr()
+        .wrapping_add(if bytes.as_ptr() as usize % 8 == 0 {
+            1
+        } else {
+            0
+        });
+    vjp_refuses(
+        &good,
+        misaligned.cast(),
+        xbar.as_ptr(),
+        MIXGRAD_ERR_MISALIGNED_POINTER,
+    );
+    for (k, d, expected) in [
+        (0, 2, MIXGRAD_ERR_NO_COMPONENTS),
+        (3, 0, MIXGRAD_ERR_NO_DIMENSIONS),
+        (65, 2, MIXGRAD_ERR_TOO_MANY_COMPONENTS),
+    ] {
+        let mut m = good;
+        (m.num_components, m.num_dims) = (k, d);
+        vjp_refuses(&m, x.as_ptr(), xbar.as_ptr(), expected);
+    }
+    let mut bad = MEANS;
+    bad[4] = f64::INFINITY;
+    let mut m = good;
+    m.means = bad.as_ptr();
+    vjp_refuses(&m, x.as_ptr(), xbar.as_ptr(), MIXGRAD_ERR_NONFINITE_MEAN);
+    vjp_refuses(
+        &good,
+        x.as_ptr(),
+        [f64::NAN, 0.0].as_ptr(),
+        MIXGRAD_ERR_NONFINITE_COTANGENT,
+    );
+    vjp_refuses(
+        &good,
+        [f64::NAN, 0.0].as_ptr(),
+        xbar.as_ptr(),
+        MIXGRAD_ERR_NONFINITE_X,
+    );
+}
+
+#[test]
+fn overlapping_outputs_are_refused() {
+    let m = mix64();
+    let mut buf = [7.0f64; 3 * K * D];
+    let p = buf.as_mut_ptr();
+    // The means gradient would overlap the scales gradient by one element.
+    let status = unsafe {
+        mixgrad_diag_vjp_f64(
+            &m,
+            [0.0; D].as_ptr(),
+            [1.0; D].as_ptr(),
+            p,
+            p.add(K),
+            p.add(K + K * D - 1),
+        )
+    };
+    assert_eq!(status, MIXGRAD_ERR_OVERLAPPING_BUFFERS);
+    // In place: u written over x.
+    let mut x = [0.1, 0.2];
+    let status = unsafe { mixgrad_diag_cdf_f64(&m, x.as_ptr(), x.as_mut_ptr()) };
+    assert_eq!(status, MIXGRAD_ERR_OVERLAPPING_BUFFERS);
+    assert_eq!(x, [0.1, 0.2]);
+    assert!(buf.iter().all(|&v| v == 7.0));
+    // Adjacent, not overlapping: fine.
+    let status = unsafe {
+        mixgrad_diag_vjp_f64(
+            &m,
+            [0.0; D].as_ptr(),
+            [1.0; D].as_ptr(),
+            p,
+            p.add(K),
+            p.add(K + K * D),
+        )
+    };
+    assert_eq!(status, MIXGRAD_OK);
+}
+
+#[test]
+fn jacobian_size_overflow_is_refused_before_any_read() {
+    // D·(K + 2KD) elements overflow usize: refused before the (bogus, tiny)
+    // arrays are read.
+    let one = [0.0f64];
+    let m = mixgrad_diag_f64 {
+        num_components: 1,
+        num_dims: u32::MAX,
+        logits: one.as_ptr(),
+        means: one.as_ptr(),
+        scales: one.as_ptr(),
+    };
+    let mut jac = [0.0f64; 1];
+    let status = unsafe { mixgrad_diag_jacobian_f64(&m, one.as_ptr(), jac.as_mut_ptr()) };
+    assert_eq!(status, MIXGRAD_ERR_SIZE_OVERFLOW);
+}

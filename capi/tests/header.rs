@@ -1,0 +1,50 @@
+//! The committed `include/mixgrad.h` must be byte-identical to the header
+//! the build script generates (what C users read is what the library is).
+//! Refresh it with:
+//!
+//! ```text
+//! MIXGRAD_UPDATE_HEADER=1 cargo test -p mixgrad-capi --test header
+//! ```
+
+const GENERATED: &str = include_str!(concat!(env!("OUT_DIR"), "/include/mixgrad.h"));
+
+#[test]
+fn committed_header_is_the_generated_one() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../include/mixgrad.h");
+    if std::env::var_os("MIXGRAD_UPDATE_HEADER").is_some() {
+        std::fs::write(&path, GENERATED).expect("write include/mixgrad.h");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == GENERATED,
+        "include/mixgrad.h differs from the generated header; refresh it with \
+         `MIXGRAD_UPDATE_HEADER=1 cargo test -p mixgrad-capi --test header`"
+    );
+}
+
+#[test]
+fn header_has_the_conformance_surface() {
+    // SPEC §5 names, exactly; a rename in Rust must not slip through.
+    for name in [
+        "typedef struct mixgrad_diag_f64 {",
+        "uint32_t num_components;",
+        "uint32_t num_dims;",
+        "const double *logits;",
+        "const double *means;",
+        "const double *scales;",
+        "MIXGRAD_OK = 0,",
+        "mixgrad_status mixgrad_diag_log_prob_f64(const struct mixgrad_diag_f64 *mix,",
+        "mixgrad_status mixgrad_diag_cdf_f64(const struct mixgrad_diag_f64 *mix,",
+        "mixgrad_status mixgrad_diag_quantile_f64(const struct mixgrad_diag_f64 *mix,",
+        "mixgrad_status mixgrad_diag_vjp_f64(const struct mixgrad_diag_f64 *mix,",
+        "mixgrad_status mixgrad_diag_jacobian_f64(const struct mixgrad_diag_f64 *mix,",
+        "mixgrad_status mixgrad_diag_jacobian_f32(const struct mixgrad_diag_f32 *mix,",
+        "#define MIXGRAD_MAX_COMPONENTS 64",
+        "extern \"C\" {",
+        "#ifndef MIXGRAD_H",
+    ] {
+        assert!(GENERATED.contains(name), "header lacks {name:?}");
+    }
+    assert!(!GENERATED.contains("#include <stdbool.h>"));
+}

@@ -338,7 +338,9 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         stats: &mut SolveStats,
     ) {
         init_log_weights(self.logits(), ws.hi, ws.lo);
-        for (d, (ud, xd)) in u.zip(x).enumerate() {
+        // `x` drives the loop: zipping the (possibly endless) stream of
+        // uniforms first would pull one draw too many after the last `x_d`.
+        for (d, (xd, ud)) in x.zip(u).enumerate() {
             responsibilities(ws.hi, ws.lo, ws.p);
             let (root, evaluations) = solve(self.column(d), ws.p, ud);
             stats.record(evaluations);

@@ -1,0 +1,565 @@
+/* The C suite: the SPEC §5 conformance functions against the committed
+ * high-precision reference vectors (same tolerances as SPEC §6), f32 against
+ * f64, sampling reproducibility against an independent xoshiro256++, and
+ * every status code with poisoned outputs proving nothing is written.
+ *
+ * Usage: test_c path/to/tests/data/reference.txt */
+#include "mixgrad.h"
+#include "support.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EPS DBL_EPSILON
+
+static mixgrad_diag_f64 mixture_of(const ref_case *c) {
+    mixgrad_diag_f64 m = {c->k, c->d, c->logits, c->means, c->scales};
+    return m;
+}
+
+/* ---- reference vectors (f64) ------------------------------------------ */
+
+static void test_reference_f64(const ref_case *cases, size_t num_cases) {
+    double worst_quantile = 0.0;
+    int gradients_checked = 0, backward_checked = 0;
+    for (size_t i = 0; i < num_cases; i++) {
+        const ref_case *c = &cases[i];
+        const mixgrad_diag_f64 m = mixture_of(c);
+        const uint32_t D = c->d, P = c->k + 2 * c->k * c->d;
+        double *u = (double *)malloc(D * sizeof(double));
+        double *x = (double *)malloc(D * sizeof(double));
+        double *bars = (double *)malloc(P * sizeof(double));
+        double *jac = (double *)malloc((size_t)D * P * sizeof(double));
+        for (size_t j = 0; j < c->num_points; j++) {
+            const ref_point *p = &c->points[j];
+
+            CHECK(mixgrad_diag_cdf_f64(&m, p->x, u) == MIXGRAD_OK, "%s: cdf status", c->name);
+            for (uint32_t d = 0; d < D; d++) {
+                double want = p->cdf[d], z = ref_probit(fmin(want, p->ccdf[d]));
+                if (want > 0.5) {
+                    CHECK(fabs(u[d] - want) <= 1e-14, "%s d=%u: cdf %.17g vs %.17g", c->name, d, u[d], want);
+                } else if (want >= 1e-300) {
+                    CHECK(fabs((u[d] - want) / want) <= 1e-14 + 8 * EPS * z * z,
+                          "%s d=%u: cdf %.17g vs %.17g", c->name, d, u[d], want);
+                }
+            }
+
+            double lp = NAN;
+            CHECK(mixgrad_diag_log_prob_f64(&m, p->x, &lp) == MIXGRAD_OK, "%s: log_prob status", c->name);
+            CHECK(fabs(lp - p->logq) <= 1e-14 * fmax(1.0, fabs(p->logq)), "%s: log_prob %.17g vs %.17g",
+                  c->name, lp, p->logq);
+
+            CHECK(mixgrad_diag_quantile_f64(&m, p->u, x) == MIXGRAD_OK, "%s: quantile status", c->name);
+            if (p->backward_only) {
+                /* F is flat at u to below double resolution: check F(x) = u. */
+                mixgrad_diag_cdf_f64(&m, x, u);
+                for (uint32_t d = 0; d < D; d++) {
+                    CHECK(fabs(u[d] - p->u[d]) <= 8 * EPS * p->u[d], "%s: backward error", c->name);
+                }
+                backward_checked++;
+            } else {
+                for (uint32_t d = 0; d < D; d++) {
+                    double tail = fmin(p->u[d], 1.0 - p->u[d]), z = ref_probit(tail);
+                    double tol = 8 * ref_ulp(p->xq[d]) + 8 * EPS * (1 + z * z) * tail / p->fq[d];
+                    double err = fabs(x[d] - p->xq[d]);
+                    worst_quantile = fmax(worst_quantile, err / tol);
+                    CHECK(err <= tol, "%s d=%u u=%g: quantile %.17g vs %.17g", c->name, d, p->u[d], x[d], p->xq[d]);
+                }
+            }
+
+            if (!ref_well_conditioned(c, p)) {
+                continue;
+            }
+            mixgrad_status s = mixgrad_diag_vjp_f64(&m, p->x, p->xbar, bars, bars + c->k,
+                                                    bars + c->k + c->k * c->d);
+            CHECK(s == MIXGRAD_OK, "%s: vjp status %s", c->name, mixgrad_status_str(s));
+            double err = ref_grad_error(bars, p->vjp, P);
+            CHECK(err <= 1e-10, "%s: vjp error %g", c->name, err);
+            if (p->jac) {
+                CHECK(mixgrad_diag_jacobian_f64(&m, p->x, jac) == MIXGRAD_OK, "%s: jacobian status", c->name);
+                for (uint32_t d = 0; d < D; d++) {
+                    err = ref_grad_error(jac + (size_t)d * P, p->jac + (size_t)d * P, P);
+                    CHECK(err <= 1e-10, "%s row %u: jacobian error %g", c->name, d, err);
+                }
+            }
+            gradients_checked++;
+        }
+        free(u);
+        free(x);
+        free(bars);
+        free(jac);
+    }
+    printf("reference f64: quantile worst error / tolerance %.3f; %d gradient points\n", worst_quantile,
+           gradients_checked);
+    CHECK(gradients_checked >= 30, "only %d gradient points", gradients_checked);
+    CHECK(backward_checked == 1, "expected exactly the one flat-gap point");
+}
+
+/* ---- f32 against f64 on the same (float-rounded) problem --------------- */
+
+static void test_f32_against_f64(const ref_case *cases, size_t num_cases) {
+    int checked = 0;
+    for (size_t i = 0; i < num_cases; i++) {
+        const ref_case *c = &cases[i];
+        const uint32_t K = c->k, D = c->d, KD = K * D, P = K + 2 * KD;
+        float *pf = (float *)malloc((K + 2 * KD) * sizeof(float));
+        double *pd = (double *)malloc((K + 2 * KD) * sizeof(double));
+        for (uint32_t n = 0; n < K; n++) pf[n] = (float)c->logits[n];
+        for (uint32_t n = 0; n < KD; n++) pf[K + n] = (float)c->means[n];
+        for (uint32_t n = 0; n < KD; n++) pf[K + KD + n] = (float)c->scales[n];
+        for (uint32_t n = 0; n < P; n++) pd[n] = pf[n];
+        mixgrad_diag_f32 m32 = {K, D, pf, pf + K, pf + K + KD};
+        mixgrad_diag_f64 m64 = {K, D, pd, pd + K, pd + K + KD};
+        float *xf = (float *)malloc(D * sizeof(float)), *uf = (float *)malloc(D * sizeof(float));
+        float *barf = (float *)malloc(D * sizeof(float)), *gf = (float *)malloc(P * sizeof(float));
+        double *xd = (double *)malloc(D * sizeof(double)), *ud = (double *)malloc(D * sizeof(double));
+        double *bard = (double *)malloc(D * sizeof(double)), *gd = (double *)malloc(P * sizeof(double));
+        double *g32 = (double *)malloc(P * sizeof(double));
+        for (size_t j = 0; j < c->num_points; j++) {
+            const ref_point *p = &c->points[j];
+            if (!ref_well_conditioned(c, p)) {
+                continue;
+            }
+            for (uint32_t d = 0; d < D; d++) {
+                xf[d] = (float)p->x[d];
+                xd[d] = xf[d];
+                barf[d] = (float)p->xbar[d];
+                bard[d] = barf[d];
+            }
+            CHECK(mixgrad_diag_cdf_f32(&m32, xf, uf) == MIXGRAD_OK, "%s: cdf_f32", c->name);
+            CHECK(mixgrad_diag_cdf_f64(&m64, xd, ud) == MIXGRAD_OK, "%s: cdf_f64", c->name);
+            for (uint32_t d = 0; d < D; d++) {
+                double tol = ud[d] > 0.5 ? 1e-6 : 1e-5 * ud[d];
+                CHECK(fabs(uf[d] - ud[d]) <= tol || ud[d] < 1e-30, "%s d=%u: cdf_f32 %.9g vs %.17g", c->name, d,
+                      (double)uf[d], ud[d]);
+            }
+            mixgrad_status s32 = mixgrad_diag_vjp_f32(&m32, xf, barf, gf, gf + K, gf + K + KD);
+            mixgrad_status s64 = mixgrad_diag_vjp_f64(&m64, xd, bard, gd, gd + K, gd + K + KD);
+            CHECK(s32 == s64, "%s: vjp statuses %s / %s", c->name, mixgrad_status_str(s32), mixgrad_status_str(s64));
+            if (s32 == MIXGRAD_OK && s64 == MIXGRAD_OK) {
+                for (uint32_t n = 0; n < P; n++) g32[n] = gf[n];
+                double err = ref_grad_error(g32, gd, P);
+                CHECK(err <= 1e-3, "%s: vjp_f32 error %g", c->name, err);
+            }
+            checked++;
+        }
+        free(pf), free(pd), free(xf), free(uf), free(barf), free(gf);
+        free(xd), free(ud), free(bard), free(gd), free(g32);
+    }
+    CHECK(checked >= 30, "only %d f32 points", checked);
+}
+
+/* ---- sampling: an independent xoshiro256++ (Blackman & Vigna) ---------- */
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t xoshiro_next(uint64_t s[4]) {
+    const uint64_t result = rotl(s[0] + s[3], 23) + s[0];
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+static uint64_t splitmix_next(uint64_t *x) {
+    uint64_t z = (*x += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static void test_sampling(void) {
+    const double logits[3] = {0.0, -0.7, 0.4};
+    const double means[6] = {-2.0, 0.0, 0.5, 1.0, 2.5, -1.0};
+    const double scales[6] = {0.5, 1.0, 0.8, 0.3, 1.2, 0.6};
+    const mixgrad_diag_f64 m = {3, 2, logits, means, scales};
+
+    mixgrad_rng a, b;
+    CHECK(mixgrad_rng_seed(&a, 2024) == MIXGRAD_OK, "seed");
+    uint64_t sm = 2024, s[4];
+    for (int i = 0; i < 4; i++) s[i] = splitmix_next(&sm);
+    CHECK(memcmp(a.state, s, sizeof s) == 0, "seeding is SplitMix64 expansion");
+    b = a;
+    for (int draw = 0; draw < 200; draw++) {
+        double x[2], u[2], x2[2], xq[2];
+        CHECK(mixgrad_diag_sample_quantile_f64(&m, &a, x, u) == MIXGRAD_OK, "sample_quantile");
+        for (int d = 0; d < 2; d++) {
+            /* SPEC §3 uniforms from the top 52 bits, offset by half a step. */
+            double want = ((double)(xoshiro_next(s) >> 12) + 0.5) * 0x1p-52;
+            CHECK(u[d] == want, "draw %d: u %.17g vs stream %.17g", draw, u[d], want);
+        }
+        CHECK(mixgrad_diag_quantile_f64(&m, u, xq) == MIXGRAD_OK && memcmp(x, xq, sizeof x) == 0,
+              "draw %d: x = quantile(u)", draw);
+        CHECK(mixgrad_diag_sample_quantile_f64(&m, &b, x2, NULL) == MIXGRAD_OK && memcmp(x, x2, sizeof x) == 0,
+              "draw %d: a copied generator reproduces the sample", draw);
+    }
+    CHECK(memcmp(a.state, s, sizeof s) == 0, "the sampler consumed exactly D draws per sample");
+
+    /* Ancestral: reproducible for a seed, different for another. */
+    mixgrad_rng c1, c2, c3;
+    mixgrad_rng_seed(&c1, 5);
+    mixgrad_rng_seed(&c2, 5);
+    mixgrad_rng_seed(&c3, 6);
+    int same_as_other_seed = 0, counts[3] = {0, 0, 0};
+    for (int draw = 0; draw < 3000; draw++) {
+        double x1[2], x2[2], x3[2];
+        uint32_t k1 = 99, k2 = 99;
+        CHECK(mixgrad_diag_sample_ancestral_f64(&m, &c1, x1, &k1) == MIXGRAD_OK, "ancestral");
+        mixgrad_diag_sample_ancestral_f64(&m, &c2, x2, &k2);
+        mixgrad_diag_sample_ancestral_f64(&m, &c3, x3, NULL);
+        CHECK(k1 == k2 && memcmp(x1, x2, sizeof x1) == 0, "ancestral draw %d reproduces", draw);
+        same_as_other_seed += memcmp(x1, x3, sizeof x1) == 0;
+        if (k1 < 3) counts[k1]++;
+    }
+    CHECK(same_as_other_seed == 0, "another seed gives another stream");
+    /* Weights softmax(0, -0.7, 0.4): 3000 draws land within 5 standard
+     * errors (binomial) of each. */
+    double total = exp(0.0) + exp(-0.7) + exp(0.4);
+    for (int k = 0; k < 3; k++) {
+        double pk = exp(logits[k]) / total, se = sqrt(3000 * pk * (1 - pk));
+        CHECK(fabs(counts[k] - 3000 * pk) <= 5 * se, "component %d drawn %d times (p=%.4f)", k, counts[k], pk);
+    }
+
+    /* f32: the same generator, 32-bit draws, 23-bit uniforms. */
+    const float lf[3] = {0.0f, -0.7f, 0.4f};
+    const float mf[6] = {-2.0f, 0.0f, 0.5f, 1.0f, 2.5f, -1.0f};
+    const float sf[6] = {0.5f, 1.0f, 0.8f, 0.3f, 1.2f, 0.6f};
+    const mixgrad_diag_f32 m32 = {3, 2, lf, mf, sf};
+    mixgrad_rng r;
+    mixgrad_rng_seed(&r, 77);
+    memcpy(s, r.state, sizeof s);
+    for (int draw = 0; draw < 100; draw++) {
+        float x[2], u[2];
+        CHECK(mixgrad_diag_sample_quantile_f32(&m32, &r, x, u) == MIXGRAD_OK, "sample_quantile_f32");
+        for (int d = 0; d < 2; d++) {
+            float want = ((float)((uint32_t)(xoshiro_next(s) >> 32) >> 9) + 0.5f) * 0x1p-23f;
+            CHECK(u[d] == want && isfinite(x[d]), "f32 draw %d: u %.9g vs %.9g", draw, (double)u[d], (double)want);
+        }
+    }
+}
+
+/* ---- status codes: every refusal writes nothing ------------------------ */
+
+#define K_ 2
+#define D_ 3
+#define KD_ (K_ * D_)
+#define P_ (K_ + 2 * KD_)
+
+typedef struct buffers {
+    double x[D_], u[D_], xbar[D_];
+    /* outputs, poisoned before every call */
+    double out_x[D_], out_u[D_], lp, gx[D_], ga[K_], gm[KD_], gs[KD_], jac[D_ * P_];
+    uint32_t component;
+    mixgrad_rng rng;
+} buffers;
+
+#define ARG(i, ptr) (null_arg == (i) ? NULL : (ptr))
+
+typedef mixgrad_status (*op_fn)(const mixgrad_diag_f64 *m, buffers *b, int null_arg);
+
+static mixgrad_status op_validate(const mixgrad_diag_f64 *m, buffers *b, int null_arg) {
+    (void)b;
+    return mixgrad_diag_validate_f64(ARG(0, m));
+}
+static mixgrad_status op_log_prob(const mixgrad_diag_f64 *m, buffers *b, int null_arg) {
+    return mixgrad_diag_log_prob_f64(ARG(0, m), ARG(1, b->x), ARG(2, &b->lp));
+}
+static mixgrad_status op_log_prob_grad(const mixgrad_diag_f64 *m, buffers *b, int null_arg) {
+    return mixgrad_diag_log_prob_grad_f64(ARG(0, m), ARG(1, b->x), &b->lp, b->gx, b->ga, b->gm, b->gs);
+}
+static mixgrad_status op_cdf(const mixgrad_diag_f64 *m, buffers *b, int null_arg) {
+    return mixgrad_diag_cdf_f64(ARG(0, m), ARG(1, b->x), ARG(2, b->out_u));
+}
+static mixgrad_status op_quantile(const mixgrad_diag_f64 *m, buffers *b, int null_arg) {
+    return mixgrad_diag_quantile_f64(ARG(0, m), ARG(1, b->u), ARG(2, b->out_x));
+}
+static mixgrad_status op_vjp(const mixgrad_diag_f64 *m, buffers *b, int null_arg) {
+    return mixgrad_diag_vjp_f64(ARG(0, m), ARG(1, b->x), ARG(2, b->xbar), ARG(3, b->ga), ARG(4, b->gm),
+                                ARG(5, b->gs));
+}
+static mixgrad_status op_jacobian(const mixgrad_diag_f64 *m, buffers *b, int null_arg) {
+    return mixgrad_diag_jacobian_f64(ARG(0, m), ARG(1, b->x), ARG(2, b->jac));
+}
+static mixgrad_status op_sample_quantile(const mixgrad_diag_f64 *m, buffers *b, int null_arg) {
+    return mixgrad_diag_sample_quantile_f64(ARG(0, m), ARG(1, &b->rng), ARG(2, b->out_x), b->out_u);
+}
+static mixgrad_status op_sample_ancestral(const mixgrad_diag_f64 *m, buffers *b, int null_arg) {
+    return mixgrad_diag_sample_ancestral_f64(ARG(0, m), ARG(1, &b->rng), ARG(2, b->out_x), &b->component);
+}
+
+enum { USES_X = 1, USES_U = 2, USES_XBAR = 4, GRADIENT = 8 };
+
+static const struct op {
+    const char *name;
+    op_fn call;
+    int required_pointers; /* arguments 0 .. n-1 may not be NULL */
+    int uses;
+} OPS[] = {
+    {"validate", op_validate, 1, 0},
+    {"log_prob", op_log_prob, 3, USES_X},
+    {"log_prob_grad", op_log_prob_grad, 2, USES_X},
+    {"cdf", op_cdf, 3, USES_X},
+    {"quantile", op_quantile, 3, USES_U},
+    {"vjp", op_vjp, 6, USES_X | USES_XBAR | GRADIENT},
+    {"jacobian", op_jacobian, 3, USES_X | GRADIENT},
+    {"sample_quantile", op_sample_quantile, 3, 0},
+    {"sample_ancestral", op_sample_ancestral, 3, 0},
+};
+#define NUM_OPS (sizeof OPS / sizeof OPS[0])
+
+typedef struct params {
+    double logits[K_], means[KD_], scales[KD_];
+} params;
+
+static const params GOOD = {{0.2, -0.4}, {-1.0, 0.0, 1.0, 1.5, 0.5, -0.5}, {0.9, 1.1, 0.7, 0.6, 1.3, 1.0}};
+
+static void fill(buffers *b) {
+    const uint64_t poison = 0x7ff8deadbeef0001u;
+    memset(b, 0, sizeof *b);
+    for (size_t i = 0; i < D_; i++) {
+        b->x[i] = 0.25 * (double)i - 0.3;
+        b->u[i] = 0.2 + 0.25 * (double)i;
+        b->xbar[i] = 1.0 - 0.5 * (double)i;
+    }
+    /* every output double gets the same NaN payload */
+    double *first = b->out_x, *last = b->jac + D_ * P_;
+    for (double *o = first; o < last; o++) {
+        memcpy(o, &poison, sizeof poison);
+    }
+    b->component = 0xdeadbeefu;
+    mixgrad_rng_seed(&b->rng, 99);
+}
+
+/* Runs `op`, expects `want`, and (on an error) that the outputs, the
+ * generator and the inputs are bit-for-bit what they were. */
+static void expect(const struct op *op, const mixgrad_diag_f64 *m, buffers *b, int null_arg, mixgrad_status want,
+                   const char *what) {
+    buffers before;
+    memcpy(&before, b, sizeof before);
+    mixgrad_status got = op->call(m, b, null_arg);
+    CHECK(got == want, "%s (%s): got %s, want %s", op->name, what, mixgrad_status_str(got), mixgrad_status_str(want));
+    if (want != MIXGRAD_OK) {
+        CHECK(memcmp(&before, b, sizeof before) == 0, "%s (%s): an output was written on error", op->name, what);
+    }
+}
+
+static void test_errors(void) {
+    params p = GOOD;
+    mixgrad_diag_f64 m = {K_, D_, p.logits, p.means, p.scales};
+    buffers b;
+
+    for (size_t i = 0; i < NUM_OPS; i++) {
+        const struct op *op = &OPS[i];
+        fill(&b);
+        expect(op, &m, &b, -1, MIXGRAD_OK, "valid input");
+        for (int arg = 0; arg < op->required_pointers; arg++) {
+            fill(&b);
+            char what[32];
+            snprintf(what, sizeof what, "argument %d NULL", arg);
+            expect(op, &m, &b, arg, MIXGRAD_ERR_NULL_POINTER, what);
+        }
+        /* The mixture's own arrays. */
+        const double **fields[3] = {&m.logits, &m.means, &m.scales};
+        for (int f = 0; f < 3; f++) {
+            const double *saved = *fields[f];
+            *fields[f] = NULL;
+            fill(&b);
+            expect(op, &m, &b, -1, MIXGRAD_ERR_NULL_POINTER, "mixture array NULL");
+            *fields[f] = saved;
+        }
+    }
+
+    /* Shapes and parameter values: the same code from every function. */
+    const struct {
+        const char *what;
+        int field; /* 0 K, 1 D, 2 logit, 3 mean, 4 scale */
+        double value;
+        mixgrad_status want;
+    } bad[] = {
+        {"K = 0", 0, 0, MIXGRAD_ERR_NO_COMPONENTS},
+        {"D = 0", 1, 0, MIXGRAD_ERR_NO_DIMENSIONS},
+        {"K > MIXGRAD_MAX_COMPONENTS", 0, MIXGRAD_MAX_COMPONENTS + 1, MIXGRAD_ERR_TOO_MANY_COMPONENTS},
+        {"NaN logit", 2, NAN, MIXGRAD_ERR_NAN_LOGIT},
+        {"+inf logit", 2, INFINITY, MIXGRAD_ERR_INFINITE_LOGIT},
+        {"all logits -inf", 2, -INFINITY, MIXGRAD_ERR_NO_ACTIVE_COMPONENT},
+        {"NaN mean", 3, NAN, MIXGRAD_ERR_NONFINITE_MEAN},
+        {"+inf mean", 3, INFINITY, MIXGRAD_ERR_NONFINITE_MEAN},
+        {"-inf mean", 3, -INFINITY, MIXGRAD_ERR_NONFINITE_MEAN},
+        {"NaN scale", 4, NAN, MIXGRAD_ERR_NONFINITE_SCALE},
+        {"+inf scale", 4, INFINITY, MIXGRAD_ERR_NONFINITE_SCALE},
+        {"zero scale", 4, 0.0, MIXGRAD_ERR_NONPOSITIVE_SCALE},
+        {"-0 scale", 4, -0.0, MIXGRAD_ERR_NONPOSITIVE_SCALE},
+        {"negative scale", 4, -1.0, MIXGRAD_ERR_NONPOSITIVE_SCALE},
+    };
+    for (size_t c = 0; c < sizeof bad / sizeof bad[0]; c++) {
+        for (size_t i = 0; i < NUM_OPS; i++) {
+            p = GOOD;
+            m.num_components = K_;
+            m.num_dims = D_;
+            switch (bad[c].field) {
+            case 0: m.num_components = (uint32_t)bad[c].value; break;
+            case 1: m.num_dims = (uint32_t)bad[c].value; break;
+            case 2:
+                p.logits[1] = bad[c].value;
+                if (bad[c].want == MIXGRAD_ERR_NO_ACTIVE_COMPONENT) p.logits[0] = -INFINITY;
+                break;
+            case 3: p.means[KD_ - 1] = bad[c].value; break;
+            default: p.scales[2] = bad[c].value; break;
+            }
+            fill(&b);
+            expect(&OPS[i], &m, &b, -1, bad[c].want, bad[c].what);
+        }
+    }
+    p = GOOD;
+    m.num_components = K_;
+    m.num_dims = D_;
+
+    /* One -inf logit is a component of weight zero, not an error. */
+    p.logits[0] = -INFINITY;
+    for (size_t i = 0; i < NUM_OPS; i++) {
+        fill(&b);
+        expect(&OPS[i], &m, &b, -1, MIXGRAD_OK, "one -inf logit");
+    }
+    p = GOOD;
+
+    /* Per-call inputs. */
+    const double bad_u[] = {0.0, 1.0, -0.0, -0.25, 1.5, NAN, INFINITY, -INFINITY};
+    const double bad_x[] = {NAN, INFINITY, -INFINITY};
+    for (size_t i = 0; i < NUM_OPS; i++) {
+        const struct op *op = &OPS[i];
+        for (size_t v = 0; v < sizeof bad_u / sizeof bad_u[0] && (op->uses & USES_U); v++) {
+            fill(&b);
+            b.u[D_ - 1] = bad_u[v];
+            expect(op, &m, &b, -1, MIXGRAD_ERR_U_OUT_OF_RANGE, "u outside (0,1)");
+        }
+        for (size_t v = 0; v < sizeof bad_x / sizeof bad_x[0]; v++) {
+            if (op->uses & USES_X) {
+                fill(&b);
+                b.x[1] = bad_x[v];
+                expect(op, &m, &b, -1, MIXGRAD_ERR_NONFINITE_X, "non-finite x");
+            }
+            if (op->uses & USES_XBAR) {
+                fill(&b);
+                b.xbar[0] = bad_x[v];
+                expect(op, &m, &b, -1, MIXGRAD_ERR_NONFINITE_COTANGENT, "non-finite x_bar");
+            }
+        }
+    }
+
+    /* The smallest and largest uniforms are accepted. */
+    fill(&b);
+    b.u[0] = 0x1p-1074;
+    b.u[1] = 1.0 - 0x1p-53;
+    expect(&OPS[4], &m, &b, -1, MIXGRAD_OK, "u at the ends of (0,1)");
+
+    /* ZERO_DENSITY: x in the middle of a gap of 1000 scales between two
+     * components; gradients refuse, log_prob and cdf answer. */
+    const double gl[2] = {0.0, 0.0}, gm_[2] = {-50.0, 50.0}, gs_[2] = {0.1, 0.1};
+    const mixgrad_diag_f64 gap = {2, 1, gl, gm_, gs_};
+    const double x0 = 0.0, xb = 1.0;
+    double ga[2], gmu[2], gsig[2], jac[5], lp, u;
+    for (int i = 0; i < 2; i++) ga[i] = gmu[i] = gsig[i] = -7.0;
+    CHECK(mixgrad_diag_vjp_f64(&gap, &x0, &xb, ga, gmu, gsig) == MIXGRAD_ERR_ZERO_DENSITY, "vjp in a gap");
+    CHECK(ga[0] == -7.0 && gmu[1] == -7.0 && gsig[0] == -7.0, "vjp in a gap wrote nothing");
+    CHECK(mixgrad_diag_jacobian_f64(&gap, &x0, jac) == MIXGRAD_ERR_ZERO_DENSITY, "jacobian in a gap");
+    CHECK(mixgrad_diag_log_prob_f64(&gap, &x0, &lp) == MIXGRAD_OK && isfinite(lp), "log_prob in a gap");
+    CHECK(mixgrad_diag_cdf_f64(&gap, &x0, &u) == MIXGRAD_OK && u == 0.5, "cdf in a gap is 1/2");
+
+    /* Overlap: in place, output over a parameter, output over output. */
+    fill(&b);
+    CHECK(mixgrad_diag_cdf_f64(&m, b.x, b.x) == MIXGRAD_ERR_OVERLAPPING_BUFFERS, "cdf in place");
+    CHECK(mixgrad_diag_quantile_f64(&m, b.u, b.u + 1) == MIXGRAD_ERR_OVERLAPPING_BUFFERS, "quantile shifted");
+    params q = GOOD;
+    const mixgrad_diag_f64 mq = {K_, D_, q.logits, q.means, q.scales};
+    CHECK(mixgrad_diag_cdf_f64(&mq, b.x, q.means + 1) == MIXGRAD_ERR_OVERLAPPING_BUFFERS, "u over the means");
+    CHECK(memcmp(&q, &GOOD, sizeof q) == 0, "the means were not written");
+    CHECK(mixgrad_diag_vjp_f64(&m, b.x, b.xbar, b.gm, b.gm + K_ - 1, b.gs) == MIXGRAD_ERR_OVERLAPPING_BUFFERS,
+          "logits_bar over means_bar");
+    CHECK(mixgrad_diag_log_prob_grad_f64(&m, b.x, &b.lp, b.gx, b.gx, NULL, NULL) ==
+              MIXGRAD_ERR_OVERLAPPING_BUFFERS,
+          "two optional gradients in one buffer");
+    CHECK(mixgrad_diag_sample_quantile_f64(&m, &b.rng, (double *)(void *)&b.rng, NULL) ==
+              MIXGRAD_ERR_OVERLAPPING_BUFFERS,
+          "sample written over its generator");
+    CHECK(mixgrad_diag_vjp_f64(&m, b.x, b.x, b.ga, b.gm, b.gs) == MIXGRAD_OK, "inputs may alias each other");
+
+    /* Misaligned pointers (never dereferenced: refused first). */
+    unsigned char raw[8 * (D_ + 2)];
+    unsigned char *odd = raw + 1 + (8 - ((uintptr_t)raw % 8)) % 8;
+    fill(&b);
+    CHECK(mixgrad_diag_cdf_f64(&m, (const double *)(void *)odd, b.out_u) == MIXGRAD_ERR_MISALIGNED_POINTER,
+          "misaligned x");
+    CHECK(mixgrad_rng_seed((mixgrad_rng *)(void *)odd, 1) == MIXGRAD_ERR_MISALIGNED_POINTER, "misaligned rng");
+
+    /* Sizes beyond the address space: D*(K+2KD) overflows size_t. */
+    const mixgrad_diag_f64 huge = {1, UINT32_MAX, GOOD.logits, GOOD.means, GOOD.scales};
+    CHECK(mixgrad_diag_jacobian_f64(&huge, b.x, b.jac) == MIXGRAD_ERR_SIZE_OVERFLOW, "jacobian size overflow");
+
+    /* Order: pointer checks come before shape and value checks. */
+    mixgrad_diag_f64 empty = {0, 0, p.logits, p.means, p.scales};
+    CHECK(mixgrad_diag_cdf_f64(&empty, NULL, b.out_u) == MIXGRAD_ERR_NULL_POINTER, "NULL before K == 0");
+}
+
+static void test_names_and_version(void) {
+    const uint32_t codes[] = {
+        MIXGRAD_OK,
+        MIXGRAD_ERR_NULL_POINTER,
+        MIXGRAD_ERR_MISALIGNED_POINTER,
+        MIXGRAD_ERR_NO_COMPONENTS,
+        MIXGRAD_ERR_NO_DIMENSIONS,
+        MIXGRAD_ERR_TOO_MANY_COMPONENTS,
+        MIXGRAD_ERR_SIZE_OVERFLOW,
+        MIXGRAD_ERR_OVERLAPPING_BUFFERS,
+        MIXGRAD_ERR_NAN_LOGIT,
+        MIXGRAD_ERR_INFINITE_LOGIT,
+        MIXGRAD_ERR_NO_ACTIVE_COMPONENT,
+        MIXGRAD_ERR_NONFINITE_MEAN,
+        MIXGRAD_ERR_NONFINITE_SCALE,
+        MIXGRAD_ERR_NONPOSITIVE_SCALE,
+        MIXGRAD_ERR_U_OUT_OF_RANGE,
+        MIXGRAD_ERR_NONFINITE_X,
+        MIXGRAD_ERR_NONFINITE_COTANGENT,
+        MIXGRAD_ERR_ZERO_DENSITY,
+        MIXGRAD_ERR_INTERNAL,
+    };
+    const size_t n = sizeof codes / sizeof codes[0];
+    for (size_t i = 0; i < n; i++) {
+        const char *name = mixgrad_status_str(codes[i]);
+        CHECK(name && strncmp(name, "MIXGRAD_", 8) == 0 && strcmp(name, "MIXGRAD_UNKNOWN_STATUS") != 0,
+              "code %u has a name", codes[i]);
+        for (size_t j = 0; j < i; j++) {
+            CHECK(codes[i] != codes[j] && strcmp(name, mixgrad_status_str(codes[j])) != 0,
+                  "codes %zu and %zu are distinct", i, j);
+        }
+    }
+    CHECK(codes[0] == 0, "MIXGRAD_OK is 0");
+    CHECK(strcmp(mixgrad_status_str(12345), "MIXGRAD_UNKNOWN_STATUS") == 0, "unknown code");
+    char version[32];
+    snprintf(version, sizeof version, "%d.%d.%d", MIXGRAD_VERSION_MAJOR, MIXGRAD_VERSION_MINOR,
+             MIXGRAD_VERSION_PATCH);
+    CHECK(strcmp(version, mixgrad_version()) == 0, "header %s vs library %s", version, mixgrad_version());
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s tests/data/reference.txt\n", argv[0]);
+        return 2;
+    }
+    ref_case *cases = NULL;
+    size_t num_cases = ref_load(argv[1], &cases);
+    CHECK(num_cases >= 14, "reference cases loaded: %zu", num_cases);
+    test_reference_f64(cases, num_cases);
+    test_f32_against_f64(cases, num_cases);
+    test_sampling();
+    test_errors();
+    test_names_and_version();
+    ref_free(cases, num_cases);
+    return support_summary("C suite");
+}

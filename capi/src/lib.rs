@@ -1,4 +1,4 @@
-//! The C ABI of [mixgrad](mixgrad): `extern "C"` functions over the core
+//! The C ABI of [`mixgrad`]: `extern "C"` functions over the core
 //! crate, declared in the generated header `include/mixgrad.h`.
 //!
 //! This crate is the thin layer rustls-ffi calls `ffi`: every function

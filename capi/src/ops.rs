@@ -8,7 +8,7 @@
 //! Every non-NULL pointer must be valid for the reads or writes its length
 //! implies (documented on the C functions) for the duration of the call.
 
-use mixgrad::{Float, LogProbGrad};
+use mixgrad::{DiagMixtureRef, Error, Float, LogProbGrad};
 
 use crate::checks::{
     disjoint, elements, optional_mut, required, required_mut, Buffer, Checked, Mixture, RawMixture,
@@ -93,14 +93,7 @@ pub(crate) unsafe fn cdf<M: RawMixture>(
     x: *const F<M>,
     u: *mut F<M>,
 ) -> Checked<()> {
-    let m = unsafe { Mixture::read(mix) }?;
-    let (x, u) = (required(x)?, required_mut(u)?);
-    let s = m.shape()?;
-    let (x, u) = (Buffer::input(x, s.d), Buffer::output(u, s.d));
-    let [pa, pm, ps] = m.spans(s);
-    disjoint(&[Some(u.span())], &[pa, pm, ps, x.span()])?;
-    let mix = unsafe { m.view(s) }?;
-    Ok(mix.cdf(unsafe { x.into_slice() }, unsafe { u.into_mut_slice() })?)
+    unsafe { per_dimension(mix, x, u, |m, x, u| m.cdf(x, u)) }
 }
 
 pub(crate) unsafe fn quantile<M: RawMixture>(
@@ -108,14 +101,26 @@ pub(crate) unsafe fn quantile<M: RawMixture>(
     u: *const F<M>,
     x: *mut F<M>,
 ) -> Checked<()> {
+    unsafe { per_dimension(mix, u, x, |m, u, x| m.quantile(u, x)) }
+}
+
+/// `D` values in, `D` values out: the shape of `cdf` and `quantile`.
+unsafe fn per_dimension<M: RawMixture>(
+    mix: *const M,
+    input: *const F<M>,
+    output: *mut F<M>,
+    op: impl FnOnce(&DiagMixtureRef<'_, F<M>>, &[F<M>], &mut [F<M>]) -> Result<(), Error>,
+) -> Checked<()> {
     let m = unsafe { Mixture::read(mix) }?;
-    let (u, x) = (required(u)?, required_mut(x)?);
+    let (input, output) = (required(input)?, required_mut(output)?);
     let s = m.shape()?;
-    let (u, x) = (Buffer::input(u, s.d), Buffer::output(x, s.d));
+    let (input, output) = (Buffer::input(input, s.d), Buffer::output(output, s.d));
     let [pa, pm, ps] = m.spans(s);
-    disjoint(&[Some(x.span())], &[pa, pm, ps, u.span()])?;
+    disjoint(&[Some(output.span())], &[pa, pm, ps, input.span()])?;
     let mix = unsafe { m.view(s) }?;
-    Ok(mix.quantile(unsafe { u.into_slice() }, unsafe { x.into_mut_slice() })?)
+    Ok(op(&mix, unsafe { input.into_slice() }, unsafe {
+        output.into_mut_slice()
+    })?)
 }
 
 pub(crate) unsafe fn vjp<M: RawMixture>(

@@ -94,11 +94,14 @@ pub trait Float:
     fn uniform<R: rand_core::RngCore + ?Sized>(rng: &mut R) -> Self;
     /// The standard normal quantile `Φ^{-1}(p)` for `p` in (0, 1).
     fn normal_quantile(p: Self) -> Self;
+    /// `(Φ(z), Φc(z), φ(z))`: both tails and the density of the standard
+    /// normal, the smaller tail and the density to full relative accuracy.
+    fn normal_tails_density(z: Self) -> (Self, Self, Self);
 }
 
 macro_rules! impl_float {
     ($t:ident, $m:ident, $exp:path, $ln:path, $erfc:path, $sqrt:path,
-     $z_max:expr, $uniform:path, $ndtri:path) => {
+     $z_max:expr, $uniform:path, $ndtri:path, $tails_density:path) => {
         impl Float for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -167,6 +170,10 @@ macro_rules! impl_float {
             fn normal_quantile(p: Self) -> Self {
                 $ndtri(p)
             }
+            #[inline(always)]
+            fn normal_tails_density(z: Self) -> (Self, Self, Self) {
+                $tails_density(z)
+            }
         }
     };
 }
@@ -181,7 +188,8 @@ impl_float!(
     libm::sqrt,
     2.907_354_897_182_427_6e135, // 2^450
     crate::sample::uniform_f64,
-    crate::special::ndtri::ndtri_f64
+    crate::special::ndtri::ndtri_f64,
+    crate::special::ndtr::tails_density_f64
 );
 // f32: |z| ≤ 2^44 keeps z²/2 ≤ 2^87, and 2^32 such terms stay below 2^128.
 impl_float!(
@@ -193,7 +201,8 @@ impl_float!(
     libm::sqrtf,
     1.759_218_6e13, // 2^44
     crate::sample::uniform_f32,
-    crate::special::ndtri::ndtri_f32
+    crate::special::ndtri::ndtri_f32,
+    crate::special::normal::tails_density_separately
 );
 
 #[cfg(test)]

@@ -127,8 +127,9 @@ pub(crate) struct Conditional<F> {
 }
 
 /// Evaluates [`Conditional`] at `x` for responsibilities `p`. Each component
-/// costs one `erfc` and one `exp`; both tails are accumulated from the one
-/// `erfc`, so `F` and `Fc` each keep full relative accuracy.
+/// costs one tails-and-density evaluation (one `exp` in f64); both tails are
+/// accumulated from the smaller one, so `F` and `Fc` each keep full
+/// relative accuracy.
 #[inline]
 pub(crate) fn conditional<F: Float>(
     column: impl Iterator<Item = (F, F)>,
@@ -146,8 +147,8 @@ pub(crate) fn conditional<F: Float>(
             continue;
         }
         let z = standardise(x, mu, sigma);
-        let (lower, upper) = normal::tails(z);
-        let dens = pk * normal::density(z) / sigma;
+        let (lower, upper, phi) = normal::tails_density(z);
+        let dens = pk * phi / sigma;
         c.cdf += pk * lower;
         c.ccdf += pk * upper;
         c.pdf += dens;

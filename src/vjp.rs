@@ -194,23 +194,28 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             );
             let (m, ln_sum) = responsibilities(ws.hi, ws.lo, ws.p);
 
-            // Φ → r2, Φc → r3, p φ/σ → r1 (from the log domain, so a tiny
-            // σ cannot underflow φ before dividing).
+            // Φ → r2, Φc → r3, p φ/σ → r1. Where φ(z) is not a normal
+            // number, p φ/σ comes from the log domain instead, so a tiny σ
+            // cannot meet an underflowed φ.
             let (mut cdf, mut ccdf, mut pdf) = (F::ZERO, F::ZERO, F::ZERO);
             let comp = ws
                 .hi
                 .iter()
                 .zip(ws.lo.iter())
                 .zip(ws.p.iter())
-                .zip(ws.r0.iter());
+                .zip(ws.r0.iter().zip(self.column(d)));
             let outs = ws.r1.iter_mut().zip(ws.r2.iter_mut()).zip(ws.r3.iter_mut());
-            for ((((&h, &l), &pk), &z), ((dens, lower), upper)) in comp.zip(outs) {
+            for ((((&h, &l), &pk), (&z, (_, sigma))), ((dens, lower), upper)) in comp.zip(outs) {
                 if h == F::NEG_INFINITY {
                     (*dens, *lower, *upper) = (F::ZERO, F::ZERO, F::ZERO);
                     continue;
                 }
-                let (phi, phic) = normal::tails(z);
-                *dens = (((h - m) + l) - ln_sum + *dens).exp();
+                let (phi, phic, density) = normal::tails_density(z);
+                *dens = if density >= F::MIN_POSITIVE {
+                    pk * density / sigma
+                } else {
+                    (((h - m) + l) - ln_sum + *dens).exp()
+                };
                 *lower = phi;
                 *upper = phic;
                 cdf += pk * phi;

@@ -4,5 +4,6 @@
 //! [`Float`](crate::Float); this module builds the pieces SPEC §2 names on
 //! top of them.
 
+pub mod ndtr;
 pub mod ndtri;
 pub mod normal;

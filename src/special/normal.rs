@@ -20,6 +20,23 @@ pub fn tails<F: Float>(z: F) -> (F, F) {
     }
 }
 
+/// `(Φ(z), Φc(z), φ(z))` in one call: for f64 from one `exp`
+/// ([`ndtr::tails_density_f64`](super::ndtr::tails_density_f64)), for f32
+/// from [`tails`] and [`density`].
+#[inline(always)]
+pub fn tails_density<F: Float>(z: F) -> (F, F, F) {
+    F::normal_tails_density(z)
+}
+
+/// [`tails`] and [`density`] as two calls (`erfc`, `exp`): the f32 path,
+/// where libm's `erfcf` is cheap and an f64 detour would be soft-float on
+/// FPU-less or single-precision microcontrollers.
+#[inline(always)]
+pub fn tails_density_separately<F: Float>(z: F) -> (F, F, F) {
+    let (lower, upper) = tails(z);
+    (lower, upper, density(z))
+}
+
 /// The standard normal density `φ(z) = exp(−z²/2)/√(2π)`.
 #[inline(always)]
 pub fn density<F: Float>(z: F) -> F {

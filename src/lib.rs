@@ -17,7 +17,7 @@
 //!
 //! | SPEC | where (`src/`) |
 //! |---|---|
-//! | §2 log-weights, responsibilities, `F`, `Fc`, `f` | `kernel.rs`, [`special::normal`] |
+//! | §2 log-weights, responsibilities, `F`, `Fc`, `f` | `kernel.rs`, [`special::normal`], [`special::ndtr`] |
 //! | §2 `log q` | `log_prob.rs` ([`DiagMixtureRef::log_prob`]) |
 //! | §3 quantile solver, bracket, tails | `quantile.rs` ([`DiagMixtureRef::quantile`]) |
 //! | §3 normal quantile | [`special::ndtri`] |

@@ -1,8 +1,8 @@
-//! Special functions: the normal tails and the normal quantile.
+//! Special functions: the normal tails and density, and the normal quantile.
 //!
-//! `erfc`, `exp` and `ln` themselves come from `libm` through
-//! [`Float`](crate::Float); this module builds the pieces SPEC §2 names on
-//! top of them.
+//! `exp`, `ln` (and `erfc` for f32) come from `libm` through
+//! [`Float`](crate::Float); [`ndtr`] computes the f64 tails and density from
+//! one `exp`, [`normal`] dispatches per precision, [`ndtri`] inverts.
 
 pub mod ndtr;
 pub mod ndtri;

@@ -8,38 +8,18 @@
 //!
 //! Filter as usual: `cargo bench --bench grid -- 'f64/K8/D4/'`.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion};
 use mixgrad::{DiagMixtureRef, Float, RngCore, SeedableRng, SolveStats, Xoshiro256PlusPlus};
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+#[path = "../bench/src/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::{assert_no_allocation, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-/// Runs `f` once and panics if it allocated.
-fn assert_no_allocation(what: &str, f: impl FnOnce()) {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
-    f();
-    let after = ALLOCATIONS.load(Ordering::Relaxed);
-    assert_eq!(before, after, "{what} allocated");
-}
 
 const KS: [usize; 4] = [1, 4, 8, 32];
 const DS: [usize; 4] = [1, 4, 32, 128];

@@ -9,26 +9,14 @@
 //! logits, means and scales from a fixed formula (see `problem`). A counting
 //! global allocator checks that the timed loops allocate nothing.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::io::Read;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use mixgrad::{DiagMixtureRef, SeedableRng, Xoshiro256PlusPlus};
 
-struct Counting;
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+mod counting_alloc;
+use counting_alloc::{allocations, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -55,17 +43,13 @@ fn time(n: usize, mut body: impl FnMut()) -> f64 {
     body(); // warm up
     let mut best = f64::INFINITY;
     for _ in 0..5 {
-        let allocations = ALLOCATIONS.load(Ordering::Relaxed);
+        let before = allocations();
         let start = Instant::now();
         for _ in 0..n {
             body();
         }
         let ns = start.elapsed().as_nanos() as f64 / n as f64;
-        assert_eq!(
-            allocations,
-            ALLOCATIONS.load(Ordering::Relaxed),
-            "the timed loop allocated"
-        );
+        assert_eq!(before, allocations(), "the timed loop allocated");
         best = best.min(ns);
     }
     best

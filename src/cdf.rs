@@ -65,7 +65,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             if let Some(slot) = density.as_mut().and_then(|it| it.next()) {
                 *slot = c.pdf;
             }
-            step_log_weights(self.column(d), xd, F::ONE, ws.hi, ws.lo, None, None);
+            step_log_weights(self.column(d), xd, F::ONE, ws.hi, ws.lo, None, ws.r0);
         }
         Ok(())
     }

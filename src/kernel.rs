@@ -60,8 +60,14 @@ pub(crate) fn init_log_weights<F: Float>(logits: &[F], hi: &mut [F], lo: &mut [F
 }
 
 /// `ℓ ← ℓ + sign · log N_kd(x_d)` for every component; `sign` is `+1` going
-/// forward and `−1` to undo a step in the reverse sweep. Writes `z_kd` to
-/// `z_out` and `log N_kd` to `logn_out` when given.
+/// forward and `−1` to undo a step in the reverse sweep. Writes `log N_kd`
+/// to `logn` (a scratch row the caller owns) and `z_kd` to `z_out` when
+/// given.
+///
+/// Two passes: first the logarithms, then the double-length additions.
+/// Each addition is a chain of a dozen dependent flops; kept apart from the
+/// `ln σ` calls the loop body is short and the chains of different
+/// components overlap in the pipeline.
 #[inline]
 pub(crate) fn step_log_weights<F: Float>(
     column: impl Iterator<Item = (F, F)>,
@@ -70,20 +76,18 @@ pub(crate) fn step_log_weights<F: Float>(
     hi: &mut [F],
     lo: &mut [F],
     z_out: Option<&mut [F]>,
-    logn_out: Option<&mut [F]>,
+    logn: &mut [F],
 ) {
     let mut zs = z_out.map(|s| s.iter_mut());
-    let mut ls = logn_out.map(|s| s.iter_mut());
-    for ((h, l), (mu, sigma)) in hi.iter_mut().zip(lo.iter_mut()).zip(column) {
+    for (slot, (mu, sigma)) in logn.iter_mut().zip(column) {
         let z = standardise(x, mu, sigma);
-        let logn = log_normal(z, sigma);
-        dd_add(h, l, sign * logn);
-        if let Some(slot) = zs.as_mut().and_then(|it| it.next()) {
-            *slot = z;
+        *slot = log_normal(z, sigma);
+        if let Some(zslot) = zs.as_mut().and_then(|it| it.next()) {
+            *zslot = z;
         }
-        if let Some(slot) = ls.as_mut().and_then(|it| it.next()) {
-            *slot = logn;
-        }
+    }
+    for ((h, l), &v) in hi.iter_mut().zip(lo.iter_mut()).zip(logn.iter()) {
+        dd_add(h, l, sign * v);
     }
 }
 

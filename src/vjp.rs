@@ -138,7 +138,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             );
             copy(logits, ws.s);
             if let Some(&xd) = x.get(d) {
-                step_log_weights(self.column(d), xd, -F::ONE, ws.hi2, ws.lo2, None, None);
+                step_log_weights(self.column(d), xd, -F::ONE, ws.hi2, ws.lo2, None, ws.r1);
             }
         }
         Ok(())
@@ -155,7 +155,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         init_log_weights(self.logits(), ws.hi, ws.lo);
         let mut before = max_log_weight(ws.hi);
         for (d, &xd) in x.iter().enumerate() {
-            step_log_weights(self.column(d), xd, F::ONE, ws.hi, ws.lo, None, None);
+            step_log_weights(self.column(d), xd, F::ONE, ws.hi, ws.lo, None, ws.r0);
             let after = max_log_weight(ws.hi);
             if after - before < floor {
                 return Err(Error::ZeroDensity);
@@ -190,7 +190,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 ws.hi,
                 ws.lo,
                 Some(ws.r0),
-                Some(ws.r1),
+                ws.r1,
             );
             let (m, ln_sum) = responsibilities(ws.hi, ws.lo, ws.p);
 

@@ -58,9 +58,10 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         for (d, (&xd, out)) in x.iter().zip(cdf.iter_mut()).enumerate() {
             responsibilities(ws.hi, ws.lo, ws.p);
             let c = conditional(self.column(d), ws.p, xd);
-            *out = c.cdf;
+            // Σ p = 1 only to rounding: keep probabilities in [0, 1].
+            *out = c.cdf.min(F::ONE);
             if let Some(slot) = ccdf.as_mut().and_then(|it| it.next()) {
-                *slot = c.ccdf;
+                *slot = c.ccdf.min(F::ONE);
             }
             if let Some(slot) = density.as_mut().and_then(|it| it.next()) {
                 *slot = c.pdf;

@@ -67,6 +67,14 @@ pub trait Float:
     /// component that far away has weight exactly zero next to any component
     /// that is not.
     const Z_MAX: Self;
+    /// The largest `|ℓ|` (log-weight) along a component's path for which
+    /// the reverse sweep may undo the recursion by subtraction (2^56 in f64,
+    /// 2^25 in f32). The double-length sum rounds by about `2^-105·|ℓ|`
+    /// (f32: `2^-47·|ℓ|`) per step, so below the limit `ℓ` comes back to
+    /// within `2^-39` (f32: `2^-12`) absolute after 1024 steps; above it the
+    /// recovered value may be off by more than the gap to the leading
+    /// component, and the sweep recomputes `ℓ` from the logits instead.
+    const RECOVERY_LIMIT: Self;
 
     /// Converts an `f64` constant (rounding for `f32`).
     fn from_f64(v: f64) -> Self;
@@ -101,7 +109,7 @@ pub trait Float:
 
 macro_rules! impl_float {
     ($t:ident, $m:ident, $exp:path, $ln:path, $erfc:path, $sqrt:path,
-     $z_max:expr, $uniform:path, $ndtri:path, $tails_density:path) => {
+     $z_max:expr, $recovery:expr, $uniform:path, $ndtri:path, $tails_density:path) => {
         impl Float for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -117,6 +125,7 @@ macro_rules! impl_float {
             const LN_SQRT_2PI: Self = 0.918_938_533_204_672_741_780_329_736_405_617_6;
             const LN_MAX: Self = $t::MAX_EXP as $t * core::$m::consts::LN_2;
             const Z_MAX: Self = $z_max;
+            const RECOVERY_LIMIT: Self = $recovery;
 
             #[inline(always)]
             fn from_f64(v: f64) -> Self {
@@ -187,6 +196,7 @@ impl_float!(
     libm::erfc,
     libm::sqrt,
     2.907_354_897_182_427_6e135, // 2^450
+    72_057_594_037_927_936.0,    // 2^56
     crate::sample::uniform_f64,
     crate::special::ndtri::ndtri_f64,
     crate::special::ndtr::tails_density_f64
@@ -200,6 +210,7 @@ impl_float!(
     libm::erfcf,
     libm::sqrtf,
     1.759_218_6e13, // 2^44
+    33_554_432.0,   // 2^25
     crate::sample::uniform_f32,
     crate::special::ndtri::ndtri_f32,
     crate::special::normal::tails_density_separately

@@ -17,7 +17,14 @@ use crate::Float;
 /// it stays finite (see [`Float::Z_MAX`]).
 #[inline(always)]
 pub(crate) fn standardise<F: Float>(x: F, mu: F, sigma: F) -> F {
-    let z = (x - mu) / sigma;
+    let diff = x - mu;
+    // x − μ overflows only for |x|, |μ| near MAX with opposite signs; then
+    // x/σ − μ/σ is finite (σ ≥ 1) or ±∞ of the right sign, never ∞ − ∞.
+    let z = if diff.is_finite() {
+        diff / sigma
+    } else {
+        x / sigma - mu / sigma
+    };
     // NaN cannot occur: x and μ are finite and σ > 0; only ±∞ from overflow.
     z.max(-F::Z_MAX).min(F::Z_MAX)
 }
@@ -91,32 +98,45 @@ pub(crate) fn step_log_weights<F: Float>(
     }
 }
 
-/// `max_k ℓ_k` (high parts; `−∞` for all-dead, which validation excludes).
+/// The largest log-weight `max_k ℓ_k` as its double-length pair `(hi, lo)`
+/// (`(−∞, 0)` if every component is dead, which validation excludes).
+///
+/// The low part matters: where `|ℓ|` is huge (a point far out in some
+/// dimension, up to `Z_MAX²/2`), `ulp(hi)` is huge too and `lo` may carry
+/// differences far larger than the range of `exp`.
 #[inline]
-pub(crate) fn max_log_weight<F: Float>(hi: &[F]) -> F {
-    hi.iter().fold(F::NEG_INFINITY, |m, &h| m.max(h))
+pub(crate) fn max_log_weight<F: Float>(hi: &[F], lo: &[F]) -> (F, F) {
+    let mut best = (F::NEG_INFINITY, F::ZERO);
+    for (&h, &l) in hi.iter().zip(lo) {
+        if h > best.0 || (h == best.0 && l > best.1) {
+            best = (h, l);
+        }
+    }
+    best
 }
 
 /// Responsibilities `p_k = exp(ℓ_k − m) / Σ_j exp(ℓ_j − m)` with `m = max ℓ`.
-/// Returns `(m, ln Σ_j exp(ℓ_j − m))`, so `logsumexp(ℓ) = m + second`.
+/// Returns `(m_hi, ln Σ_j exp(ℓ_j − m) + m_lo)`, so that
+/// `logsumexp(ℓ) = m_hi + second` and `ln p_k = ((hi_k − m_hi) + lo_k) − second`.
 ///
-/// Subtracting the maximum (not the log-sum) keeps `ℓ_k − m` exact for the
-/// leading components however large `|ℓ|` has grown.
+/// Subtracting the maximum's double-length value (not the log-sum) keeps
+/// `ℓ_k − m` exact for the leading components however large `|ℓ|` has
+/// grown, and gives the maximum itself exactly `exp(0) = 1`, so the sum is
+/// at least 1.
 #[inline]
 pub(crate) fn responsibilities<F: Float>(hi: &[F], lo: &[F], p: &mut [F]) -> (F, F) {
-    let m = max_log_weight(hi);
+    let (mh, ml) = max_log_weight(hi, lo);
     let mut sum = F::ZERO;
     for ((pk, &h), &l) in p.iter_mut().zip(hi).zip(lo) {
         // exp(−∞) = 0 for dead components.
-        *pk = ((h - m) + l).exp();
+        *pk = ((h - mh) + (l - ml)).exp();
         sum += *pk;
     }
-    // sum ≥ exp(lo of the maximum) ≈ 1, since |lo| ≤ ulp(hi)/2.
     let inv = F::ONE / sum;
     for pk in p.iter_mut() {
         *pk *= inv;
     }
-    (m, sum.ln())
+    (mh, sum.ln() + ml)
 }
 
 /// The conditional CDF, its complement, the density and its derivative of
@@ -159,6 +179,35 @@ pub(crate) fn conditional<F: Float>(
         c.dpdf -= dens * z / sigma;
     }
     c
+}
+
+/// The density and its derivative where [`conditional`]'s overflowed (a
+/// subnormal `σ` makes `φ/σ` infinite): returns `(s·f, s²·f', s)` with `s`
+/// the smallest active `σ`, each term `p φ (s/σ)` finite.
+#[cold]
+pub(crate) fn conditional_rescaled<F: Float>(
+    column: impl Iterator<Item = (F, F)> + Clone,
+    p: &[F],
+    x: F,
+) -> (F, F, F) {
+    let mut s = F::MAX;
+    for ((_, sigma), &pk) in column.clone().zip(p) {
+        if pk != F::ZERO {
+            s = s.min(sigma);
+        }
+    }
+    let (mut pdf, mut dpdf) = (F::ZERO, F::ZERO);
+    for ((mu, sigma), &pk) in column.zip(p) {
+        if pk == F::ZERO {
+            continue;
+        }
+        let z = standardise(x, mu, sigma);
+        let ratio = s / sigma;
+        let dens = pk * normal::density(z) * ratio;
+        pdf += dens;
+        dpdf -= dens * z * ratio;
+    }
+    (pdf, dpdf, s)
 }
 
 #[cfg(test)]

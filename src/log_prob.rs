@@ -108,11 +108,32 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                     }
                 }
                 if let Some(slot) = gx.as_mut().and_then(|it| it.next()) {
-                    *slot = dx;
+                    *slot = if dx.is_nan() {
+                        self.x_grad_rescaled(d, xd, ws.p)
+                    } else {
+                        dx
+                    };
                 }
             }
         }
         Ok(log_q)
+    }
+}
+
+impl<F: Float> DiagMixtureRef<'_, F> {
+    /// `∂ log q/∂x_d = −Σ_k r_k z_kd/σ_kd` where the plain sum met terms
+    /// that overflowed with opposite signs (`∞ − ∞`, tiny `σ` far out):
+    /// summed scaled by the smallest `σ` of the dimension, each term
+    /// `r z σ_min/σ` is finite, and the result is the true sum's value or
+    /// its overflow to ±∞.
+    #[cold]
+    fn x_grad_rescaled(&self, d: usize, xd: F, r: &[F]) -> F {
+        let s_min = self.column(d).fold(F::MAX, |m, (_, sigma)| m.min(sigma));
+        let mut sum = F::ZERO;
+        for ((mu, sigma), &rk) in self.column(d).zip(r) {
+            sum -= rk * standardise(xd, mu, sigma) * (s_min / sigma);
+        }
+        sum / s_min
     }
 }
 

@@ -20,7 +20,9 @@
 //!    is second order. Or when the observed convergence rate predicts that,
 //!    or when the bracket is a few ulps wide.
 
-use crate::kernel::{conditional, init_log_weights, responsibilities, step_log_weights};
+use crate::kernel::{
+    conditional, conditional_rescaled, init_log_weights, responsibilities, step_log_weights,
+};
 use crate::workspace::{self, Storage, Workspace};
 use crate::{DiagMixture, DiagMixtureRef, Error, Float};
 
@@ -84,11 +86,16 @@ pub(crate) fn solve<F: Float>(
     // (falling back to the weighted mean of the x_k if that overflows).
     let (mut lo, mut hi, mut pad) = (F::INFINITY, F::NEG_INFINITY, F::ZERO);
     let (mut mean, mut mean_xk) = (F::ZERO, F::ZERO);
+    // The narrowest active component: a step longer than it may jump over
+    // one, so such a step is never taken unevaluated.
+    let mut sigma_min = F::MAX;
     for ((mu, sigma), &pk) in column.clone().zip(p) {
         if pk == F::ZERO {
             continue;
         }
-        let xk = mu + sigma * z_u;
+        sigma_min = sigma_min.min(sigma);
+        // Saturated: σ·z_u can overflow for σ near MAX.
+        let xk = (mu + sigma * z_u).max(-F::MAX).min(F::MAX);
         lo = lo.min(xk);
         hi = hi.max(xk);
         // μ + σ z_u can cancel: its rounding scales with the terms.
@@ -106,8 +113,19 @@ pub(crate) fn solve<F: Float>(
     // Generous: z_u is only good to a few ulps, and the bracket is a
     // safeguard, never an answer.
     let pad = F::from_f64(64.0) * F::EPSILON * pad;
+    // Means near ±MAX must not pad the bracket out to ±∞. Where an end is
+    // clamped, the root may lie beyond it, out of range: that end is then
+    // the answer if the solve narrows down to it, so it starts with a
+    // perfect score (the scores are |G| at the ends, G = 0 at the root).
+    let (mut lo_score, mut hi_score) = (F::INFINITY, F::INFINITY);
     lo -= pad;
+    if lo <= -F::MAX {
+        (lo, lo_score) = (-F::MAX, F::ZERO);
+    }
     hi += pad;
+    if hi >= F::MAX {
+        (hi, hi_score) = (F::MAX, F::ZERO);
+    }
     let guess = mean + var.sqrt() * z_u;
     let mut x = if guess.is_finite() && guess > lo && guess < hi {
         guess
@@ -116,6 +134,8 @@ pub(crate) fn solve<F: Float>(
     };
 
     let two_eps = F::TWO * F::EPSILON;
+    // |G| beyond √ε·(1 + z²) is not rounding noise: not converged.
+    let sqrt_eps = F::EPSILON.sqrt();
     // The root's own conditioning (SPEC §6): rounding (x − μ)/σ perturbs a
     // tail probability by about z²ε relative, so steps below
     // 2ε(1 + z²)·h/f are noise, not progress.
@@ -142,26 +162,36 @@ pub(crate) fn solve<F: Float>(
         }
         let root_below = g > F::ZERO;
         if root_below {
-            hi = x;
+            (hi, hi_score) = (x, g.abs());
         } else {
-            lo = x;
+            (lo, lo_score) = (x, g.abs());
         }
         let width = hi - lo;
         if evaluations >= MAX_EVALUATIONS_PER_DIM {
-            return (lo + F::HALF * width, evaluations);
+            return (midpoint(lo, hi), evaluations);
         }
 
         // G' = f/h; unusable where F or f underflowed (far outside every
-        // component), and there the bracket does the work.
-        let gp = c.pdf / h;
-        let newton = g / gp;
+        // component), and there the bracket does the work. Where f itself
+        // overflowed (a subnormal σ), f and f' come scaled by s = the
+        // smallest σ: f = pdf/s, f' = dpdf/s², and every quantity below is
+        // formed from ratios that stay finite.
+        let (pdf, dpdf, s) = if c.pdf.is_finite() {
+            (c.pdf, c.dpdf, F::ONE)
+        } else {
+            conditional_rescaled(column.clone(), p, x)
+        };
+        // Newton: G/G' = g·h/f, the scale applied last (a subnormal s must
+        // not meet the small g first).
+        let newton = g * h / pdf * s;
         // Also unusable where f is so small (subnormal) that the step or the
         // tolerance overflows: a gap between components.
-        let tol = two_eps * (x.abs() + cond / gp);
-        if newton.is_finite() && tol.is_finite() && gp > F::ZERO {
-            // Halley: G'' = f'/h ∓ (f/h)² (− in the lower branch).
-            let gpp = c.dpdf / h + if upper { gp * gp } else { -(gp * gp) };
-            let factor = F::ONE - F::HALF * newton * gpp / gp;
+        let tol = two_eps * (x.abs() + cond * h / pdf * s);
+        if newton.is_finite() && tol.is_finite() && pdf > F::ZERO {
+            // Halley: G'' = f'/h ∓ (f/h)² (− in the lower branch), so
+            // (G/G')·G''/G' = newton·f'/f ∓ g.
+            let curvature = newton * (dpdf / pdf / s) + if upper { g } else { -g };
+            let factor = F::ONE - F::HALF * curvature;
             let halley = factor > F::HALF && factor < F::TWO;
             let step = if halley { newton / factor } else { newton };
             let candidate = x - step;
@@ -186,9 +216,37 @@ pub(crate) fn solve<F: Float>(
                 }
                 None => false,
             };
-            if size <= tol || predicted_done {
-                let inside = candidate >= lo && candidate <= hi;
-                return (if inside { candidate } else { x }, evaluations);
+            // Converged by the step size or the observed rate, with G small.
+            // The candidate is then returned unevaluated only if the step is
+            // inside the bracket (else the model is wrong) and no longer than
+            // the narrowest component or a few ulps (else the local model at
+            // x cannot see a narrow component between x and the candidate).
+            // Otherwise x itself is the answer if G is at rounding level
+            // there, and else the candidate is evaluated like any step.
+            let inside = candidate >= lo && candidate <= hi;
+            let short = size <= sigma_min.max(F::from_f64(8.0) * F::EPSILON * x.abs());
+            let small_g = g.abs() <= sqrt_eps * cond;
+            if (size <= tol || predicted_done) && small_g {
+                if inside && short {
+                    return (candidate, evaluations);
+                }
+                if g.abs() <= F::from_f64(8.0) * F::EPSILON * cond {
+                    return (x, evaluations);
+                }
+            } else if size <= tol {
+                // A tiny step but G far from 0: x sits inside a component
+                // narrower than ulp(x), where F jumps within one float, and
+                // the root lies beyond the jump. Step to the next float or
+                // so toward it; the bracket keeps this finite.
+                let nudge = (x.abs() * F::EPSILON).max(F::MIN_POSITIVE * F::EPSILON);
+                let probe = if root_below { x - nudge } else { x + nudge };
+                if probe > lo && probe < hi {
+                    x = probe;
+                    last_step = None;
+                    continue;
+                }
+                let x = if lo_score <= hi_score { lo } else { hi };
+                return (x, evaluations);
             }
             // Inside the bracket and at least halving the step before last.
             if candidate > lo && candidate < hi && size * F::TWO <= dx_old.abs() {
@@ -205,7 +263,12 @@ pub(crate) fn solve<F: Float>(
         // holds the conditioning at x, not at the root, and in a gap between
         // components it is huge.)
         if width <= two_eps * lo.abs().max(hi.abs()) {
-            return (lo + F::HALF * width, evaluations);
+            let x = match (lo_score == F::ZERO, hi_score == F::ZERO) {
+                (true, _) => lo,
+                (_, true) => hi,
+                _ => midpoint(lo, hi),
+            };
+            return (x, evaluations);
         }
         dx_old = dx;
         // In a flat gap Newton is useless: jump into the nearest component on
@@ -224,15 +287,52 @@ pub(crate) fn solve<F: Float>(
             }
             None => {
                 jumped = false;
-                dx = F::HALF * width;
-                x = lo + dx;
+                x = bisect(lo, hi);
+                dx = x - lo;
                 if x <= lo || x >= hi {
-                    // lo and hi are adjacent floats.
+                    // lo and hi are adjacent floats: the better end.
+                    let x = if lo_score <= hi_score { lo } else { hi };
                     return (x, evaluations);
                 }
             }
         }
     }
+}
+
+/// `(lo + hi)/2` for finite `lo ≤ hi`, also where `hi − lo` overflows
+/// (a bracket spanning means near `−MAX` and `+MAX`).
+#[inline]
+fn midpoint<F: Float>(lo: F, hi: F) -> F {
+    let width = hi - lo;
+    if width.is_finite() {
+        lo + F::HALF * width
+    } else {
+        F::HALF * lo + F::HALF * hi
+    }
+}
+
+/// The bisection point of `[lo, hi]`: the arithmetic midpoint, or the
+/// geometric one where the bracket spans more than a factor 4 on one side
+/// of zero (and zero itself where it straddles zero that unevenly), so that
+/// a bracket reaching out to ±MAX comes down through the exponent range in
+/// about ten steps rather than a thousand halvings.
+#[inline]
+fn bisect<F: Float>(lo: F, hi: F) -> F {
+    let four = F::from_f64(4.0);
+    if lo >= F::ZERO {
+        let l = lo.max(F::MIN_POSITIVE);
+        if hi > four * l {
+            return l.sqrt() * hi.sqrt();
+        }
+    } else if hi <= F::ZERO {
+        let h = hi.min(-F::MIN_POSITIVE);
+        if lo < four * h {
+            return -((-lo).sqrt() * (-h).sqrt());
+        }
+    } else if hi > -four * lo || -lo > four * hi {
+        return F::ZERO;
+    }
+    midpoint(lo, hi)
 }
 
 /// A guess for the root when `x` sits in a flat gap between components.

@@ -128,7 +128,10 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             _ => return Err(Error::ParameterShape), // unreachable: k < K
         };
         for ((xd, &mu), &sigma) in x.iter_mut().zip(means).zip(scales) {
-            *xd = mu + sigma * F::normal_quantile(F::uniform(rng));
+            // A draw beyond the float range (σ near MAX) saturates, as
+            // the quantile solver's bracket does.
+            let v = mu + sigma * F::normal_quantile(F::uniform(rng));
+            *xd = v.max(-F::MAX).min(F::MAX);
         }
         Ok(k)
     }

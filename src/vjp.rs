@@ -21,7 +21,10 @@
 //! dimension. The gradient depends only on `x` and θ, not on how `x` was
 //! drawn: it applies unchanged to ancestral samples.
 
-use crate::kernel::{init_log_weights, max_log_weight, responsibilities, step_log_weights};
+use crate::kernel::{
+    dd_add, init_log_weights, log_normal, max_log_weight, responsibilities, standardise,
+    step_log_weights,
+};
 use crate::special::normal;
 use crate::workspace::{self, copy, Storage, Workspace};
 use crate::{DiagMixture, DiagMixtureRef, Error, Float, ParamGrad};
@@ -72,15 +75,21 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         }
         self.forward(&mut ws, x)?;
         let top = self.num_dims() - 1;
+        let scale = cotangent_scale(x_bar);
         self.sweep(
             &mut ws,
             x,
             top,
-            |j| x_bar.get(j).copied().unwrap_or(F::ZERO),
+            |j| x_bar.get(j).map_or(F::ZERO, |&v| v / scale),
             means_bar,
             scales_bar,
         );
         copy(logits_bar, ws.s);
+        if scale != F::ONE {
+            for g in logits_bar.iter_mut().chain(means_bar).chain(scales_bar) {
+                *g *= scale;
+            }
+        }
         Ok(())
     }
 
@@ -119,12 +128,14 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     ) -> Result<(), Error> {
         self.check_x(x)?;
         self.forward(&mut ws, x)?;
-        // (hi2, lo2) walks ℓ^(d+1) down as the rows go down.
-        copy(ws.hi2, ws.hi);
-        copy(ws.lo2, ws.lo);
         for (d, (logits, means, scales)) in (0..self.num_dims()).rev().zip(rows) {
-            copy(ws.hi, ws.hi2);
-            copy(ws.lo, ws.lo2);
+            // ℓ^(d+1) afresh for each row (O(dK), like the row's sweep):
+            // walking it down by subtraction would need the recovery
+            // safeguards of the sweep a second time.
+            init_log_weights(self.logits(), ws.hi, ws.lo);
+            for (j, &xj) in x.iter().enumerate().take(d + 1) {
+                step_log_weights(self.column(j), xj, F::ONE, ws.hi, ws.lo, None, ws.r1);
+            }
             // Dimensions after d do not move x_d.
             means.fill(F::ZERO);
             scales.fill(F::ZERO);
@@ -137,9 +148,6 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 scales,
             );
             copy(logits, ws.s);
-            if let Some(&xd) = x.get(d) {
-                step_log_weights(self.column(d), xd, -F::ONE, ws.hi2, ws.lo2, None, ws.r1);
-            }
         }
         Ok(())
     }
@@ -153,11 +161,11 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     fn forward(&self, ws: &mut Workspace<'_, F>, x: &[F]) -> Result<(), Error> {
         let floor = F::MIN_POSITIVE.ln() + F::from_f64(self.num_components() as f64).ln();
         init_log_weights(self.logits(), ws.hi, ws.lo);
-        let mut before = max_log_weight(ws.hi);
+        let mut before = max_log_weight(ws.hi, ws.lo);
         for (d, &xd) in x.iter().enumerate() {
             step_log_weights(self.column(d), xd, F::ONE, ws.hi, ws.lo, None, ws.r0);
-            let after = max_log_weight(ws.hi);
-            if after - before < floor {
+            let after = max_log_weight(ws.hi, ws.lo);
+            if (after.0 - before.0) + (after.1 - before.1) < floor {
                 return Err(Error::ZeroDensity);
             }
             before = after;
@@ -180,6 +188,12 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     ) {
         let step = self.num_dims();
         ws.s.fill(F::ZERO);
+        // big: the largest |ℓ_k| on the path from ℓ^(top+1) down to the
+        // current ℓ^(d), which bounds the error of recovering ℓ^(d) by
+        // subtraction (Float::RECOVERY_LIMIT).
+        for (big, &h) in ws.big.iter_mut().zip(ws.hi.iter()) {
+            *big = if h.is_finite() { h.abs() } else { F::ZERO };
+        }
         let xs = x.get(..=top).unwrap_or(x);
         for (d, &xd) in xs.iter().enumerate().rev() {
             // ℓ^(d) = ℓ^(d+1) − log N_kd; z → r0, log N → r1.
@@ -192,11 +206,21 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 Some(ws.r0),
                 ws.r1,
             );
+            let mut beyond = false;
+            for (big, &h) in ws.big.iter_mut().zip(ws.hi.iter()) {
+                if h.is_finite() {
+                    *big = big.max(h.abs());
+                    beyond |= *big > F::RECOVERY_LIMIT;
+                }
+            }
+            if beyond {
+                self.recompute_log_weights(ws, x, d);
+            }
             let (m, ln_sum) = responsibilities(ws.hi, ws.lo, ws.p);
 
-            // Φ → r2, Φc → r3, p φ/σ → r1. Where φ(z) is not a normal
+            // Φ → r2, Φc → r3, p φ/σ → r1. Where φ(z) or p is not a normal
             // number, p φ/σ comes from the log domain instead, so a tiny σ
-            // cannot meet an underflowed φ.
+            // cannot meet an underflowed φ or p.
             let (mut cdf, mut ccdf, mut pdf) = (F::ZERO, F::ZERO, F::ZERO);
             let comp = ws
                 .hi
@@ -211,7 +235,8 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                     continue;
                 }
                 let (phi, phic, density) = normal::tails_density(z);
-                *dens = if density >= F::MIN_POSITIVE {
+                // (p itself may have underflowed while p φ/σ has not.)
+                *dens = if density >= F::MIN_POSITIVE && pk >= F::MIN_POSITIVE {
                     pk * density / sigma
                 } else {
                     (((h - m) + l) - ln_sum + *dens).exp()
@@ -226,12 +251,17 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             // λ: x̄_d plus what x_d does to later dimensions through log N_kd.
             let mut lambda = xbar(d);
             for ((&sk, &z), (_, sigma)) in ws.s.iter().zip(ws.r0.iter()).zip(self.column(d)) {
-                lambda -= sk * z / sigma;
+                lambda -= mul_div(sk, z, sigma);
             }
             // w = λ c_d = −λ/f_d is formed only inside the products
             // λ·(dens/f) and λ·(e/f), whose ratios are moderate even where
             // 1/f_d alone is huge (far tails): λ/f_d itself could overflow.
-            let inv_f = F::ONE / pdf;
+            let (inv_f_dens, inv_f) = if pdf.is_finite() {
+                let inv = F::ONE / pdf;
+                (inv, inv)
+            } else {
+                self.rescale_densities(ws, d, m, ln_sum)
+            };
             // e_kd = p (Φ − F), or p (Fc − Φc) when F > 1/2 (no cancellation).
             let upper_branch = cdf > F::HALF;
 
@@ -253,12 +283,108 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 } else {
                     pk * (phi - cdf)
                 };
-                let r = lambda * (dens * inv_f);
-                *mb = *sk * z / sigma + r;
-                *sb = *sk * ((z * z - F::ONE) / sigma) + r * z;
+                let r = lambda * (dens * inv_f_dens);
+                *mb = mul_div(*sk, z, sigma) + r;
+                *sb = mul_div(*sk, z * z - F::ONE, sigma) + r * z;
                 *sk -= lambda * (e * inv_f);
             }
         }
+    }
+
+    /// `ℓ_k^(d) = a_k + Σ_{j<d} log N_kj` summed afresh, for the components
+    /// whose path went beyond [`Float::RECOVERY_LIMIT`] (a point some
+    /// `2^28` scales (f32: `2^12`) from a component, or logits that far
+    /// apart): recovered by subtraction their log-weight could be off by
+    /// more than the gap to the leading component. `O(d)` per component;
+    /// afterwards `big` holds the largest `|ℓ|` of the fresh prefix, so a
+    /// component far out only in later dimensions is recomputed once.
+    #[cold]
+    fn recompute_log_weights(&self, ws: &mut Workspace<'_, F>, x: &[F], d: usize) {
+        let dims = self.num_dims();
+        let rows = ws
+            .hi
+            .iter_mut()
+            .zip(ws.lo.iter_mut())
+            .zip(ws.big.iter_mut());
+        for (k, (((h, l), big), &a)) in rows.zip(self.logits()).enumerate() {
+            if *big <= F::RECOVERY_LIMIT || !h.is_finite() {
+                continue;
+            }
+            let (mut hk, mut lk, mut bk) = (a, F::ZERO, a.abs());
+            let start = k * dims;
+            let means = self.means().iter().skip(start);
+            let scales = self.scales().iter().skip(start);
+            for ((&xj, &mu), &sigma) in x.iter().zip(means).zip(scales).take(d) {
+                let z = standardise(xj, mu, sigma);
+                dd_add(&mut hk, &mut lk, log_normal(z, sigma));
+                bk = bk.max(hk.abs());
+            }
+            (*h, *l, *big) = (hk, lk, bk);
+        }
+    }
+
+    /// The cold path of the sweep where `f_d` overflowed: a subnormal `σ`
+    /// (below `φ(z)/MAX`) makes `p φ/σ` infinite. The sweep needs only the
+    /// ratios `dens_k/f` and `e_k/f`, so the densities in `r1` are rewritten
+    /// scaled by the smallest active `σ` of the dimension, `σ_min/σ_k ≤ 1`,
+    /// and the factors returned are `1/f'` (for the scaled densities) and
+    /// `σ_min/f' = 1/f` (for `e`).
+    #[cold]
+    fn rescale_densities(&self, ws: &mut Workspace<'_, F>, d: usize, m: F, ln_sum: F) -> (F, F) {
+        let mut s_min = F::MAX;
+        for (&h, (_, sigma)) in ws.hi.iter().zip(self.column(d)) {
+            if h != F::NEG_INFINITY && sigma < s_min {
+                s_min = sigma;
+            }
+        }
+        let ln_s_min = s_min.ln();
+        let mut pdf = F::ZERO;
+        let comp = ws.hi.iter().zip(ws.lo.iter()).zip(ws.p.iter());
+        let rows = ws.r0.iter().zip(self.column(d)).zip(ws.r1.iter_mut());
+        for (((&h, &l), &pk), ((&z, (_, sigma)), dens)) in comp.zip(rows) {
+            if h == F::NEG_INFINITY {
+                continue;
+            }
+            let density = normal::density(z);
+            *dens = if density >= F::MIN_POSITIVE && pk >= F::MIN_POSITIVE {
+                pk * density * (s_min / sigma)
+            } else {
+                (((h - m) + l) - ln_sum + log_normal(z, sigma) + ln_s_min).exp()
+            };
+            pdf += *dens;
+        }
+        (F::ONE / pdf, s_min / pdf)
+    }
+}
+
+/// The power of two the cotangent is divided by during the sweep (and the
+/// result multiplied by after it): 1 unless `max|x̄| ≥ 1/ε²`, else
+/// `2^⌊log₂ max|x̄|⌋`. The products `x̄·∂x/∂θ` summed in the sweep then
+/// cannot overflow in an intermediate sum (`∞ − ∞ = NaN`) where only the
+/// result is out of range: such a result becomes ±∞. Dividing by a power
+/// of two is exact, except for entries more than `2^-1000` (f64) below
+/// the largest, which become subnormal or zero.
+fn cotangent_scale<F: Float>(x_bar: &[F]) -> F {
+    let big = x_bar.iter().fold(F::ZERO, |m, v| m.max(v.abs()));
+    if big < F::ONE / (F::EPSILON * F::EPSILON) {
+        return F::ONE;
+    }
+    let (_, e) = libm::frexp(big.to_f64());
+    // 2^(e−1) ≤ big < 2^e; 2^(e−1) is representable in F.
+    F::from_f64(libm::ldexp(1.0, e - 1))
+}
+
+/// `a·b/c` without a spurious overflow: `(a·b)/c` first (exact zero when
+/// `a = 0`, however large `b/c`), then `a·(b/c)` if the product overflowed.
+/// A component far out (`|z|` up to `Z_MAX`, `σ` tiny) has `S_k = 0` and
+/// huge `z/σ`, `z²/σ`: the naive `S_k·(z²/σ)` would be `0·∞ = NaN`.
+#[inline(always)]
+fn mul_div<F: Float>(a: F, b: F, c: F) -> F {
+    let t = a * b / c;
+    if t.is_finite() {
+        t
+    } else {
+        a * (b / c)
     }
 }
 

@@ -8,7 +8,7 @@
 use crate::{Error, Float, MAX_COMPONENTS};
 
 /// Number of `K`-long rows any operation may use.
-pub(crate) const ROWS: usize = 10;
+pub(crate) const ROWS: usize = 9;
 
 /// Named `K`-long scratch rows. Which operation uses which row is documented
 /// at the use; the names only say what is stored most often.
@@ -26,9 +26,8 @@ pub(crate) struct Workspace<'w, F> {
     pub r1: &'w mut [F],
     pub r2: &'w mut [F],
     pub r3: &'w mut [F],
-    /// A saved copy of `ℓ` (Jacobian rows).
-    pub hi2: &'w mut [F],
-    pub lo2: &'w mut [F],
+    /// The largest `|ℓ_k|` on the reverse sweep's path so far.
+    pub big: &'w mut [F],
 }
 
 /// Backing storage for a [`Workspace`] of up to `N` components.
@@ -43,7 +42,7 @@ impl<F: Float, const N: usize> Storage<F, N> {
     /// Rows of length `k`; [`Error::TooManyComponents`] if `k > N`.
     #[inline(always)]
     pub fn rows(&mut self, k: usize) -> Result<Workspace<'_, F>, Error> {
-        let [hi, lo, p, s, r0, r1, r2, r3, hi2, lo2] = &mut self.0;
+        let [hi, lo, p, s, r0, r1, r2, r3, big] = &mut self.0;
         Ok(Workspace {
             hi: take(hi, k)?,
             lo: take(lo, k)?,
@@ -53,8 +52,7 @@ impl<F: Float, const N: usize> Storage<F, N> {
             r1: take(r1, k)?,
             r2: take(r2, k)?,
             r3: take(r3, k)?,
-            hi2: take(hi2, k)?,
-            lo2: take(lo2, k)?,
+            big: take(big, k)?,
         })
     }
 }

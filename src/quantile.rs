@@ -226,17 +226,22 @@ pub(crate) fn solve<F: Float>(
             let inside = candidate >= lo && candidate <= hi;
             let short = size <= sigma_min.max(F::from_f64(8.0) * F::EPSILON * x.abs());
             let small_g = g.abs() <= sqrt_eps * cond;
+            // G at rounding level (SPEC §6's backward error).
+            let settled = g.abs() <= F::from_f64(8.0) * F::EPSILON * cond;
+            let sub_ulp = candidate == x;
             if (size <= tol || predicted_done) && small_g {
-                if inside && short {
+                if inside && short && (settled || !sub_ulp) {
                     return (candidate, evaluations);
                 }
-                if g.abs() <= F::from_f64(8.0) * F::EPSILON * cond {
+                if settled {
                     return (x, evaluations);
                 }
-            } else if size <= tol {
-                // A tiny step but G far from 0: x sits inside a component
-                // narrower than ulp(x), where F jumps within one float, and
-                // the root lies beyond the jump. Step to the next float or
+            }
+            if size <= tol && (sub_ulp || !small_g) {
+                // A sub-ulp step but G above rounding level: x sits inside
+                // a component narrower than ulp(x), where F jumps within one
+                // float, and the root may lie beyond the jump (or F is just
+                // steep on the scale of ulp(x)). Step to the next float or
                 // so toward it; the bracket keeps this finite.
                 let nudge = (x.abs() * F::EPSILON).max(F::MIN_POSITIVE * F::EPSILON);
                 let probe = if root_below { x - nudge } else { x + nudge };

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Writes the committed seed corpus (fuzz/seeds/<target>/) for both targets.
+
+Each seed is one problem in the byte layout documented in fuzz/src/lib.rs:
+flags, K, D, then tagged values. The seeds cover the valid domain, its
+extremes and every error path, so that fuzzing starts from inputs that
+already reach every branch the decoder can name. Run from anywhere:
+    python3 fuzz/make_seeds.py
+"""
+import pathlib
+import struct
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+# Special-value tags (fuzz/src/lib.rs, Real::SPECIAL).
+ZERO, NEG_ZERO, INF, NEG_INF, NAN, MIN_POS, SUBNORMAL = 0, 1, 2, 3, 4, 5, 6
+BIG, NEG_BIG, TINY, TINIER, HALF, ONE_MINUS, EPS_HALF = 9, 10, 11, 12, 13, 14, 15
+ONE, NEG_ONE, TWO = 16, 17, 18
+
+F32, REPAIR_PARAMS, REPAIR_INPUTS = 1, 2, 4
+
+
+def small(v):
+    """A multiple of 1/16 in [-8, 8)."""
+    return bytes([32, int(round(v * 16)) & 0xFF])
+
+
+def special(tag):
+    return bytes([tag])
+
+
+def raw(v, f32):
+    return bytes([255]) + (struct.pack("<f", v) if f32 else struct.pack("<d", v))
+
+
+def problem(flags, k, d, logits, means, scales, u, x, x_bar, seed=7):
+    f32 = bool(flags & F32)
+
+    def enc(v):
+        if isinstance(v, bytes):
+            return v
+        return raw(v, f32)
+
+    out = bytes([flags, k, d])
+    for group in (logits, means, scales, u, x, x_bar):
+        out += b"".join(enc(v) for v in group)
+    return out + struct.pack("<Q", seed)
+
+
+def seeds():
+    s = {}
+    base = dict(
+        k=2, d=2,
+        logits=[small(-1.0), small(0.5)],
+        means=[small(-1.0), small(0.0), small(2.0), small(1.0)],
+        scales=[small(0.5), small(1.0), small(1.0), small(0.25)],
+        u=[small(0.25), small(0.75)],
+        x=[small(0.5), small(-0.5)],
+        x_bar=[small(1.0), small(-2.0)],
+    )
+    for prec, name in ((0, "f64"), (F32, "f32")):
+        s[f"valid_2x2_{name}"] = problem(prec, **base)
+        # Extremes of the valid domain: weights 1e-300..1, scales 1e-150 and
+        # 1e150, means at ±1e150, u at the contract's ends and exactly 1/2.
+        s[f"extreme_{name}"] = problem(
+            prec | REPAIR_PARAMS, 3, 2,
+            [raw(-690.0, prec), small(0.0), special(NEG_INF)],
+            [special(BIG), special(NEG_BIG), small(0.0), small(1.0), special(ZERO), special(NEG_ZERO)],
+            [special(TINY), special(BIG), small(1.0), special(TINY), small(2.0), small(0.5)],
+            [special(TINIER), special(ONE_MINUS)],
+            [raw(1e6, prec), raw(-1e6, prec)],
+            [small(1.0), small(1.0)],
+        )
+        s[f"subnormal_u_{name}"] = problem(
+            prec, 2, 1, [small(0.0), small(0.0)], [small(-3.0), small(3.0)],
+            [small(1.0), small(1.0)], [special(SUBNORMAL)], [special(MIN_POS)], [special(ONE)])
+        s[f"half_u_duplicates_{name}"] = problem(
+            prec, 3, 1, [small(0.0)] * 3, [small(1.0)] * 3, [small(2.0)] * 3,
+            [special(HALF)], [small(1.0)], [small(1.0)])
+        # Error paths, one per rule.
+        bad = {
+            "nan_logit": dict(base, logits=[special(NAN), small(0.0)]),
+            "inf_logit": dict(base, logits=[small(0.0), special(INF)]),
+            "no_active": dict(base, logits=[special(NEG_INF), special(NEG_INF)]),
+            "inf_mean": dict(base, means=[small(0.0), special(INF), small(0.0), small(0.0)]),
+            "nan_scale": dict(base, scales=[small(1.0), small(1.0), special(NAN), small(1.0)]),
+            "zero_scale": dict(base, scales=[small(1.0), special(ZERO), small(1.0), small(1.0)]),
+            "negative_scale": dict(base, scales=[small(1.0), small(1.0), small(1.0), small(-1.0)]),
+            "u_zero": dict(base, u=[special(ZERO), small(0.5)]),
+            "u_one": dict(base, u=[small(0.5), special(ONE)]),
+            "x_nan": dict(base, x=[special(NAN), small(0.0)]),
+            "x_bar_inf": dict(base, x_bar=[small(0.0), special(NEG_INF)]),
+            "zero_k": dict(base, k=0),
+            "zero_d": dict(base, d=0),
+        }
+        for case, args in bad.items():
+            s[f"{case}_{name}"] = problem(prec, **args)
+        s[f"k65_{name}"] = problem(prec, **dict(base, k=255))
+        s[f"k64_{name}"] = problem(prec | REPAIR_PARAMS | REPAIR_INPUTS, 254, 4, [], [], [], [], [], [])
+        # Deep in a gap between two narrow, far-apart components.
+        s[f"gap_{name}"] = problem(
+            prec, 2, 1, [small(0.0), small(0.0)], [small(-8.0), small(7.0)],
+            [raw(0.01, prec), raw(0.01, prec)], [small(0.5)], [small(0.0)], [small(1.0)])
+    # C faults: NULL pointers (selector 16..23) and aliased outputs (24..31).
+    for n in range(8):
+        s[f"null_{n}"] = problem((16 + n) << 3, **base)
+    s["alias"] = problem(24 << 3, **base)
+    s["alias_f32"] = problem((24 << 3) | F32, **base)
+    return s
+
+
+def main():
+    for target in ("rust_api", "c_abi"):
+        out = HERE / "seeds" / target
+        out.mkdir(parents=True, exist_ok=True)
+        for name, data in seeds().items():
+            (out / name).write_bytes(data)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,464 @@
+//! What the fuzz targets share: the decoder from arbitrary bytes to a
+//! mixture problem, and the oracles that judge the library's answers
+//! without asking the library.
+//!
+//! Input layout (every read past the end yields zero bytes, so every byte
+//! string is a problem):
+//!
+//! ```text
+//! byte 0   flags: bit 0 f32 (else f64), bit 1 repair the parameters into
+//!          the valid domain, bit 2 repair u, x and x̄ as well,
+//!          bits 3..7 the C target's pointer faults (see `c_abi.rs`)
+//! byte 1   K: 0..=8, 254 → 64, 255 → 65 (one too many)
+//! byte 2   D: 0..=6, 253 → 1024, 254 → 128
+//! then     K logits, K·D means, K·D scales, D u, D x, D x̄, 8 seed bytes
+//! ```
+//!
+//! Each value is one tag byte and its payload: tags 0..=31 pick a special
+//! value (±0, ±∞, NaN, the smallest subnormal and normal, the largest
+//! finite, ±1e150, 1e-150, 1 − 2⁻⁵³, …), 32..=127 a small multiple of 1/16,
+//! 128..=191 a signed power of ten from 1e-320 to 1e310 (f32: 1e-45 to
+//! 1e39, so overflowing to ∞ included), 192..=255 the raw bits.
+
+use mixgrad::{Error, Float, MAX_COMPONENTS};
+
+/// Reads bytes, yielding zeros once the input is exhausted.
+pub struct Reader<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    /// A reader over `data`.
+    pub fn new(data: &'a [u8]) -> Self {
+        Reader { data }
+    }
+
+    /// The next byte, or 0.
+    pub fn byte(&mut self) -> u8 {
+        match self.data.split_first() {
+            Some((&b, rest)) => {
+                self.data = rest;
+                b
+            }
+            None => 0,
+        }
+    }
+
+    /// The next `N` bytes, zero-padded.
+    pub fn array<const N: usize>(&mut self) -> [u8; N] {
+        let mut out = [0u8; N];
+        for b in &mut out {
+            *b = self.byte();
+        }
+        out
+    }
+}
+
+/// The float types, with what the oracles need beyond [`Float`].
+pub trait Real: Float + core::fmt::LowerExp {
+    /// Raw bits, for "nothing was written" comparisons.
+    type Bits: Copy + Eq + core::fmt::Debug;
+    /// Values the decoder's special tags name.
+    const SPECIAL: [Self; 32];
+    /// Smallest `u` (and `1 − u`) the SPEC §6 round-trip contract covers.
+    const CONTRACT_U: Self;
+    /// Relative backward-error tolerance of `cdf(quantile(u))` there.
+    const ROUND_TRIP_REL: f64;
+    /// The bits.
+    fn bits(self) -> Self::Bits;
+    /// A value built from raw bytes.
+    fn from_raw(r: &mut Reader<'_>) -> Self;
+    /// The next float up (`true`) or down, saturating at ±MAX.
+    fn next_toward(self, up: bool) -> Self;
+    /// A NaN with a payload no computation produces: outputs are filled
+    /// with it before each call so that "untouched" is checked bit for bit.
+    fn poison() -> Self;
+}
+
+impl Real for f64 {
+    type Bits = u64;
+    const SPECIAL: [f64; 32] = [
+        0.0,
+        -0.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        f64::MIN_POSITIVE,
+        5e-324,
+        f64::MAX,
+        -f64::MAX,
+        1e150,
+        -1e150,
+        1e-150,
+        1e-300,
+        0.5,
+        1.0 - 1.0 / 9007199254740992.0, // 1 − 2⁻⁵³
+        1.0 / 9007199254740992.0,       // 2⁻⁵³
+        1.0,
+        -1.0,
+        2.0,
+        1e6,
+        -1e6,
+        1e-6,
+        f64::EPSILON,
+        1e300,
+        -1e300,
+        3.0,
+        0.1,
+        -0.5,
+        700.0,
+        -745.0,
+        1e-310,
+        40.0,
+    ];
+    const CONTRACT_U: f64 = 1e-300;
+    const ROUND_TRIP_REL: f64 = 1e-12;
+    fn bits(self) -> u64 {
+        self.to_bits()
+    }
+    fn from_raw(r: &mut Reader<'_>) -> f64 {
+        f64::from_le_bytes(r.array())
+    }
+    fn next_toward(self, up: bool) -> f64 {
+        let n = if up { self.next_up() } else { self.next_down() };
+        n.clamp(-f64::MAX, f64::MAX)
+    }
+    fn poison() -> f64 {
+        f64::from_bits(0x7ff4_dead_beef_0001)
+    }
+}
+
+impl Real for f32 {
+    type Bits = u32;
+    const SPECIAL: [f32; 32] = [
+        0.0,
+        -0.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        f32::MIN_POSITIVE,
+        1e-45,
+        f32::MAX,
+        -f32::MAX,
+        1e30,
+        -1e30,
+        1e-30,
+        1e-37,
+        0.5,
+        1.0 - 1.0 / 16777216.0, // 1 − 2⁻²⁴
+        1.0 / 16777216.0,       // 2⁻²⁴
+        1.0,
+        -1.0,
+        2.0,
+        1e6,
+        -1e6,
+        1e-6,
+        f32::EPSILON,
+        1e38,
+        -1e38,
+        3.0,
+        0.1,
+        -0.5,
+        88.0,
+        -103.0,
+        1e-40,
+        40.0,
+    ];
+    const CONTRACT_U: f32 = 1e-30;
+    const ROUND_TRIP_REL: f64 = 1e-4;
+    fn bits(self) -> u32 {
+        self.to_bits()
+    }
+    fn from_raw(r: &mut Reader<'_>) -> f32 {
+        f32::from_le_bytes(r.array())
+    }
+    fn next_toward(self, up: bool) -> f32 {
+        let n = if up { self.next_up() } else { self.next_down() };
+        n.clamp(-f32::MAX, f32::MAX)
+    }
+    fn poison() -> f32 {
+        f32::from_bits(0x7fa0_beef)
+    }
+}
+
+/// One value: see the module docs for the tags.
+pub fn value<F: Real>(r: &mut Reader<'_>) -> F {
+    let tag = r.byte();
+    match tag {
+        0..=31 => F::SPECIAL[tag as usize],
+        32..=127 => F::from_f64(f64::from(r.byte() as i8) / 16.0),
+        128..=191 => {
+            let e = f64::from(r.byte()) / 255.0 * 630.0 - 320.0;
+            let m = 1.0 + f64::from(r.byte()) / 64.0;
+            let v = m * 10f64.powf(e);
+            F::from_f64(if tag & 1 == 1 { -v } else { v })
+        }
+        _ => F::from_raw(r),
+    }
+}
+
+/// A decoded problem.
+#[derive(Debug)]
+pub struct Problem<F> {
+    /// The flag byte.
+    pub flags: u8,
+    /// `K` and `D` as decoded (possibly 0 or too large).
+    pub k: usize,
+    /// `D`.
+    pub d: usize,
+    /// `K` logits.
+    pub logits: Vec<F>,
+    /// `K·D` means.
+    pub means: Vec<F>,
+    /// `K·D` scales.
+    pub scales: Vec<F>,
+    /// `D` uniforms.
+    pub u: Vec<F>,
+    /// `D` points.
+    pub x: Vec<F>,
+    /// `D` cotangents.
+    pub x_bar: Vec<F>,
+    /// The samplers' seed.
+    pub seed: u64,
+}
+
+/// Flag bit: single precision.
+pub const FLAG_F32: u8 = 1;
+const FLAG_REPAIR_PARAMS: u8 = 2;
+const FLAG_REPAIR_INPUTS: u8 = 4;
+
+/// Reads the flag byte, then the problem in the precision it selects.
+pub fn decode<F: Real>(data: &[u8]) -> Problem<F> {
+    let mut r = Reader::new(data);
+    let flags = r.byte();
+    let k = match r.byte() {
+        255 => MAX_COMPONENTS + 1,
+        254 => MAX_COMPONENTS,
+        b => usize::from(b % 9),
+    };
+    let d = match r.byte() {
+        253 => 1024,
+        254 => 128,
+        b => usize::from(b % 7),
+    };
+    let mut values = |n: usize| -> Vec<F> { (0..n).map(|_| value(&mut r)).collect() };
+    let logits = values(k);
+    let means = values(k * d);
+    let scales = values(k * d);
+    let u = values(d);
+    let x = values(d);
+    let x_bar = values(d);
+    let seed = u64::from_le_bytes(r.array());
+    let mut p = Problem {
+        flags,
+        k,
+        d,
+        logits,
+        means,
+        scales,
+        u,
+        x,
+        x_bar,
+        seed,
+    };
+    if flags & FLAG_REPAIR_PARAMS != 0 {
+        p.repair_params();
+    }
+    if flags & FLAG_REPAIR_INPUTS != 0 {
+        p.repair_inputs();
+    }
+    p
+}
+
+impl<F: Real> Problem<F> {
+    /// Maps every parameter into the valid domain, keeping extreme but
+    /// valid values (tiny and huge scales, far means, `−∞` logits) as they
+    /// are: this is where the fuzzer hunts for NaN and crashes.
+    fn repair_params(&mut self) {
+        for a in &mut self.logits {
+            if a.is_nan() || *a == F::INFINITY {
+                *a = F::ZERO;
+            }
+        }
+        if let Some(a) = self.logits.first_mut() {
+            if !a.is_finite() {
+                *a = F::ZERO;
+            }
+        }
+        for m in &mut self.means {
+            if !m.is_finite() {
+                *m = F::ZERO;
+            }
+        }
+        for s in &mut self.scales {
+            let a = s.abs();
+            *s = if a.is_finite() && a > F::ZERO {
+                a
+            } else {
+                F::ONE
+            };
+        }
+    }
+
+    fn repair_inputs(&mut self) {
+        for u in &mut self.u {
+            if !(*u > F::ZERO && *u < F::ONE) {
+                *u = F::HALF;
+            }
+        }
+        for v in self.x.iter_mut().chain(&mut self.x_bar) {
+            if !v.is_finite() {
+                *v = F::ONE;
+            }
+        }
+    }
+
+    /// The error construction must report, derived from the SPEC's rules and
+    /// the documented check order, not from the library.
+    pub fn expected_param_error(&self) -> Option<Error> {
+        if self.k == 0 {
+            return Some(Error::NoComponents);
+        }
+        if self.d == 0 {
+            return Some(Error::NoDimensions);
+        }
+        if self.k > MAX_COMPONENTS {
+            return Some(Error::TooManyComponents);
+        }
+        for &a in &self.logits {
+            if a.is_nan() {
+                return Some(Error::NanLogit);
+            }
+            if a == F::INFINITY {
+                return Some(Error::InfiniteLogit);
+            }
+        }
+        if !self.logits.iter().any(|a| a.is_finite()) {
+            return Some(Error::NoActiveComponent);
+        }
+        if !self.means.iter().all(|m| m.is_finite()) {
+            return Some(Error::NonFiniteMean);
+        }
+        for &s in &self.scales {
+            if !s.is_finite() {
+                return Some(Error::NonFiniteScale);
+            }
+            if s <= F::ZERO {
+                return Some(Error::NonPositiveScale);
+            }
+        }
+        None
+    }
+
+    /// Whether every `u` is strictly inside (0, 1).
+    pub fn u_valid(&self) -> bool {
+        self.u.iter().all(|&u| u > F::ZERO && u < F::ONE)
+    }
+
+    /// Whether every `x` is finite.
+    pub fn x_valid(&self) -> bool {
+        self.x.iter().all(|v| v.is_finite())
+    }
+
+    /// Whether every `x̄` is finite.
+    pub fn x_bar_valid(&self) -> bool {
+        self.x_bar.iter().all(|v| v.is_finite())
+    }
+}
+
+/// A buffer of `n` poisoned values.
+pub fn poisoned<F: Real>(n: usize) -> Vec<F> {
+    vec![F::poison(); n]
+}
+
+/// Whether `buf` still holds nothing but the poison.
+pub fn untouched<F: Real>(buf: &[F]) -> bool {
+    buf.iter().all(|v| v.bits() == F::poison().bits())
+}
+
+/// Bitwise equality of two result buffers.
+pub fn same_bits<F: Real>(a: &[F], b: &[F]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.bits() == y.bits())
+}
+
+/// The round-trip oracle of SPEC §6 in backward form: `x̂ = quantile(u)`
+/// must satisfy `F(x̂) = u` to `ROUND_TRIP_REL·(1 + z²)` relative, or lie
+/// within SPEC §6's 8 ulp of the root: `u` lies between `F` at the floats
+/// 8 ulp either side of `x̂` (to the same tolerance). The latter is what ulp resolution
+/// allows where `F` climbs steeply within one ulp (a component narrower
+/// than its mean's ulp, or means near ±MAX). Checked where the contract
+/// applies: `u` and `1 − u` at least `CONTRACT_U`. `tails(x)` is the
+/// library's `(F, 1 − F)` with this coordinate set to `x`; `at_x` is its
+/// value at `x̂` itself.
+pub fn round_trip_ok<F: Real>(
+    u: F,
+    x: F,
+    at_x: (F, F),
+    tails: impl Fn(F) -> (F, F),
+) -> Result<(), String> {
+    let upper = u.to_f64() > 0.5;
+    let want = if upper { 1.0 - u.to_f64() } else { u.to_f64() };
+    if want < F::CONTRACT_U.to_f64() {
+        return Ok(());
+    }
+    // G is F below 1/2 and 1 − F above, each evaluated directly.
+    let pick = |(f, fc): (F, F)| if upper { fc.to_f64() } else { f.to_f64() };
+    let g = |x: F| pick(tails(x));
+    // z² ≤ 2·ln(1/p) for the normal quantile at p ≤ 1/2.
+    let z2 = 2.0 * (-want.ln()).max(0.0);
+    let tol = F::ROUND_TRIP_REL * (1.0 + z2) * want;
+    let got = pick(at_x);
+    if (got - want).abs() <= tol {
+        return Ok(());
+    }
+    // The root beyond the float range: x saturates at ±MAX (documented).
+    // F rises with x; G is F below 1/2 and 1 − F above.
+    let rises = !upper;
+    if (x == -F::MAX && (got >= want) == rises) || (x == F::MAX && (got <= want) == rises) {
+        return Ok(());
+    }
+    // SPEC §6's forward bound allows 8 ulp(x*).
+    let (mut lo, mut hi) = (x, x);
+    for _ in 0..8 {
+        (lo, hi) = (lo.next_toward(false), hi.next_toward(true));
+    }
+    let (below, above) = (g(lo), g(hi));
+    if want >= below.min(above) - tol && want <= below.max(above) + tol {
+        return Ok(());
+    }
+    Err(format!(
+        "round trip: u={u:e} x={x:e} G={got:e} want={want:e} tol={tol:e}, neighbours {below:e} {above:e}"
+    ))
+}
+
+std::thread_local! {
+    static INPUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Remembers the input being checked, for [`show_problem_on_panic`].
+pub fn remember(data: &[u8]) {
+    INPUT.with(|i| {
+        let mut i = i.borrow_mut();
+        i.clear();
+        i.extend_from_slice(data);
+    });
+}
+
+/// Chains a panic hook that prints the decoded problem of the input being
+/// checked before libFuzzer's hook aborts: every failure report then names
+/// the problem in readable form.
+pub fn show_problem_on_panic() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = INPUT.try_with(|i| {
+            if let Ok(data) = i.try_borrow() {
+                if data.first().is_some_and(|f| f & FLAG_F32 != 0) {
+                    eprintln!("problem: {:?}", decode::<f32>(&data));
+                } else {
+                    eprintln!("problem: {:?}", decode::<f64>(&data));
+                }
+            }
+        });
+        previous(info);
+    }));
+}

@@ -80,6 +80,12 @@ pub trait Float:
     fn from_f64(v: f64) -> Self;
     /// Converts to `f64` (exact for both types).
     fn to_f64(self) -> f64;
+    /// Converts a count (`K`, `D`), rounding for huge values; no `f64`
+    /// arithmetic on the way (it is software floating point on an M4F).
+    fn from_usize(n: usize) -> Self;
+    /// The largest power of two not above `self`, for finite `self` of at
+    /// least the smallest normal number (the exponent bits alone).
+    fn pow2_floor(self) -> Self;
     /// `e^self`.
     fn exp(self) -> Self;
     /// Natural logarithm.
@@ -134,6 +140,16 @@ macro_rules! impl_float {
             #[inline(always)]
             fn to_f64(self) -> f64 {
                 self as f64
+            }
+            #[inline(always)]
+            fn from_usize(n: usize) -> Self {
+                n as $t
+            }
+            #[inline(always)]
+            fn pow2_floor(self) -> Self {
+                // Sign and exponent kept, mantissa cleared.
+                const MANTISSA: u32 = $t::MANTISSA_DIGITS - 1;
+                $t::from_bits(self.to_bits() >> MANTISSA << MANTISSA)
             }
             #[inline(always)]
             fn exp(self) -> Self {

@@ -159,7 +159,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// Passing it, the largest term of `f_d` is a normal number, so `1/f_d`
     /// is finite and the ratios the sweep forms are accurate.
     fn forward(&self, ws: &mut Workspace<'_, F>, x: &[F]) -> Result<(), Error> {
-        let floor = F::MIN_POSITIVE.ln() + F::from_f64(self.num_components() as f64).ln();
+        let floor = F::MIN_POSITIVE.ln() + F::from_usize(self.num_components()).ln();
         init_log_weights(self.logits(), ws.hi, ws.lo);
         let mut before = max_log_weight(ws.hi, ws.lo);
         for (d, &xd) in x.iter().enumerate() {
@@ -369,9 +369,8 @@ fn cotangent_scale<F: Float>(x_bar: &[F]) -> F {
     if big < F::ONE / (F::EPSILON * F::EPSILON) {
         return F::ONE;
     }
-    let (_, e) = libm::frexp(big.to_f64());
-    // 2^(e−1) ≤ big < 2^e; 2^(e−1) is representable in F.
-    F::from_f64(libm::ldexp(1.0, e - 1))
+    // 2^e ≤ big < 2^(e+1), a normal number here.
+    big.pow2_floor()
 }
 
 /// `a·b/c` without a spurious overflow: `(a·b)/c` first (exact zero when

@@ -108,10 +108,12 @@ impl Span {
 /// the core functions take `&[T]` and `&mut [T]`, and Rust forbids those to
 /// alias. Inputs may overlap each other (they are only read).
 pub(crate) fn disjoint(outputs: &[Option<Span>], inputs: &[Span]) -> Checked<()> {
-    for (i, out) in outputs.iter().enumerate() {
-        let Some(out) = *out else { continue };
+    let mut rest = outputs;
+    while let Some((&out, later)) = rest.split_first() {
+        rest = later;
+        let Some(out) = out else { continue };
         let clash_in = inputs.iter().any(|&s| out.overlaps(s));
-        let clash_out = outputs[i + 1..].iter().flatten().any(|&s| out.overlaps(s));
+        let clash_out = later.iter().flatten().any(|&s| out.overlaps(s));
         if clash_in || clash_out {
             return Err(S::MIXGRAD_ERR_OVERLAPPING_BUFFERS);
         }

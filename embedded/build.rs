@@ -1,0 +1,191 @@
+//! Puts `memory.x` on the linker path and writes `reference.rs`: a subset
+//! of `tests/data/reference.txt` (the 60-digit mpmath vectors) as Rust
+//! constants, plus samples for fixed seeds computed here on the build host
+//! (the target must reproduce them bit for bit).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::{env, fs};
+
+use mixgrad::{DiagMixtureRef, SeedableRng, Xoshiro128PlusPlus, Xoshiro256PlusPlus};
+
+/// Points per reference mixture on target (flash, and QEMU time).
+const POINTS_PER_CASE: usize = 2;
+
+#[derive(Default)]
+struct Point {
+    fields: Vec<(String, Vec<f64>)>,
+    backward_only: bool,
+}
+
+#[derive(Default)]
+struct Case {
+    name: String,
+    k: usize,
+    d: usize,
+    params: Vec<(String, Vec<f64>)>,
+    points: Vec<Point>,
+}
+
+fn nums(rest: &str) -> Vec<f64> {
+    rest.split_whitespace()
+        .map(|t| t.parse::<f64>().expect("a number in reference.txt"))
+        .collect()
+}
+
+fn read_cases(text: &str) -> Vec<Case> {
+    let mut cases = Vec::new();
+    let mut cur: Option<Case> = None;
+    for line in text.lines() {
+        let (key, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let Some(case) = cur.as_mut() else {
+            if key == "case" {
+                cur = Some(Case {
+                    name: rest.to_string(),
+                    ..Case::default()
+                });
+            }
+            continue;
+        };
+        match key {
+            "end" => cases.extend(cur.take()),
+            "dims" => {
+                let v = nums(rest);
+                (case.k, case.d) = (v[0] as usize, v[1] as usize);
+            }
+            "logits" | "means" | "scales" => case.params.push((key.into(), nums(rest))),
+            "u" => case.points.push(Point {
+                fields: vec![("u".into(), nums(rest))],
+                backward_only: false,
+            }),
+            "check" => case.points.last_mut().expect("a point").backward_only = true,
+            _ => {
+                if let Some(p) = case.points.last_mut() {
+                    p.fields.push((key.into(), nums(rest)));
+                }
+            }
+        }
+    }
+    cases
+}
+
+fn lit(v: f64) -> String {
+    if v == f64::NEG_INFINITY {
+        "f64::NEG_INFINITY".into()
+    } else if v == f64::INFINITY {
+        "f64::INFINITY".into()
+    } else {
+        format!("{v:?}")
+    }
+}
+
+fn slice(v: &[f64]) -> String {
+    let items: Vec<String> = v.iter().map(|&x| lit(x)).collect();
+    format!("&[{}]", items.join(", "))
+}
+
+fn field<'a>(fields: &'a [(String, Vec<f64>)], name: &str) -> &'a [f64] {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_slice())
+        .unwrap_or(&[])
+}
+
+/// The mixture the sampling checks use (K = 3, D = 2) and its samples for
+/// a fixed seed, in both precisions, from this build host.
+fn samples(out: &mut String) {
+    let logits = [0.2f64, -0.7, 0.0];
+    let means = [-1.0f64, 0.5, 2.0, -0.25, 0.0, 1.5];
+    let scales = [0.6f64, 1.2, 0.4, 0.9, 1.5, 0.3];
+    let v = DiagMixtureRef::new(&logits, &means, &scales, 2).expect("valid");
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(2016);
+    let mut q64 = Vec::new();
+    let mut a64 = Vec::new();
+    for _ in 0..4 {
+        let mut x = [0.0; 2];
+        v.sample_quantile(&mut rng, &mut x, None).expect("sample");
+        q64.extend(x.iter().map(|v| v.to_bits()));
+        let k = v.sample_ancestral(&mut rng, &mut x).expect("sample");
+        a64.extend(x.iter().map(|v| v.to_bits()));
+        a64.push(k as u64);
+    }
+    let (l32, m32, s32) = (
+        logits.map(|v| v as f32),
+        means.map(|v| v as f32),
+        scales.map(|v| v as f32),
+    );
+    let v = DiagMixtureRef::new(&l32, &m32, &s32, 2).expect("valid");
+    let mut rng = Xoshiro128PlusPlus::seed_from_u64(2016);
+    let mut q32 = Vec::new();
+    let mut a32 = Vec::new();
+    for _ in 0..4 {
+        let mut x = [0.0f32; 2];
+        v.sample_quantile(&mut rng, &mut x, None).expect("sample");
+        q32.extend(x.iter().map(|v| v.to_bits()));
+        let k = v.sample_ancestral(&mut rng, &mut x).expect("sample");
+        a32.extend(x.iter().map(|v| v.to_bits()));
+        a32.push(k as u32);
+    }
+    writeln!(out, "pub const SAMPLE_LOGITS: [f64; 3] = {logits:?};").unwrap();
+    writeln!(out, "pub const SAMPLE_MEANS: [f64; 6] = {means:?};").unwrap();
+    writeln!(out, "pub const SAMPLE_SCALES: [f64; 6] = {scales:?};").unwrap();
+    writeln!(out, "pub const SAMPLE_SEED: u64 = 2016;").unwrap();
+    writeln!(out, "pub const QUANTILE_F64: [u64; 8] = {q64:?};").unwrap();
+    writeln!(out, "pub const ANCESTRAL_F64: [u64; 12] = {a64:?};").unwrap();
+    writeln!(out, "pub const QUANTILE_F32: [u32; 8] = {q32:?};").unwrap();
+    writeln!(out, "pub const ANCESTRAL_F32: [u32; 12] = {a32:?};").unwrap();
+}
+
+fn main() {
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
+    let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("manifest dir"));
+    fs::copy(manifest.join("memory.x"), out_dir.join("memory.x")).expect("memory.x");
+    println!("cargo:rustc-link-search={}", out_dir.display());
+    println!("cargo:rerun-if-changed=memory.x");
+
+    let reference = manifest.join("../tests/data/reference.txt");
+    println!("cargo:rerun-if-changed={}", reference.display());
+    let text = fs::read_to_string(&reference).expect("tests/data/reference.txt");
+    let mut out = String::from("// Generated by build.rs from tests/data/reference.txt.\n");
+    out.push_str("pub const CASES: &[Case] = &[\n");
+    // K ≤ 8, K·D ≤ 64: the buffers of firmware_tests.rs fit 16 KiB of RAM.
+    for case in read_cases(&text)
+        .into_iter()
+        .filter(|c| c.k <= 8 && c.k * c.d <= 64)
+    {
+        let p = |n: &str| slice(field(&case.params, n));
+        writeln!(
+            out,
+            "Case {{ name: {:?}, k: {}, d: {}, logits: {}, means: {}, scales: {}, points: &[",
+            case.name,
+            case.k,
+            case.d,
+            p("logits"),
+            p("means"),
+            p("scales")
+        )
+        .unwrap();
+        for point in case.points.iter().take(POINTS_PER_CASE) {
+            let f = |n: &str| slice(field(&point.fields, n));
+            writeln!(
+                out,
+                "  Point {{ u: {}, xq: {}, fq: {}, x: {}, cdf: {}, logq: {}, xbar: {}, vjp: {}, backward_only: {} }},",
+                f("u"),
+                f("xq"),
+                f("fq"),
+                f("x"),
+                f("cdf"),
+                lit(field(&point.fields, "logq")[0]),
+                f("xbar"),
+                f("vjp"),
+                point.backward_only
+            )
+            .unwrap();
+        }
+        out.push_str("]},\n");
+    }
+    out.push_str("];\n");
+    samples(&mut out);
+    fs::write(out_dir.join("reference.rs"), out).expect("reference.rs");
+}

@@ -15,7 +15,8 @@ use core::panic::PanicInfo;
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use cortex_m_semihosting::{debug, hprintln};
 use mixgrad::{
-    DiagMixture, DiagMixtureRef, Error, SeedableRng, Xoshiro128PlusPlus, Xoshiro256PlusPlus,
+    DiagMixture, DiagMixtureRef, Error, Float, RngCore, SeedableRng, Xoshiro128PlusPlus,
+    Xoshiro256PlusPlus,
 };
 
 pub struct Case {
@@ -417,32 +418,18 @@ fn stack_depth(f: impl FnOnce()) -> usize {
     sp - a
 }
 
+/// One quantile sample and its vjp with the owned `DiagMixture<F, 8, 4>`.
 #[inline(never)]
-fn sample_and_vjp_f32_k8() {
-    let mix = DiagMixture::<f32, 8, 4>::new(
-        core::array::from_fn(|k| k as f32 * 0.1),
-        core::array::from_fn(|k| core::array::from_fn(|d| (k + d) as f32 * 0.3)),
-        [[1.0; 4]; 8],
+fn sample_and_vjp_k8<F: Float, R: RngCore + SeedableRng>() {
+    let mix = DiagMixture::<F, 8, 4>::new(
+        core::array::from_fn(|k| F::from_f64(k as f64 * 0.1)),
+        core::array::from_fn(|k| core::array::from_fn(|d| F::from_f64((k + d) as f64 * 0.3))),
+        [[F::ONE; 4]; 8],
     );
     if let Ok(mix) = mix {
-        let mut rng = Xoshiro128PlusPlus::seed_from_u64(1);
+        let mut rng = R::seed_from_u64(1);
         let (x, _) = mix.sample_quantile(&mut rng);
-        let g = mix.vjp(&x, &[1.0; 4]);
-        core::hint::black_box(g.is_ok());
-    }
-}
-
-#[inline(never)]
-fn sample_and_vjp_f64_k8() {
-    let mix = DiagMixture::<f64, 8, 4>::new(
-        core::array::from_fn(|k| k as f64 * 0.1),
-        core::array::from_fn(|k| core::array::from_fn(|d| (k + d) as f64 * 0.3)),
-        [[1.0; 4]; 8],
-    );
-    if let Ok(mix) = mix {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-        let (x, _) = mix.sample_quantile(&mut rng);
-        let g = mix.vjp(&x, &[1.0; 4]);
+        let g = mix.vjp(&x, &[F::ONE; 4]);
         core::hint::black_box(g.is_ok());
     }
 }
@@ -478,8 +465,8 @@ fn main() -> ! {
     check_sampling(&mut t);
     check_errors(&mut t);
 
-    let s32 = stack_depth(sample_and_vjp_f32_k8);
-    let s64 = stack_depth(sample_and_vjp_f64_k8);
+    let s32 = stack_depth(sample_and_vjp_k8::<f32, Xoshiro128PlusPlus>);
+    let s64 = stack_depth(sample_and_vjp_k8::<f64, Xoshiro256PlusPlus>);
     let s64_max = stack_depth(sample_and_vjp_view_f64_k64);
     hprintln!(
         "stack: sample+vjp K=8 D=4: f32 {} B, f64 {} B; view K=64 f64: {} B",

@@ -212,7 +212,17 @@ pub(crate) fn solve<F: Float>(
                     } else {
                         ratio * ratio
                     };
-                    ratio <= F::from_f64(0.25) && rate * size * F::from_f64(4.0) <= tol
+                    // The rate is only evidence if the step before was
+                    // itself in the asymptotic regime, where the local
+                    // model corroborates it: |s_n·G''/G'| = 2·ratio² for
+                    // Newton, 2K·s_{n-1}·ratio for Halley, both ≤ ratio.
+                    // A step that jumped across a narrow component and
+                    // then landed on its tail shows a small ratio by luck
+                    // while the curvature is O(1) (there Newton moves about
+                    // σ/|z| per step, far from converged).
+                    ratio <= F::from_f64(0.25)
+                        && curvature.abs() <= ratio
+                        && rate * size * F::from_f64(4.0) <= tol
                 }
                 None => false,
             };

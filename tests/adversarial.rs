@@ -497,3 +497,18 @@ fn fuzz_bracket_spanning_the_exponent_range_f32() {
     v.cdf(&x, &mut u).unwrap();
     assert!((u[2] - 0.5).abs() < 1e-4, "{x:?} {u:?}");
 }
+
+#[test]
+fn fuzz_root_inside_a_subnormal_scale() {
+    // A component of σ = 1e-320 at 0 holds the root of dimension 1 near
+    // x = −6.5e-320: every step and tolerance there is a handful of
+    // subnormal ulps, and a predicted error that underflowed to 0 passed
+    // for convergence 400 ulps short of the root.
+    let mix = Mix {
+        d: 2,
+        logits: vec![0.0, 0.0, 2.781_342_323_133_997e-309, 0.0, 0.0],
+        means: vec![0.0, 0.0, 0.0, -f64::MAX, -1.6875, 0.0, 1.0, 0.0, 0.0, 0.0],
+        scales: vec![1.0, 1e-320, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+    };
+    assert_round_trip(&mix.view(), &[0.5, 0.5]);
+}

@@ -207,7 +207,7 @@ macro_rules! impl_float {
 impl_float!(
     f64,
     f64,
-    libm::exp,
+    crate::special::exp::exp,
     libm::log,
     libm::erfc,
     libm::sqrt,

@@ -1,9 +1,13 @@
-//! Special functions: the normal tails and density, and the normal quantile.
+//! Special functions: `exp`, the normal tails and density, and the normal
+//! quantile.
 //!
-//! `exp`, `ln` (and `erfc` for f32) come from `libm` through
-//! [`Float`](crate::Float); [`ndtr`] computes the f64 tails and density from
-//! one `exp`, [`normal`] dispatches per precision, [`ndtri`] inverts.
+//! `ln` (and `erfc`, `exp` for f32) come from `libm` through
+//! [`Float`](crate::Float); [`exp`] is the f64 `exp` without a division,
+//! [`ndtr`] computes the f64 tails and density from one `exp`, [`normal`]
+//! dispatches per precision, [`ndtri`] inverts.
 
+pub mod exp;
+mod exp_table;
 pub mod ndtr;
 pub mod ndtri;
 pub mod normal;

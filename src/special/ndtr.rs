@@ -95,7 +95,7 @@ fn exp_minus_half_square(a: f64) -> f64 {
     let p = a * a;
     let err = ((hi * hi - p) + 2.0 * hi * lo) + lo * lo;
     // exp(−(p + err)/2) = exp(−p/2)·(1 − err/2 + O(err²)), |err| ≤ ulp(p)/2.
-    libm::exp(-0.5 * p) * (1.0 - 0.5 * err)
+    super::exp::exp(-0.5 * p) * (1.0 - 0.5 * err)
 }
 
 /// `(Φ(z), Φc(z), φ(z))` for finite `z`. The smaller tail and the density
@@ -115,7 +115,10 @@ pub fn tails_density_f64(z: f64) -> (f64, f64, f64) {
     } else if x < 1.0 {
         let x2 = x * x;
         let erf = x * poly(x2, &T) / poly1(x2, &U);
-        (0.5 - 0.5 * erf, libm::exp(-0.5 * (a * a)) * FRAC_1_SQRT_2PI)
+        (
+            0.5 - 0.5 * erf,
+            super::exp::exp(-0.5 * (a * a)) * FRAC_1_SQRT_2PI,
+        )
     } else {
         let e = exp_minus_half_square(a);
         let ratio = if x < 8.0 {

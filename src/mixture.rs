@@ -155,9 +155,18 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
     /// `(μ_kd, σ_kd)` for `k = 0..K` at dimension `d`.
     #[inline(always)]
     pub(crate) fn column(&self, d: usize) -> impl Iterator<Item = (F, F)> + Clone + 'a {
+        // Rows of D values, one per component: cheaper per step than
+        // `skip(d).step_by(D)`. `d < D` always; `get` keeps that unchecked
+        // assumption out of the panic-free build.
         let step = self.dims.get();
-        let means = self.means.iter().skip(d).step_by(step).copied();
-        means.zip(self.scales.iter().skip(d).step_by(step).copied())
+        let rows = self
+            .means
+            .chunks_exact(step)
+            .zip(self.scales.chunks_exact(step));
+        rows.map(move |(m, s)| {
+            let at = |row: &[F]| row.get(d).copied().unwrap_or(F::ONE);
+            (at(m), at(s))
+        })
     }
 
     /// `Ok` if `buf` holds exactly `len` values.

@@ -221,15 +221,22 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             // Φ → r2, Φc → r3, p φ/σ → r1. Where φ(z) or p is not a normal
             // number, p φ/σ comes from the log domain instead, so a tiny σ
             // cannot meet an underflowed φ or p.
+            //
+            // λ: x̄_d plus what x_d does to later dimensions through log N_kd
+            // (S holds dimensions after d only, so it is ready here).
             let (mut cdf, mut ccdf, mut pdf) = (F::ZERO, F::ZERO, F::ZERO);
+            let mut lambda = xbar(d);
             let comp = ws
                 .hi
                 .iter()
                 .zip(ws.lo.iter())
-                .zip(ws.p.iter())
+                .zip(ws.p.iter().zip(ws.s.iter()))
                 .zip(ws.r0.iter().zip(self.column(d)));
             let outs = ws.r1.iter_mut().zip(ws.r2.iter_mut()).zip(ws.r3.iter_mut());
-            for ((((&h, &l), &pk), (&z, (_, sigma))), ((dens, lower), upper)) in comp.zip(outs) {
+            for ((((&h, &l), (&pk, &sk)), (&z, (_, sigma))), ((dens, lower), upper)) in
+                comp.zip(outs)
+            {
+                lambda -= mul_div(sk, z, sigma);
                 if h == F::NEG_INFINITY {
                     (*dens, *lower, *upper) = (F::ZERO, F::ZERO, F::ZERO);
                     continue;
@@ -248,11 +255,6 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 pdf += *dens;
             }
 
-            // λ: x̄_d plus what x_d does to later dimensions through log N_kd.
-            let mut lambda = xbar(d);
-            for ((&sk, &z), (_, sigma)) in ws.s.iter().zip(ws.r0.iter()).zip(self.column(d)) {
-                lambda -= mul_div(sk, z, sigma);
-            }
             // w = λ c_d = −λ/f_d is formed only inside the products
             // λ·(dens/f) and λ·(e/f), whose ratios are moderate even where
             // 1/f_d alone is huge (far tails): λ/f_d itself could overflow.
@@ -270,11 +272,11 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                     .zip(ws.r0.iter())
                     .zip(ws.r1.iter())
                     .zip(ws.r2.iter().zip(ws.r3.iter()));
+            // Component rows of D values; (k, d) is entry d of row k.
             let outs = means_bar
-                .iter_mut()
-                .skip(d)
-                .step_by(step)
-                .zip(scales_bar.iter_mut().skip(d).step_by(step));
+                .chunks_exact_mut(step)
+                .zip(scales_bar.chunks_exact_mut(step))
+                .filter_map(|(m, s)| m.get_mut(d).zip(s.get_mut(d)));
             for (((((&pk, &z), &dens), (&phi, &phic)), (mb, sb)), (sk, (_, sigma))) in
                 comp.zip(outs).zip(ws.s.iter_mut().zip(self.column(d)))
             {
@@ -284,8 +286,9 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                     pk * (phi - cdf)
                 };
                 let r = lambda * (dens * inv_f_dens);
-                *mb = mul_div(*sk, z, sigma) + r;
-                *sb = mul_div(*sk, z * z - F::ONE, sigma) + r * z;
+                let (a, b) = (mul_div(*sk, z, sigma), mul_div(*sk, z * z - F::ONE, sigma));
+                *mb = a + r;
+                *sb = b + r * z;
                 *sk -= lambda * (e * inv_f);
             }
         }

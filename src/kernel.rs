@@ -29,10 +29,10 @@ pub(crate) fn standardise<F: Float>(x: F, mu: F, sigma: F) -> F {
     z.max(-F::Z_MAX).min(F::Z_MAX)
 }
 
-/// `log N_kd = −z²/2 − ln σ − ½ ln 2π` (SPEC §2).
+/// `log N_kd = −z²/2 − ln σ − ½ ln 2π` (SPEC §2), given `ln σ`.
 #[inline(always)]
-pub(crate) fn log_normal<F: Float>(z: F, sigma: F) -> F {
-    -F::HALF * z * z - sigma.ln() - F::LN_SQRT_2PI
+pub(crate) fn log_normal<F: Float>(z: F, ln_sigma: F) -> F {
+    -F::HALF * z * z - ln_sigma - F::LN_SQRT_2PI
 }
 
 /// `a + b` exactly as `s + e` (Knuth's TwoSum).
@@ -77,7 +77,7 @@ pub(crate) fn init_log_weights<F: Float>(logits: &[F], hi: &mut [F], lo: &mut [F
 /// components overlap in the pipeline.
 #[inline]
 pub(crate) fn step_log_weights<F: Float>(
-    column: impl Iterator<Item = (F, F)>,
+    column: impl Iterator<Item = (F, F, F)>,
     x: F,
     sign: F,
     hi: &mut [F],
@@ -86,9 +86,9 @@ pub(crate) fn step_log_weights<F: Float>(
     logn: &mut [F],
 ) {
     let mut zs = z_out.map(|s| s.iter_mut());
-    for (slot, (mu, sigma)) in logn.iter_mut().zip(column) {
+    for (slot, (mu, sigma, ln_sigma)) in logn.iter_mut().zip(column) {
         let z = standardise(x, mu, sigma);
-        *slot = log_normal(z, sigma);
+        *slot = log_normal(z, ln_sigma);
         if let Some(zslot) = zs.as_mut().and_then(|it| it.next()) {
             *zslot = z;
         }
@@ -245,6 +245,6 @@ mod tests {
     fn standardise_clamps_overflow() {
         assert_eq!(standardise(1e308, -1e308, 1e-300), <f64 as Float>::Z_MAX);
         assert_eq!(standardise(-1e308, 1e308, 1.0), -<f64 as Float>::Z_MAX);
-        assert!(log_normal(<f64 as Float>::Z_MAX, 1e-300).is_finite());
+        assert!(log_normal(<f64 as Float>::Z_MAX, 1e-300f64.ln()).is_finite());
     }
 }

@@ -30,6 +30,9 @@ pub struct DiagMixtureRef<'a, F> {
     logits: &'a [F],
     means: &'a [F],
     scales: &'a [F],
+    /// `ln σ`, same layout, if the caller had it computed once
+    /// ([`with_log_scales`](Self::with_log_scales)).
+    log_scales: Option<&'a [F]>,
     dims: NonZeroUsize,
 }
 
@@ -78,6 +81,7 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
             logits,
             means,
             scales,
+            log_scales: None,
             dims,
         };
         mix.validate()?;
@@ -116,6 +120,39 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
         Ok(())
     }
 
+    /// The same mixture with `ln σ` computed once, into `log_scales`
+    /// (`K·D` values, caller-owned; overwritten): every operation of the
+    /// returned view reads it instead of taking `K·D` logarithms per call
+    /// (`2·K·D` in [`vjp`](Self::vjp)), which is about a fifth of the time
+    /// of `cdf`, `log_prob` and `vjp`. Worth it whenever one mixture serves
+    /// more than one call — a batch of samples and their gradients.
+    /// Results are bit-identical to the plain view's.
+    ///
+    /// Errors: [`Error::BufferLength`]; then `log_scales` is untouched.
+    ///
+    /// ```
+    /// use mixgrad::DiagMixtureRef;
+    /// let (logits, means, scales) = ([0.0f64, 0.0], [-1.0, 1.0], [0.5, 2.0]);
+    /// let mix = DiagMixtureRef::new(&logits, &means, &scales, 1)?;
+    /// let mut log_scales = [0.0; 2];
+    /// let fast = mix.with_log_scales(&mut log_scales)?;
+    /// let (mut a, mut b) = ([0.0], [0.0]);
+    /// mix.cdf(&[0.3], &mut a)?;
+    /// fast.cdf(&[0.3], &mut b)?;
+    /// assert_eq!(a, b);
+    /// # Ok::<(), mixgrad::Error>(())
+    /// ```
+    pub fn with_log_scales(self, log_scales: &'a mut [F]) -> Result<Self, Error> {
+        Self::check_len(log_scales, self.scales.len())?;
+        for (l, &s) in log_scales.iter_mut().zip(self.scales) {
+            *l = s.ln();
+        }
+        Ok(DiagMixtureRef {
+            log_scales: Some(log_scales),
+            ..self
+        })
+    }
+
     /// `K`.
     #[inline]
     pub fn num_components(&self) -> usize {
@@ -144,6 +181,28 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
     #[inline]
     pub fn scales(&self) -> &'a [F] {
         self.scales
+    }
+
+    /// `(μ_kd, σ_kd, ln σ_kd)` for `k = 0..K` at dimension `d`: `ln σ` read
+    /// from [`with_log_scales`](Self::with_log_scales)'s buffer if there is
+    /// one, else computed (the branch is the same for every element).
+    #[inline(always)]
+    pub(crate) fn log_column(&self, d: usize) -> impl Iterator<Item = (F, F, F)> + Clone + 'a {
+        let step = self.dims.get();
+        let at = move |row: &[F]| row.get(d).copied().unwrap_or(F::ONE);
+        let (logs, stored) = match self.log_scales {
+            Some(l) => (l, true),
+            None => (self.scales, false),
+        };
+        let rows = self
+            .means
+            .chunks_exact(step)
+            .zip(self.scales.chunks_exact(step))
+            .zip(logs.chunks_exact(step));
+        rows.map(move |((m, s), l)| {
+            let sigma = at(s);
+            (at(m), sigma, if stored { at(l) } else { sigma.ln() })
+        })
     }
 
     /// Number of parameters `K + 2KD`: the row length of the Jacobian.
@@ -236,6 +295,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
             logits: &self.logits,
             means: self.means.as_flattened(),
             scales: self.scales.as_flattened(),
+            log_scales: None,
             dims: match NonZeroUsize::new(D) {
                 Some(d) => d,
                 // `new` rejected D == 0, so no value of this type has it.

@@ -134,7 +134,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             // safeguards of the sweep a second time.
             init_log_weights(self.logits(), ws.hi, ws.lo);
             for (j, &xj) in x.iter().enumerate().take(d + 1) {
-                step_log_weights(self.column(j), xj, F::ONE, ws.hi, ws.lo, None, ws.r1);
+                step_log_weights(self.log_column(j), xj, F::ONE, ws.hi, ws.lo, None, ws.r1);
             }
             // Dimensions after d do not move x_d.
             means.fill(F::ZERO);
@@ -163,7 +163,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         init_log_weights(self.logits(), ws.hi, ws.lo);
         let mut before = max_log_weight(ws.hi, ws.lo);
         for (d, &xd) in x.iter().enumerate() {
-            step_log_weights(self.column(d), xd, F::ONE, ws.hi, ws.lo, None, ws.r0);
+            step_log_weights(self.log_column(d), xd, F::ONE, ws.hi, ws.lo, None, ws.r0);
             let after = max_log_weight(ws.hi, ws.lo);
             if (after.0 - before.0) + (after.1 - before.1) < floor {
                 return Err(Error::ZeroDensity);
@@ -198,7 +198,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         for (d, &xd) in xs.iter().enumerate().rev() {
             // ℓ^(d) = ℓ^(d+1) − log N_kd; z → r0, log N → r1.
             step_log_weights(
-                self.column(d),
+                self.log_column(d),
                 xd,
                 -F::ONE,
                 ws.hi,
@@ -319,7 +319,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             let scales = self.scales().iter().skip(start);
             for ((&xj, &mu), &sigma) in x.iter().zip(means).zip(scales).take(d) {
                 let z = standardise(xj, mu, sigma);
-                dd_add(&mut hk, &mut lk, log_normal(z, sigma));
+                dd_add(&mut hk, &mut lk, log_normal(z, sigma.ln()));
                 bk = bk.max(hk.abs());
             }
             (*h, *l, *big) = (hk, lk, bk);
@@ -352,7 +352,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             *dens = if density >= F::MIN_POSITIVE && pk >= F::MIN_POSITIVE {
                 pk * density * (s_min / sigma)
             } else {
-                (((h - m) + l) - ln_sum + log_normal(z, sigma) + ln_s_min).exp()
+                (((h - m) + l) - ln_sum + log_normal(z, sigma.ln()) + ln_s_min).exp()
             };
             pdf += *dens;
         }

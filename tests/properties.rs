@@ -123,4 +123,43 @@ proptest! {
         prop_assert!(xq.iter().all(|v| v.is_finite()));
         prop_assert!(uq.iter().all(|&p| p > 0.0 && p < 1.0));
     }
+
+    #[test]
+    fn log_scales_view_is_bit_identical(m in mixture(), seed in any::<u64>(), us in prop::collection::vec(uniform(), 4)) {
+        use mixgrad::{LogProbGrad, SeedableRng, Xoshiro256PlusPlus};
+        let plain = DiagMixtureRef::new(&m.logits, &m.means, &m.scales, m.d).unwrap();
+        let mut buf = vec![0.0; m.scales.len()];
+        let fast = plain.with_log_scales(&mut buf).unwrap();
+        let (k, d) = (m.logits.len(), m.d);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+
+        // Each view's own draws (same seed): the samplers, then every
+        // operation at the ancestral draw and on the quantile path.
+        let mut draws = Vec::new();
+        for v in [&plain, &fast] {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+            let (mut xa, mut xq, mut xu) = (vec![0.0; d], vec![0.0; d], vec![0.0; d]);
+            v.sample_ancestral(&mut rng, &mut xa).unwrap();
+            v.sample_quantile(&mut rng, &mut xq, None).unwrap();
+            let stats = v.quantile_with_stats(&us[..d], &mut xu).unwrap();
+            let (mut f, mut fc, mut q) = (vec![0.0; d], vec![0.0; d], vec![0.0; d]);
+            v.cdf_density(&xa, &mut f, Some(&mut fc), Some(&mut q)).unwrap();
+            let (mut gx, mut ga, mut gm, mut gs) = (vec![0.0; d], vec![0.0; k], vec![0.0; k * d], vec![0.0; k * d]);
+            let lp = v.log_prob_grad(&xa, LogProbGrad {
+                x: Some(&mut gx), logits: Some(&mut ga), means: Some(&mut gm), scales: Some(&mut gs),
+            }).unwrap();
+            let (mut va, mut vm, mut vs) = (vec![0.0; k], vec![0.0; k * d], vec![0.0; k * d]);
+            let vjp = v.vjp(&xq, &vec![1.0; d], &mut va, &mut vm, &mut vs);
+            let mut jac = vec![0.0; d * v.num_params()];
+            let jr = v.jacobian(&xq, &mut jac);
+            draws.push((
+                [bits(&xa), bits(&xq), bits(&xu), bits(&f), bits(&fc), bits(&q)],
+                stats,
+                [bits(&[lp]), bits(&gx), bits(&ga), bits(&gm), bits(&gs)],
+                (vjp, bits(&va), bits(&vm), bits(&vs)),
+                (jr, bits(&jac)),
+            ));
+        }
+        prop_assert_eq!(&draws[0], &draws[1]);
+    }
 }

@@ -1,6 +1,7 @@
 //! `cargo bench`: every operation over the grid K ∈ {1, 4, 8, 32},
-//! D ∈ {1, 4, 32, 128}, f32 and f64. Criterion reports time per call, which
-//! is time per sample. Before timing, the solver's work is printed (mean and
+//! D ∈ {1, 4, 32, 128}, f32 and f64; `cdf`, `vjp` and both sample + vjp also
+//! on a view `with_log_scales` (`…/log_scales`). Criterion reports time per
+//! call, which is time per sample. Before timing, the solver's work is printed (mean and
 //! maximum CDF evaluations per dimension of the quantile sampler), and
 //! every operation is checked to allocate nothing, through a counting global
 //! allocator (the library itself has no allocator to call: it is `no_std`
@@ -132,6 +133,7 @@ fn bench_precision<F: Precision>(c: &mut Criterion) {
             let (mut ga, mut gm, mut gs) =
                 (vec![F::ZERO; k], vec![F::ZERO; k * d], vec![F::ZERO; k * d]);
             let mut jac = vec![F::ZERO; d * params];
+            let mut log_scales = vec![F::ZERO; k * d];
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
             let mut i = 0usize;
             let mut next = || {
@@ -149,6 +151,10 @@ fn bench_precision<F: Precision>(c: &mut Criterion) {
                 mix.vjp(&p.x[0], &p.x_bar[0], &mut ga, &mut gm, &mut gs)
                     .unwrap();
                 mix.jacobian(&p.x[0], &mut jac).unwrap();
+                let fast = mix.with_log_scales(&mut log_scales).unwrap();
+                fast.cdf(&p.x[0], &mut out).unwrap();
+                fast.vjp(&p.x[0], &p.x_bar[0], &mut ga, &mut gm, &mut gs)
+                    .unwrap();
             });
 
             let mut g = c.benchmark_group(format!("{}/K{k}/D{d}", F::NAME));
@@ -191,6 +197,33 @@ fn bench_precision<F: Precision>(c: &mut Criterion) {
             });
             g.bench_function(id("jacobian"), |b| {
                 b.iter(|| mix.jacobian(black_box(&p.x[next()]), &mut jac).unwrap())
+            });
+
+            // The same mixture serving many calls: ln σ computed once.
+            let fast = mix.with_log_scales(&mut log_scales).unwrap();
+            g.bench_function(id("cdf/log_scales"), |b| {
+                b.iter(|| fast.cdf(black_box(&p.x[next()]), &mut out).unwrap())
+            });
+            g.bench_function(id("vjp/log_scales"), |b| {
+                b.iter(|| {
+                    let j = next();
+                    fast.vjp(black_box(&p.x[j]), &p.x_bar[j], &mut ga, &mut gm, &mut gs)
+                        .unwrap()
+                })
+            });
+            g.bench_function(id("sample_ancestral+vjp/log_scales"), |b| {
+                b.iter(|| {
+                    fast.sample_ancestral(&mut rng, &mut out2).unwrap();
+                    fast.vjp(&out2, &p.x_bar[next()], &mut ga, &mut gm, &mut gs)
+                        .unwrap()
+                })
+            });
+            g.bench_function(id("sample_quantile+vjp/log_scales"), |b| {
+                b.iter(|| {
+                    fast.sample_quantile(&mut rng, &mut out2, None).unwrap();
+                    fast.vjp(&out2, &p.x_bar[next()], &mut ga, &mut gm, &mut gs)
+                        .unwrap()
+                })
             });
             g.finish();
         }

@@ -1,7 +1,8 @@
 //! The `mixgrad` side of `bench/compare_peers.py`.
 //!
 //! ```text
-//! mixgrad-bench time K D N      # one JSON line per operation: ns per sample (single thread)
+//! mixgrad-bench time K D N      # one JSON line per operation: ns per sample (single thread),
+//!                               # on the plain view and on one with_log_scales ("/prepared")
 //! mixgrad-bench vjp < problem   # K D, logits, means, scales, x, x_bar -> the vjp, one value per line
 //! ```
 //!
@@ -58,6 +59,17 @@ fn time(n: usize, mut body: impl FnMut()) -> f64 {
 fn cmd_time(k: usize, d: usize, n: usize) {
     let (logits, means, scales) = problem(k, d);
     let mix = DiagMixtureRef::new(&logits, &means, &scales, d).expect("valid mixture");
+    time_ops(&mix, "", n);
+    // The same mixture serving many calls (a batch): ln σ computed once.
+    let mut log_scales = vec![0.0; k * d];
+    let prepared = mix.with_log_scales(&mut log_scales).expect("buffer of K·D");
+    time_ops(&prepared, "/prepared", n);
+}
+
+/// Times every operation on `mix`, printing one JSON line each (`op` gets
+/// `suffix`).
+fn time_ops(mix: &DiagMixtureRef<'_, f64>, suffix: &str, n: usize) {
+    let (k, d) = (mix.num_components(), mix.num_dims());
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
     let x_bar: Vec<f64> = (0..d).map(|j| 1.0 + 0.1 * j as f64).collect();
     let mut x = vec![0.0; d];
@@ -109,7 +121,7 @@ fn cmd_time(k: usize, d: usize, n: usize) {
         }),
     ));
     for (op, ns) in ops {
-        println!(r#"{{"op": "{op}", "K": {k}, "D": {d}, "ns_per_sample": {ns:.1}}}"#);
+        println!(r#"{{"op": "{op}{suffix}", "K": {k}, "D": {d}, "ns_per_sample": {ns:.1}}}"#);
     }
 }
 

@@ -5,7 +5,8 @@
 //! per-call inputs are refused exactly when invalid, leaving every output
 //! untouched; valid input gives finite outputs (`vjp`/`jacobian` may refuse
 //! with `ZeroDensity` only), and `cdf(quantile(u))` is `u` to the SPEC §6
-//! backward tolerance.
+//! backward tolerance; a view `with_log_scales` answers bit for bit as the
+//! plain one.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -206,4 +207,36 @@ fn check<F: Real>(p: &Problem<F>) {
         "drew component {c} of weight zero"
     );
     assert!(xs.iter().all(|v| v.is_finite()));
+
+    // The view with ln σ computed once: bit-identical everywhere; a buffer
+    // of the wrong length is refused and left untouched.
+    let mut short = poisoned::<F>(k * d - 1);
+    assert_eq!(
+        mix.with_log_scales(&mut short).err(),
+        Some(Error::BufferLength)
+    );
+    assert!(untouched(&short));
+    let mut log_scales = poisoned::<F>(k * d);
+    let fast = mix.with_log_scales(&mut log_scales).expect("a K·D buffer");
+    let bits = |v: &[F]| v.iter().map(|x| x.bits()).collect::<Vec<_>>();
+    let same =
+        |name: &str, a: &[F], b: &[F]| assert_eq!(bits(a), bits(b), "{name} with log scales");
+    let (mut f1, mut f2) = (poisoned::<F>(d), poisoned::<F>(d));
+    let (mut q1, mut q2) = (poisoned::<F>(d), poisoned::<F>(d));
+    let r1 = mix.cdf_density(&p.x, &mut f1, None, Some(&mut q1));
+    assert_eq!(r1, fast.cdf_density(&p.x, &mut f2, None, Some(&mut q2)));
+    same("cdf", &f1, &f2);
+    same("density", &q1, &q2);
+    let r1 = mix.quantile(&p.u, &mut f1);
+    assert_eq!(r1, fast.quantile(&p.u, &mut f2));
+    same("quantile", &f1, &f2);
+    let (mut a1, mut m1, mut s1) = (poisoned::<F>(k), poisoned::<F>(k * d), poisoned::<F>(k * d));
+    let (mut a2, mut m2, mut s2) = (poisoned::<F>(k), poisoned::<F>(k * d), poisoned::<F>(k * d));
+    let r1 = mix.vjp(&p.x, &p.x_bar, &mut a1, &mut m1, &mut s1);
+    assert_eq!(r1, fast.vjp(&p.x, &p.x_bar, &mut a2, &mut m2, &mut s2));
+    same("vjp logits", &a1, &a2);
+    same("vjp means", &m1, &m2);
+    same("vjp scales", &s1, &s2);
+    let (r1, r2) = (mix.log_prob(&p.x), fast.log_prob(&p.x));
+    assert_eq!(r1.map(F::bits), r2.map(F::bits), "log_prob with log scales");
 }

@@ -214,6 +214,15 @@ fn wrong_buffer_lengths_write_nothing() {
         Err(Error::BufferLength)
     );
     assert_eq!(rng, before);
+    // with_log_scales: K·D values, no more, no fewer.
+    for n in [A.len() * 2 - 1, A.len() * 2 + 1, 0] {
+        let mut buf = poisoned(n);
+        assert_eq!(
+            mix().with_log_scales(&mut buf).err(),
+            Some(Error::BufferLength)
+        );
+        assert!(untouched(&buf));
+    }
 }
 
 #[test]

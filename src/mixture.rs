@@ -186,22 +186,23 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
     /// `(μ_kd, σ_kd, ln σ_kd)` for `k = 0..K` at dimension `d`: `ln σ` read
     /// from [`with_log_scales`](Self::with_log_scales)'s buffer if there is
     /// one, else computed (the branch is the same for every element).
+    /// Indexed rather than zipped row iterators: the iterator's state is
+    /// live across the hot loops, and on a Cortex-M0 (eight low registers)
+    /// every word of it is stack.
     #[inline(always)]
     pub(crate) fn log_column(&self, d: usize) -> impl Iterator<Item = (F, F, F)> + Clone + 'a {
         let step = self.dims.get();
-        let at = move |row: &[F]| row.get(d).copied().unwrap_or(F::ONE);
-        let (logs, stored) = match self.log_scales {
-            Some(l) => (l, true),
-            None => (self.scales, false),
-        };
-        let rows = self
-            .means
-            .chunks_exact(step)
-            .zip(self.scales.chunks_exact(step))
-            .zip(logs.chunks_exact(step));
-        rows.map(move |((m, s), l)| {
-            let sigma = at(s);
-            (at(m), sigma, if stored { at(l) } else { sigma.ln() })
+        let (means, scales, logs) = (self.means, self.scales, self.log_scales);
+        (0..self.logits.len()).map(move |k| {
+            // k·D + d < K·D: `get` keeps that out of the panic-free build.
+            let i = k * step + d;
+            let sigma = scales.get(i).copied().unwrap_or(F::ONE);
+            let mu = means.get(i).copied().unwrap_or(F::ZERO);
+            let ln_sigma = match logs {
+                Some(l) => l.get(i).copied().unwrap_or(F::ZERO),
+                None => sigma.ln(),
+            };
+            (mu, sigma, ln_sigma)
         })
     }
 

@@ -103,31 +103,33 @@ fn exp_minus_half_square(a: f64) -> f64 {
 /// the larger tail is `1 − smaller`. Below `|z| = √2` the smaller tail is
 /// `(1 − erf)/2` with a tail ≥ 0.079, which amplifies erf's rounding by up
 /// to 6: an 8ε budget there, 4ε elsewhere.
-#[inline]
+#[inline(always)]
 pub fn tails_density_f64(z: f64) -> (f64, f64, f64) {
     const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_677_939_946_059_934_381_87;
     let a = z.abs();
     let x = a * core::f64::consts::FRAC_1_SQRT_2;
-    let (small, density) = if a >= 40.0 {
-        // exp(−z²/2) < 1e-347: both underflow (and the rational functions
-        // would overflow for huge x).
-        (0.0, 0.0)
-    } else if x < 1.0 {
-        let x2 = x * x;
-        let erf = x * poly(x2, &T) / poly1(x2, &U);
-        (
-            0.5 - 0.5 * erf,
-            super::exp::exp(-0.5 * (a * a)) * FRAC_1_SQRT_2PI,
-        )
-    } else {
-        let e = exp_minus_half_square(a);
-        let ratio = if x < 8.0 {
-            poly(x, &P) / poly1(x, &Q)
+    if a >= 40.0 {
+        // exp(−z²/2) < 1e-347: the tail and the density underflow (and the
+        // rational functions would overflow for huge x).
+        return if z < 0.0 {
+            (0.0, 1.0, 0.0)
         } else {
-            poly(x, &R) / poly1(x, &S)
+            (1.0, 0.0, 0.0)
         };
-        (0.5 * e * ratio, e * FRAC_1_SQRT_2PI)
+    }
+    // One exp for every branch, ahead of them: the branch on x is
+    // unpredictable for points among the components, and only the rational
+    // function depends on it.
+    let e = exp_minus_half_square(a);
+    let small = if x < 1.0 {
+        let x2 = x * x;
+        0.5 - 0.5 * (x * poly(x2, &T) / poly1(x2, &U))
+    } else if x < 8.0 {
+        0.5 * e * (poly(x, &P) / poly1(x, &Q))
+    } else {
+        0.5 * e * (poly(x, &R) / poly1(x, &S))
     };
+    let density = e * FRAC_1_SQRT_2PI;
     let large = 1.0 - small;
     if z < 0.0 {
         (small, large, density)

@@ -5,17 +5,12 @@
 //! `(1 − erf)/2 ≥ 0.079` and the subtraction amplifies erf's rounding up to
 //! 6-fold. (SPEC §6 allows 1e-14 + 8εz² ≈ 45ε + 8εz².)
 
+mod common;
+
 use mixgrad::special::ndtr::tails_density_f64;
 
 fn reference() -> Vec<(f64, f64, f64)> {
-    include_str!("data/normal_tails.txt")
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(|l| {
-            let v: Vec<f64> = l.split_whitespace().map(|t| t.parse().unwrap()).collect();
-            (v[0], v[1], v[2])
-        })
-        .collect()
+    common::triples(include_str!("data/normal_tails.txt"))
 }
 
 #[test]

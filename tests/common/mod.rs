@@ -1,6 +1,18 @@
 //! Shared test helpers: the reference-vector reader and tolerance helpers.
 #![allow(dead_code)]
 
+/// Rows of three numbers from a generated table (`tests/data/*.txt`; lines
+/// starting with `#` are comments).
+pub fn triples(text: &str) -> Vec<(f64, f64, f64)> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let v: Vec<f64> = l.split_whitespace().map(|t| t.parse().unwrap()).collect();
+            (v[0], v[1], v[2])
+        })
+        .collect()
+}
+
 /// One mixture of `tests/data/reference.txt` with its evaluation points.
 #[derive(Debug, Clone)]
 pub struct Case {

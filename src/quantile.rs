@@ -103,16 +103,15 @@ pub(crate) fn solve<F: Float>(
         mean += pk * mu;
         mean_xk += pk * xk;
     }
-    // Central moments 2–4 of the conditional mixture, for a Cornish–Fisher
-    // first guess.
-    let (mut var, mut m3, mut m4) = (F::ZERO, F::ZERO, F::ZERO);
+    // Central moments 2 and 3 of the conditional mixture, for a
+    // Cornish–Fisher first guess.
+    let (mut var, mut m3) = (F::ZERO, F::ZERO);
     for ((mu, sigma), &pk) in column.clone().zip(p) {
         if pk != F::ZERO {
             let dm = mu - mean;
             let (dm2, s2) = (dm * dm, sigma * sigma);
             var += pk * (s2 + dm2);
             m3 += pk * dm * (dm2 + F::from_f64(3.0) * s2);
-            m4 += pk * (dm2 * dm2 + F::from_f64(6.0) * dm2 * s2 + F::from_f64(3.0) * s2 * s2);
         }
     }
     // Generous: z_u is only good to a few ulps, and the bracket is a
@@ -131,18 +130,16 @@ pub(crate) fn solve<F: Float>(
     if hi >= F::MAX {
         (hi, hi_score) = (F::MAX, F::ZERO);
     }
-    // Cornish–Fisher: the u-quantile of a distribution with this skewness
-    // and excess kurtosis, to second order. A polynomial in z_u, so only in
-    // the bulk; beyond |z_u| = 3 (and wherever the moments overflow) the
-    // moment-matched Gaussian.
+    // Cornish–Fisher to first order: the u-quantile of a distribution with
+    // this skewness. (The second-order kurtosis terms saved another 0–10 %
+    // of evaluations and cost 230 B of the f32 flash budget on a
+    // Cortex-M4F.) A polynomial in z_u, so only in the bulk; beyond
+    // |z_u| = 3 (and wherever the moments overflow) the moment-matched
+    // Gaussian.
     let sd = var.sqrt();
     let w = if z_u.abs() <= F::from_f64(3.0) {
-        let (g1, g2) = (m3 / (var * sd), m4 / (var * var) - F::from_f64(3.0));
-        let z2 = z_u * z_u;
-        let w = z_u
-            + (z2 - F::ONE) * g1 / F::from_f64(6.0)
-            + (z2 - F::from_f64(3.0)) * z_u * g2 / F::from_f64(24.0)
-            - (F::TWO * z2 - F::from_f64(5.0)) * z_u * g1 * g1 / F::from_f64(36.0);
+        let g1 = m3 / (var * sd);
+        let w = z_u + (z_u * z_u - F::ONE) * g1 / F::from_f64(6.0);
         if w.is_finite() {
             w
         } else {

@@ -75,6 +75,11 @@ pub trait Float:
     /// recovered value may be off by more than the gap to the leading
     /// component, and the sweep recomputes `ℓ` from the logits instead.
     const RECOVERY_LIMIT: Self;
+    /// The power of two (2^-768 in f64, 2^-96 in f32) the reverse sweep
+    /// scales its cotangent by when a first pass met `∞ − ∞`: a gradient
+    /// whose true value is beyond the float range then overflows to `±∞`
+    /// after scaling back, instead of its intermediates meeting as NaN.
+    const RESCUE_SCALE: Self;
 
     /// Converts an `f64` constant (rounding for `f32`).
     fn from_f64(v: f64) -> Self;
@@ -115,7 +120,8 @@ pub trait Float:
 
 macro_rules! impl_float {
     ($t:ident, $m:ident, $exp:path, $ln:path, $erfc:path, $sqrt:path,
-     $z_max:expr, $recovery:expr, $uniform:path, $ndtri:path, $tails_density:path) => {
+     $z_max:expr, $recovery:expr, $rescue:expr, $uniform:path, $ndtri:path,
+     $tails_density:path) => {
         impl Float for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -132,6 +138,7 @@ macro_rules! impl_float {
             const LN_MAX: Self = $t::MAX_EXP as $t * core::$m::consts::LN_2;
             const Z_MAX: Self = $z_max;
             const RECOVERY_LIMIT: Self = $recovery;
+            const RESCUE_SCALE: Self = $rescue;
 
             #[inline(always)]
             fn from_f64(v: f64) -> Self {
@@ -213,6 +220,7 @@ impl_float!(
     libm::sqrt,
     2.907_354_897_182_427_6e135, // 2^450
     72_057_594_037_927_936.0,    // 2^56
+    6.441_148_769_597_133e-232,  // 2^-768
     crate::sample::uniform_f64,
     crate::special::ndtri::ndtri_f64,
     crate::special::ndtr::tails_density_f64
@@ -225,8 +233,9 @@ impl_float!(
     libm::logf,
     libm::erfcf,
     libm::sqrtf,
-    1.759_218_6e13, // 2^44
-    33_554_432.0,   // 2^25
+    1.759_218_6e13,  // 2^44
+    33_554_432.0,    // 2^25
+    1.262_177_5e-29, // 2^-96
     crate::sample::uniform_f32,
     crate::special::ndtri::ndtri_f32,
     crate::special::normal::tails_density_separately
@@ -246,6 +255,8 @@ mod tests {
         assert_eq!(<f32 as Float>::Z_MAX, pow2f(44));
         assert_eq!(<f64 as Float>::RECOVERY_LIMIT, pow2(56));
         assert_eq!(<f32 as Float>::RECOVERY_LIMIT, pow2f(25));
+        assert_eq!(<f64 as Float>::RESCUE_SCALE, pow2(-768));
+        assert_eq!(<f32 as Float>::RESCUE_SCALE, pow2f(-96));
         // 2^32 dimensions of the largest |log N| stay finite.
         let z = <f64 as Float>::Z_MAX;
         assert!((0.5 * z * z + 1e3) * pow2(32) < f64::MAX);

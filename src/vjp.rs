@@ -76,18 +76,39 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         self.forward(&mut ws, x)?;
         let top = self.num_dims() - 1;
         let scale = cotangent_scale(x_bar);
-        self.sweep(
-            &mut ws,
-            x,
-            top,
-            |j| x_bar.get(j).map_or(F::ZERO, |&v| v / scale),
-            means_bar,
-            scales_bar,
-        );
-        copy(logits_bar, ws.s);
-        if scale != F::ONE {
-            for g in logits_bar.iter_mut().chain(means_bar).chain(scales_bar) {
-                *g *= scale;
+        let mut rescue = F::ONE;
+        loop {
+            self.sweep(
+                &mut ws,
+                x,
+                top,
+                |j| x_bar.get(j).map_or(F::ZERO, |&v| v / scale * rescue),
+                means_bar,
+                scales_bar,
+            );
+            copy(logits_bar, ws.s);
+            let all = || {
+                logits_bar
+                    .iter()
+                    .chain(means_bar.iter())
+                    .chain(scales_bar.iter())
+            };
+            if rescue != F::ONE || !all().any(|g| g.is_nan()) {
+                break;
+            }
+            // ∞ − ∞ inside: a true gradient beyond the float range (1/f
+            // times 1/σ over dimensions) whose overflowing terms met. Once
+            // more with the cotangent scaled down, so that only the results
+            // overflow when scaled back (cold; the sweep consumed ℓ^(D+1)).
+            rescue = F::RESCUE_SCALE;
+            self.forward(&mut ws, x)?;
+        }
+        for factor in [F::ONE / rescue, scale] {
+            if factor != F::ONE {
+                let all = logits_bar.iter_mut().chain(means_bar.iter_mut());
+                for g in all.chain(scales_bar.iter_mut()) {
+                    *g *= factor;
+                }
             }
         }
         Ok(())
@@ -129,25 +150,40 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         self.check_x(x)?;
         self.forward(&mut ws, x)?;
         for (d, (logits, means, scales)) in (0..self.num_dims()).rev().zip(rows) {
-            // ℓ^(d+1) afresh for each row (O(dK), like the row's sweep):
-            // walking it down by subtraction would need the recovery
-            // safeguards of the sweep a second time.
-            init_log_weights(self.logits(), ws.hi, ws.lo);
-            for (j, &xj) in x.iter().enumerate().take(d + 1) {
-                step_log_weights(self.log_column(j), xj, F::ONE, ws.hi, ws.lo, None, ws.r1);
+            // As in `vjp_in`: a second pass with the cotangent scaled down
+            // where the first met ∞ − ∞.
+            for rescue in [F::ONE, F::RESCUE_SCALE] {
+                // ℓ^(d+1) afresh for each row (O(dK), like the row's sweep):
+                // walking it down by subtraction would need the recovery
+                // safeguards of the sweep a second time.
+                init_log_weights(self.logits(), ws.hi, ws.lo);
+                for (j, &xj) in x.iter().enumerate().take(d + 1) {
+                    step_log_weights(self.log_column(j), xj, F::ONE, ws.hi, ws.lo, None, ws.r1);
+                }
+                // Dimensions after d do not move x_d.
+                means.fill(F::ZERO);
+                scales.fill(F::ZERO);
+                self.sweep(
+                    &mut ws,
+                    x,
+                    d,
+                    |j| if j == d { rescue } else { F::ZERO },
+                    means,
+                    scales,
+                );
+                copy(logits, ws.s);
+                if rescue != F::ONE {
+                    let back = F::ONE / rescue;
+                    let all = logits.iter_mut().chain(means.iter_mut());
+                    for g in all.chain(scales.iter_mut()) {
+                        *g *= back;
+                    }
+                }
+                let all = || logits.iter().chain(means.iter()).chain(scales.iter());
+                if !all().any(|g| g.is_nan()) {
+                    break;
+                }
             }
-            // Dimensions after d do not move x_d.
-            means.fill(F::ZERO);
-            scales.fill(F::ZERO);
-            self.sweep(
-                &mut ws,
-                x,
-                d,
-                |j| if j == d { F::ONE } else { F::ZERO },
-                means,
-                scales,
-            );
-            copy(logits, ws.s);
         }
         Ok(())
     }

@@ -512,3 +512,75 @@ fn fuzz_root_inside_a_subnormal_scale() {
     };
     assert_round_trip(&mix.view(), &[0.5, 0.5]);
 }
+
+#[test]
+fn fuzz_gradient_beyond_the_float_range_overflows_without_nan() {
+    // x_5 sits where f_5 = 2.5e-89 (a normal number: no ZeroDensity), so
+    // S_k ≈ ±4.9e86 after dimension 5, and at dimension 3 a component of
+    // σ = 1e-300 multiplies that by z/σ = 1e300: the true gradient of x_5
+    // is ~1e386. The overflowing terms met as ∞ − ∞ = NaN; now the sweep is
+    // redone with the cotangent scaled by 2^-768 and those entries are ±∞,
+    // every other one finite, in the vjp and in the Jacobian row alike.
+    let mix = Mix {
+        d: 6,
+        logits: vec![
+            3.125,
+            7.37e-150,
+            0.0,
+            -5.6875,
+            -5.268_566_205_537_548e87,
+            1e-300,
+        ],
+        means: [
+            [1e-300, 1e-300, -0.0, 0.0, 0.0, 0.0],
+            [0.0, 0.0, 0.0, 0.0, 1e-300, 1e-300],
+            [1e-300; 6],
+            [1e-300; 6],
+            [5.0625, -1.0, -1.0, -1.0, -1.0, -1.0],
+            [-1.0, f64::MAX, f64::MAX, 7.5625, -0.0625, 0.0],
+        ]
+        .concat(),
+        scales: [
+            vec![1e300, 1.0, f64::MAX, 1e-300, 1e-300, 1e-300],
+            vec![
+                1e-300,
+                1e-300,
+                1e-300,
+                1e-300,
+                1e-300,
+                1.587_502_185_615_919e88,
+            ],
+            vec![
+                2.0,
+                1.224_167_770_289_121_6e-250,
+                1e-300,
+                1e-300,
+                1e-300,
+                1e-300,
+            ],
+            vec![1e-300; 18],
+        ]
+        .concat(),
+    };
+    let v = mix.view();
+    let x = [
+        1e-300,
+        1e-300,
+        1e-300,
+        1e-300,
+        1e-300,
+        -5.268_566_205_536_858e-291,
+    ];
+    let (k, d) = (6, 6);
+    let (mut a, mut m, mut s) = (vec![0.0; k], vec![0.0; k * d], vec![0.0; k * d]);
+    v.vjp(&x, &[0.0, 0.0, 0.0, 0.0, 0.0, 1.0], &mut a, &mut m, &mut s)
+        .unwrap();
+    let g: Vec<f64> = a.iter().chain(&m).chain(&s).copied().collect();
+    assert!(g.iter().all(|v| !v.is_nan()), "{g:?}");
+    assert!(g.iter().filter(|v| v.is_infinite()).count() > 0, "{g:?}");
+    let mut jac = vec![0.0; d * v.num_params()];
+    v.jacobian(&x, &mut jac).unwrap();
+    let row = &jac[5 * v.num_params()..];
+    assert!(row.iter().zip(&g).all(|(p, q)| p.to_bits() == q.to_bits()));
+    assert!(jac.iter().all(|v| !v.is_nan()));
+}

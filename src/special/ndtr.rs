@@ -103,7 +103,12 @@ fn exp_minus_half_square(a: f64) -> f64 {
 /// the larger tail is `1 − smaller`. Below `|z| = √2` the smaller tail is
 /// `(1 − erf)/2` with a tail ≥ 0.079, which amplifies erf's rounding by up
 /// to 6: an 8ε budget there, 4ε elsewhere.
-#[inline(always)]
+///
+/// `#[inline]`, not `always`: forced into every call site it made the
+/// panic-check firmware (every entry point, both precisions) overflow the
+/// micro:bit's 256 KiB of flash, and cost f64 firmware 1.7 KiB; the vjp
+/// was 8 % faster with it.
+#[inline]
 pub fn tails_density_f64(z: f64) -> (f64, f64, f64) {
     const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_677_939_946_059_934_381_87;
     let a = z.abs();

@@ -93,7 +93,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                     .chain(means_bar.iter())
                     .chain(scales_bar.iter())
             };
-            if rescue != F::ONE || !all().any(|g| g.is_nan()) {
+            if rescue != F::ONE || F::RESCUE_SCALE == F::ONE || !all().any(|g| g.is_nan()) {
                 break;
             }
             // ∞ − ∞ inside: a true gradient beyond the float range (1/f
@@ -180,7 +180,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                     }
                 }
                 let all = || logits.iter().chain(means.iter()).chain(scales.iter());
-                if !all().any(|g| g.is_nan()) {
+                if F::RESCUE_SCALE == F::ONE || !all().any(|g| g.is_nan()) {
                     break;
                 }
             }

@@ -115,16 +115,33 @@ pub(crate) fn max_log_weight<F: Float>(hi: &[F], lo: &[F]) -> (F, F) {
     best
 }
 
+/// `logsumexp(ℓ) = max_hi + rest()`, as [`responsibilities`] leaves it:
+/// `ln p_k = ((hi_k − max_hi) + lo_k) − rest()`. The `ln` is taken only by
+/// those who ask (the log-domain fallbacks and `log_prob`), not once per
+/// dimension in every pass.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LogSumExp<F> {
+    pub max_hi: F,
+    max_lo: F,
+    sum: F,
+}
+
+impl<F: Float> LogSumExp<F> {
+    /// `ln Σ_j exp(ℓ_j − m) + m_lo`.
+    #[inline]
+    pub fn rest(&self) -> F {
+        self.sum.ln() + self.max_lo
+    }
+}
+
 /// Responsibilities `p_k = exp(ℓ_k − m) / Σ_j exp(ℓ_j − m)` with `m = max ℓ`.
-/// Returns `(m_hi, ln Σ_j exp(ℓ_j − m) + m_lo)`, so that
-/// `logsumexp(ℓ) = m_hi + second` and `ln p_k = ((hi_k − m_hi) + lo_k) − second`.
 ///
 /// Subtracting the maximum's double-length value (not the log-sum) keeps
 /// `ℓ_k − m` exact for the leading components however large `|ℓ|` has
 /// grown, and gives the maximum itself exactly `exp(0) = 1`, so the sum is
 /// at least 1.
 #[inline]
-pub(crate) fn responsibilities<F: Float>(hi: &[F], lo: &[F], p: &mut [F]) -> (F, F) {
+pub(crate) fn responsibilities<F: Float>(hi: &[F], lo: &[F], p: &mut [F]) -> LogSumExp<F> {
     let (mh, ml) = max_log_weight(hi, lo);
     let mut sum = F::ZERO;
     for ((pk, &h), &l) in p.iter_mut().zip(hi).zip(lo) {
@@ -136,7 +153,11 @@ pub(crate) fn responsibilities<F: Float>(hi: &[F], lo: &[F], p: &mut [F]) -> (F,
     for pk in p.iter_mut() {
         *pk *= inv;
     }
-    (mh, sum.ln() + ml)
+    LogSumExp {
+        max_hi: mh,
+        max_lo: ml,
+        sum,
+    }
 }
 
 /// The conditional CDF, its complement, the density and its derivative of

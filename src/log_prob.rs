@@ -68,15 +68,15 @@ impl<F: Float> DiagMixtureRef<'_, F> {
 
         // π and logsumexp(a) first, from ℓ^(1) = a.
         init_log_weights(self.logits(), ws.hi, ws.lo);
-        let (m0, ls0) = responsibilities(ws.hi, ws.lo, ws.r0);
+        let lse0 = responsibilities(ws.hi, ws.lo, ws.r0);
         for (d, &xd) in x.iter().enumerate() {
             // r0 holds π; r1 is scratch.
             step_log_weights(self.log_column(d), xd, F::ONE, ws.hi, ws.lo, None, ws.r1);
         }
         // r = softmax(ℓ^(D+1)).
-        let (m1, ls1) = responsibilities(ws.hi, ws.lo, ws.p);
+        let lse1 = responsibilities(ws.hi, ws.lo, ws.p);
         // (m1 − m0) first: both may be huge and nearly equal.
-        let log_q = (m1 - m0) + (ls1 - ls0);
+        let log_q = (lse1.max_hi - lse0.max_hi) + (lse1.rest() - lse0.rest());
 
         if let Some(g) = ga {
             for ((gk, &r), &pi) in g.iter_mut().zip(ws.p.iter()).zip(ws.r0.iter()) {

@@ -23,7 +23,7 @@
 
 use crate::kernel::{
     dd_add, init_log_weights, log_normal, max_log_weight, responsibilities, standardise,
-    step_log_weights,
+    step_log_weights, LogSumExp,
 };
 use crate::special::normal;
 use crate::workspace::{self, copy, Storage, Workspace};
@@ -252,11 +252,12 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             if beyond {
                 self.recompute_log_weights(ws, x, d);
             }
-            let (m, ln_sum) = responsibilities(ws.hi, ws.lo, ws.p);
+            let lse = responsibilities(ws.hi, ws.lo, ws.p);
 
-            // Φ → r2, Φc → r3, p φ/σ → r1. Where φ(z) or p is not a normal
-            // number, p φ/σ comes from the log domain instead, so a tiny σ
-            // cannot meet an underflowed φ or p.
+            // The smaller tail → r2 (Φ and Φc follow from it and the sign
+            // of z), S_k z/σ → r3, p φ/σ → r1. Where φ(z) or p is not a
+            // normal number, p φ/σ comes from the log domain instead, so a
+            // tiny σ cannot meet an underflowed φ or p.
             //
             // λ: x̄_d plus what x_d does to later dimensions through log N_kd
             // (S holds dimensions after d only, so it is ready here).
@@ -269,12 +270,12 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 .zip(ws.p.iter().zip(ws.s.iter()))
                 .zip(ws.r0.iter().zip(self.column(d)));
             let outs = ws.r1.iter_mut().zip(ws.r2.iter_mut()).zip(ws.r3.iter_mut());
-            for ((((&h, &l), (&pk, &sk)), (&z, (_, sigma))), ((dens, lower), upper)) in
-                comp.zip(outs)
+            for ((((&h, &l), (&pk, &sk)), (&z, (_, sigma))), ((dens, small), s_z)) in comp.zip(outs)
             {
-                lambda -= mul_div(sk, z, sigma);
+                *s_z = mul_div(sk, z, sigma);
+                lambda -= *s_z;
                 if h == F::NEG_INFINITY {
-                    (*dens, *lower, *upper) = (F::ZERO, F::ZERO, F::ZERO);
+                    (*dens, *small) = (F::ZERO, F::ZERO);
                     continue;
                 }
                 let (phi, phic, density) = normal::tails_density(z);
@@ -282,10 +283,9 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 *dens = if density >= F::MIN_POSITIVE && pk >= F::MIN_POSITIVE {
                     pk * density / sigma
                 } else {
-                    (((h - m) + l) - ln_sum + *dens).exp()
+                    (((h - lse.max_hi) + l) - lse.rest() + *dens).exp()
                 };
-                *lower = phi;
-                *upper = phic;
+                *small = phi.min(phic);
                 cdf += pk * phi;
                 ccdf += pk * phic;
                 pdf += *dens;
@@ -298,7 +298,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 let inv = F::ONE / pdf;
                 (inv, inv)
             } else {
-                self.rescale_densities(ws, d, m, ln_sum)
+                self.rescale_densities(ws, d, lse)
             };
             // e_kd = p (Φ − F), or p (Fc − Φc) when F > 1/2 (no cancellation).
             let upper_branch = cdf > F::HALF;
@@ -313,16 +313,19 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 .chunks_exact_mut(step)
                 .zip(scales_bar.chunks_exact_mut(step))
                 .filter_map(|(m, s)| m.get_mut(d).zip(s.get_mut(d)));
-            for (((((&pk, &z), &dens), (&phi, &phic)), (mb, sb)), (sk, (_, sigma))) in
+            for (((((&pk, &z), &dens), (&small, &a)), (mb, sb)), (sk, (_, sigma))) in
                 comp.zip(outs).zip(ws.s.iter_mut().zip(self.column(d)))
             {
-                let e = if upper_branch {
-                    pk * (ccdf - phic)
-                } else {
-                    pk * (phi - cdf)
+                // Φ and Φc as `normal::tails` formed them: the smaller one
+                // on the side of the sign of z, the larger as 1 − smaller.
+                let e = match (upper_branch, z < F::ZERO) {
+                    (true, true) => pk * (ccdf - (F::ONE - small)),
+                    (true, false) => pk * (ccdf - small),
+                    (false, true) => pk * (small - cdf),
+                    (false, false) => pk * ((F::ONE - small) - cdf),
                 };
                 let r = lambda * (dens * inv_f_dens);
-                let (a, b) = (mul_div(*sk, z, sigma), mul_div(*sk, z * z - F::ONE, sigma));
+                let b = mul_div(*sk, z * z - F::ONE, sigma);
                 *mb = a + r;
                 *sb = b + r * z;
                 *sk -= lambda * (e * inv_f);
@@ -369,7 +372,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// and the factors returned are `1/f'` (for the scaled densities) and
     /// `σ_min/f' = 1/f` (for `e`).
     #[cold]
-    fn rescale_densities(&self, ws: &mut Workspace<'_, F>, d: usize, m: F, ln_sum: F) -> (F, F) {
+    fn rescale_densities(&self, ws: &mut Workspace<'_, F>, d: usize, lse: LogSumExp<F>) -> (F, F) {
         let mut s_min = F::MAX;
         for (&h, (_, sigma)) in ws.hi.iter().zip(self.column(d)) {
             if h != F::NEG_INFINITY && sigma < s_min {
@@ -388,7 +391,8 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             *dens = if density >= F::MIN_POSITIVE && pk >= F::MIN_POSITIVE {
                 pk * density * (s_min / sigma)
             } else {
-                (((h - m) + l) - ln_sum + log_normal(z, sigma.ln()) + ln_s_min).exp()
+                let log_p = ((h - lse.max_hi) + l) - lse.rest();
+                (log_p + log_normal(z, sigma.ln()) + ln_s_min).exp()
             };
             pdf += *dens;
         }

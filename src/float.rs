@@ -234,7 +234,7 @@ impl_float!(
     libm::expf,
     libm::logf,
     libm::erfcf,
-    libm::sqrtf,
+    crate::special::sqrtf::sqrtf,
     1.759_218_6e13, // 2^44
     33_554_432.0,   // 2^25
     1.0,            // no second pass

@@ -4,10 +4,12 @@
 //! `ln` (and `erfc`, `exp` for f32) come from `libm` through
 //! [`Float`](crate::Float); [`exp`] is the f64 `exp` without a division,
 //! [`ndtr`] computes the f64 tails and density from one `exp`, [`normal`]
-//! dispatches per precision, [`ndtri`] inverts.
+//! dispatches per precision, [`ndtri`] inverts, [`sqrtf`] is the f32
+//! square root without `libm`'s table.
 
 pub mod exp;
 mod exp_table;
 pub mod ndtr;
 pub mod ndtri;
 pub mod normal;
+pub mod sqrtf;

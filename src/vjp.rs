@@ -263,6 +263,8 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             // (S holds dimensions after d only, so it is ready here).
             let (mut cdf, mut ccdf, mut pdf) = (F::ZERO, F::ZERO, F::ZERO);
             let mut lambda = xbar(d);
+            // ln Σ exp(ℓ − m), taken by the first component that needs it.
+            let mut ln_rest = F::INFINITY;
             let comp = ws
                 .hi
                 .iter()
@@ -283,7 +285,10 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 *dens = if density >= F::MIN_POSITIVE && pk >= F::MIN_POSITIVE {
                     pk * density / sigma
                 } else {
-                    (((h - lse.max_hi) + l) - lse.rest() + *dens).exp()
+                    if ln_rest == F::INFINITY {
+                        ln_rest = lse.rest();
+                    }
+                    (((h - lse.max_hi) + l) - ln_rest + *dens).exp()
                 };
                 *small = phi.min(phic);
                 cdf += pk * phi;
@@ -380,6 +385,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             }
         }
         let ln_s_min = s_min.ln();
+        let ln_rest = lse.rest();
         let mut pdf = F::ZERO;
         let comp = ws.hi.iter().zip(ws.lo.iter()).zip(ws.p.iter());
         let rows = ws.r0.iter().zip(self.column(d)).zip(ws.r1.iter_mut());
@@ -391,8 +397,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             *dens = if density >= F::MIN_POSITIVE && pk >= F::MIN_POSITIVE {
                 pk * density * (s_min / sigma)
             } else {
-                let log_p = ((h - lse.max_hi) + l) - lse.rest();
-                (log_p + log_normal(z, sigma.ln()) + ln_s_min).exp()
+                (((h - lse.max_hi) + l) - ln_rest + log_normal(z, sigma.ln()) + ln_s_min).exp()
             };
             pdf += *dens;
         }

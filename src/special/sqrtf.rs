@@ -11,12 +11,18 @@
 //! (a few calls per sample: the tails of the normal quantile and the
 //! quantile solver's set-up).
 //!
-//! `tests/sqrtf.rs` compares it bit for bit with `libm::sqrtf` on every
-//! exponent with a stride through the mantissas, and on the special values;
-//! `tools` has no generator because the reference is exact.
+//! `tests/sqrtf.rs` compares it bit for bit with `libm::sqrtf` (also
+//! correctly rounded, so an exact reference) on every exponent with a
+//! stride through the mantissas and around squares and midpoints; a run
+//! over all 2^32 inputs found no difference.
 
 /// `√x` rounded to nearest-even; `sqrt(±0) = ±0`, `sqrt(+∞) = +∞`, NaN for
 /// NaN and for `x < 0`.
+///
+/// Never inlined: inlined into the quantile solver its loop state cost the
+/// Cortex-M0 80 B of stack in sample + `vjp` (2 116 B against a 2 KiB
+/// budget; 2 036 B as a call).
+#[inline(never)]
 pub fn sqrtf(x: f32) -> f32 {
     let bits = x.to_bits();
     if bits & 0x7f80_0000 == 0x7f80_0000 {

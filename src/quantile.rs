@@ -256,7 +256,10 @@ pub(crate) fn solve<F: Float>(
             // Otherwise x itself is the answer if G is at rounding level
             // there, and else the candidate is evaluated like any step.
             let inside = candidate >= lo && candidate <= hi;
-            let short = size <= sigma_min.max(F::from_f64(8.0) * F::EPSILON * x.abs());
+            // (A few ulps: 4ε|x| ≤ 8 ulp(x), SPEC §6's forward bound. With
+            // 8ε|x| a step of 10 ulps could cross a whole component about
+            // one ulp wide, and land where F is 0.)
+            let short = size <= sigma_min.max(F::from_f64(4.0) * F::EPSILON * x.abs());
             let small_g = g.abs() <= sqrt_eps * cond;
             // G at rounding level (SPEC §6's backward error).
             let settled = g.abs() <= F::from_f64(8.0) * F::EPSILON * cond;

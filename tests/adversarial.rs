@@ -514,6 +514,41 @@ fn fuzz_root_inside_a_subnormal_scale() {
 }
 
 #[test]
+fn fuzz_f32_step_across_a_component_one_ulp_wide() {
+    // Dimension 2 is ½ N(−26 711 958, 1) + ½ N(0, 1) in f32, where ulp(x)
+    // is 2: the root of F = ½ sits on the right tail of the first
+    // component, at x = −26 711 952 (F one ulp above ½). From there, with G
+    // at rounding level, a Newton step of 19.6 (10 ulps; 20 σ) was accepted
+    // unevaluated as "a few ulps" (8ε|x| = 25) and landed left of the whole
+    // component, where F = 4e-45. The few ulps are now 4ε|x| ≤ 8 ulp(x).
+    let v = DiagMixtureRef::new(
+        &[1.192_092_9e-7f32, 1.192_092_9e-7, 0.0, -26_711_958.0],
+        &[
+            -26_711_958.0,
+            1e-45,
+            -26_711_958.0,
+            -26_711_958.0,
+            -1.350_692_8e38,
+            -26_738_686.0,
+            -26_711_958.0,
+            1.850_32e-40,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        ],
+        &[1.0f32; 12],
+        3,
+    )
+    .unwrap();
+    let mut x = [0.0f32; 3];
+    v.quantile(&[0.5; 3], &mut x).unwrap();
+    let mut u = [0.0f32; 3];
+    v.cdf(&x, &mut u).unwrap();
+    assert!(u.iter().all(|&ui| (ui - 0.5).abs() < 1e-4), "{x:?} {u:?}");
+}
+
+#[test]
 fn fuzz_gradient_beyond_the_float_range_overflows_without_nan() {
     // x_5 sits where f_5 = 2.5e-89 (a normal number: no ZeroDensity), so
     // S_k ≈ ±4.9e86 after dimension 5, and at dimension 3 a component of

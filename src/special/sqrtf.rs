@@ -7,7 +7,7 @@
 //! sampling, `vjp` and `cdf`) on the mathematics, so this is the classic
 //! restoring square root instead (Sun's `e_sqrtf.c`, as in FreeBSD and the
 //! early `libm` crate): one result bit per step, exact remainder, rounding
-//! to nearest-even from the remainder. About 120 B; speed is irrelevant here
+//! to nearest-even from the remainder: 160 B. Speed is irrelevant here
 //! (a few calls per sample: the tails of the normal quantile and the
 //! quantile solver's set-up).
 //!

@@ -87,13 +87,10 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 scales_bar,
             );
             copy(logits_bar, ws.s);
-            let all = || {
-                logits_bar
-                    .iter()
-                    .chain(means_bar.iter())
-                    .chain(scales_bar.iter())
-            };
-            if rescue != F::ONE || F::RESCUE_SCALE == F::ONE || !all().any(|g| g.is_nan()) {
+            if rescue != F::ONE
+                || F::RESCUE_SCALE == F::ONE
+                || !has_nan(logits_bar, means_bar, scales_bar)
+            {
                 break;
             }
             // ∞ − ∞ inside: a true gradient beyond the float range (1/f
@@ -104,12 +101,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             self.forward(&mut ws, x)?;
         }
         for factor in [F::ONE / rescue, scale] {
-            if factor != F::ONE {
-                let all = logits_bar.iter_mut().chain(means_bar.iter_mut());
-                for g in all.chain(scales_bar.iter_mut()) {
-                    *g *= factor;
-                }
-            }
+            scale_gradient(logits_bar, means_bar, scales_bar, factor);
         }
         Ok(())
     }
@@ -172,15 +164,8 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                     scales,
                 );
                 copy(logits, ws.s);
-                if rescue != F::ONE {
-                    let back = F::ONE / rescue;
-                    let all = logits.iter_mut().chain(means.iter_mut());
-                    for g in all.chain(scales.iter_mut()) {
-                        *g *= back;
-                    }
-                }
-                let all = || logits.iter().chain(means.iter()).chain(scales.iter());
-                if F::RESCUE_SCALE == F::ONE || !all().any(|g| g.is_nan()) {
+                scale_gradient(logits, means, scales, F::ONE / rescue);
+                if F::RESCUE_SCALE == F::ONE || !has_nan(logits, means, scales) {
                     break;
                 }
             }
@@ -419,6 +404,24 @@ fn cotangent_scale<F: Float>(x_bar: &[F]) -> F {
     }
     // 2^e ≤ big < 2^(e+1), a normal number here.
     big.pow2_floor()
+}
+
+/// Multiplies every entry of a gradient `(ā, μ̄, σ̄)` by `factor` (nothing
+/// to do for 1): the cotangent scale and the rescue pass undone.
+#[inline]
+fn scale_gradient<F: Float>(logits: &mut [F], means: &mut [F], scales: &mut [F], factor: F) {
+    if factor != F::ONE {
+        let all = logits.iter_mut().chain(means.iter_mut());
+        for g in all.chain(scales.iter_mut()) {
+            *g *= factor;
+        }
+    }
+}
+
+/// Whether a gradient `(ā, μ̄, σ̄)` holds a NaN (a sweep that met `∞ − ∞`).
+#[inline]
+fn has_nan<F: Float>(logits: &[F], means: &[F], scales: &[F]) -> bool {
+    logits.iter().chain(means).chain(scales).any(|g| g.is_nan())
 }
 
 /// `a·b/c` without a spurious overflow: `(a·b)/c` first (exact zero when

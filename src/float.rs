@@ -97,6 +97,10 @@ pub trait Float:
     fn exp(self) -> Self;
     /// Natural logarithm.
     fn ln(self) -> Self;
+    /// Natural logarithm of a positive finite number (a validated scale),
+    /// identical to [`ln`](Self::ln) there; in f64 without a branch, so
+    /// that a column of them vectorises ([`special::ln`](crate::special::ln)).
+    fn ln_positive(self) -> Self;
     /// Complementary error function.
     fn erfc(self) -> Self;
     /// Square root.
@@ -121,7 +125,7 @@ pub trait Float:
 }
 
 macro_rules! impl_float {
-    ($t:ident, $m:ident, $exp:path, $ln:path, $erfc:path, $sqrt:path,
+    ($t:ident, $m:ident, $exp:path, $ln:path, $ln_positive:path, $erfc:path, $sqrt:path,
      $z_max:expr, $recovery:expr, $rescue:expr, $uniform:path, $ndtri:path,
      $tails_density:path) => {
         impl Float for $t {
@@ -167,6 +171,10 @@ macro_rules! impl_float {
             #[inline(always)]
             fn ln(self) -> Self {
                 $ln(self)
+            }
+            #[inline(always)]
+            fn ln_positive(self) -> Self {
+                $ln_positive(self)
             }
             #[inline(always)]
             fn erfc(self) -> Self {
@@ -218,6 +226,7 @@ impl_float!(
     f64,
     crate::special::exp::exp,
     libm::log,
+    crate::special::ln::ln_positive,
     libm::erfc,
     libm::sqrt,
     2.907_354_897_182_427_6e135, // 2^450
@@ -232,6 +241,7 @@ impl_float!(
     f32,
     f32,
     libm::expf,
+    libm::logf,
     libm::logf,
     libm::erfcf,
     crate::special::sqrtf::sqrtf,

@@ -145,7 +145,7 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
     pub fn with_log_scales(self, log_scales: &'a mut [F]) -> Result<Self, Error> {
         Self::check_len(log_scales, self.scales.len())?;
         for (l, &s) in log_scales.iter_mut().zip(self.scales) {
-            *l = s.ln();
+            *l = s.ln_positive();
         }
         Ok(DiagMixtureRef {
             log_scales: Some(log_scales),

@@ -66,7 +66,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             if let Some(slot) = density.as_mut().and_then(|it| it.next()) {
                 *slot = c.pdf;
             }
-            step_log_weights(self.log_column(d), xd, F::ONE, ws.hi, ws.lo, None, ws.r0);
+            step_log_weights(self, d, xd, F::ONE, ws.hi, ws.lo, None, ws.r0);
         }
         Ok(())
     }

@@ -71,7 +71,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         let lse0 = responsibilities(ws.hi, ws.lo, ws.r0);
         for (d, &xd) in x.iter().enumerate() {
             // r0 holds π; r1 is scratch.
-            step_log_weights(self.log_column(d), xd, F::ONE, ws.hi, ws.lo, None, ws.r1);
+            step_log_weights(self, d, xd, F::ONE, ws.hi, ws.lo, None, ws.r1);
         }
         // r = softmax(ℓ^(D+1)).
         let lse1 = responsibilities(ws.hi, ws.lo, ws.p);

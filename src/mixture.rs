@@ -183,12 +183,13 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
         self.scales
     }
 
-    /// `(μ_kd, σ_kd, ln σ_kd)` for `k = 0..K` at dimension `d`: `ln σ` read
-    /// from [`with_log_scales`](Self::with_log_scales)'s buffer if there is
-    /// one, else computed (the branch is the same for every element).
-    /// Indexed rather than zipped row iterators: the iterator's state is
-    /// live across the hot loops, and on a Cortex-M0 (eight low registers)
-    /// every word of it is stack.
+    /// `(μ_kd, σ_kd, ln σ_kd)` for `k = 0..K` at dimension `d`, `ln σ` from
+    /// [`with_log_scales`](Self::with_log_scales)'s buffer (0 without one:
+    /// the plain view computes a row of them, see
+    /// [`compute_log_scales`](Self::compute_log_scales)). Indexed rather
+    /// than zipped row iterators like [`column`](Self::column): the
+    /// iterator's state is live across the hot loops, and on a Cortex-M0
+    /// (eight low registers) every word of it is stack.
     #[inline(always)]
     pub(crate) fn log_column(&self, d: usize) -> impl Iterator<Item = (F, F, F)> + Clone + 'a {
         let step = self.dims.get();
@@ -198,12 +199,47 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
             let i = k * step + d;
             let sigma = scales.get(i).copied().unwrap_or(F::ONE);
             let mu = means.get(i).copied().unwrap_or(F::ZERO);
-            let ln_sigma = match logs {
-                Some(l) => l.get(i).copied().unwrap_or(F::ZERO),
-                None => sigma.ln(),
-            };
+            let ln_sigma = logs.and_then(|l| l.get(i).copied()).unwrap_or(F::ZERO);
             (mu, sigma, ln_sigma)
         })
+    }
+
+    /// On the plain view: `ln σ_kd` for `k = 0..K` at dimension `d` into
+    /// `out`, and `true`. The scales are gathered first, so that the
+    /// logarithms run over a contiguous row: two per instruction in f64
+    /// (see [`special::ln`](crate::special::ln)), and in f32 no register
+    /// of the log-weight loop lives across a `logf` call (the Cortex-M0's
+    /// stack). `false`, nothing written, on a view
+    /// [`with_log_scales`](Self::with_log_scales).
+    #[inline(always)]
+    pub(crate) fn compute_log_scales(&self, d: usize, out: &mut [F]) -> bool {
+        if self.log_scales.is_some() {
+            return false;
+        }
+        self.gather(self.scales, d, out);
+        for o in out.iter_mut() {
+            *o = o.ln_positive();
+        }
+        true
+    }
+
+    /// `ln σ_kd` for `k = 0..K` at dimension `d` into `out`, computed or
+    /// copied from [`with_log_scales`](Self::with_log_scales)'s buffer.
+    #[inline(always)]
+    pub(crate) fn log_scales_into(&self, d: usize, out: &mut [F]) {
+        if let (false, Some(logs)) = (self.compute_log_scales(d, out), self.log_scales) {
+            self.gather(logs, d, out);
+        }
+    }
+
+    /// Entries `(k, d)`, `k = 0..K`, of a component-major `K×D` array.
+    #[inline(always)]
+    fn gather(&self, values: &[F], d: usize, out: &mut [F]) {
+        let step = self.dims.get();
+        for (k, o) in out.iter_mut().enumerate() {
+            // k·D + d < K·D, as in `log_column`.
+            *o = values.get(k * step + d).copied().unwrap_or(F::ONE);
+        }
     }
 
     /// Number of parameters `K + 2KD`: the row length of the Jacobian.

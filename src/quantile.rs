@@ -492,7 +492,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             let (root, evaluations) = solve(self.column(d), ws.p, ud);
             stats.record(evaluations);
             *xd = root;
-            step_log_weights(self.log_column(d), root, F::ONE, ws.hi, ws.lo, None, ws.r0);
+            step_log_weights(self, d, root, F::ONE, ws.hi, ws.lo, None, ws.r0);
         }
     }
 }

@@ -150,7 +150,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 // safeguards of the sweep a second time.
                 init_log_weights(self.logits(), ws.hi, ws.lo);
                 for (j, &xj) in x.iter().enumerate().take(d + 1) {
-                    step_log_weights(self.log_column(j), xj, F::ONE, ws.hi, ws.lo, None, ws.r1);
+                    step_log_weights(self, j, xj, F::ONE, ws.hi, ws.lo, None, ws.r1);
                 }
                 // Dimensions after d do not move x_d.
                 means.fill(F::ZERO);
@@ -184,7 +184,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         init_log_weights(self.logits(), ws.hi, ws.lo);
         let mut before = max_log_weight(ws.hi, ws.lo);
         for (d, &xd) in x.iter().enumerate() {
-            step_log_weights(self.log_column(d), xd, F::ONE, ws.hi, ws.lo, None, ws.r0);
+            step_log_weights(self, d, xd, F::ONE, ws.hi, ws.lo, None, ws.r0);
             let after = max_log_weight(ws.hi, ws.lo);
             if (after.0 - before.0) + (after.1 - before.1) < floor {
                 return Err(Error::ZeroDensity);
@@ -218,15 +218,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         let xs = x.get(..=top).unwrap_or(x);
         for (d, &xd) in xs.iter().enumerate().rev() {
             // ℓ^(d) = ℓ^(d+1) − log N_kd; z → r0, log N → r1.
-            step_log_weights(
-                self.log_column(d),
-                xd,
-                -F::ONE,
-                ws.hi,
-                ws.lo,
-                Some(ws.r0),
-                ws.r1,
-            );
+            step_log_weights(self, d, xd, -F::ONE, ws.hi, ws.lo, Some(ws.r0), ws.r1);
             let mut beyond = false;
             for (big, &h) in ws.big.iter_mut().zip(ws.hi.iter()) {
                 if h.is_finite() {

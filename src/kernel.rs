@@ -97,15 +97,31 @@ pub(crate) fn step_log_weights<F: Float>(
     logn: &mut [F],
 ) {
     if SPEED_OVER_SIZE {
-        if mix.compute_log_scales(d, logn) {
-            log_normals(mix, d, x, z_out, logn, true);
-        } else {
-            log_normals(mix, d, x, z_out, logn, false);
-        }
-        add_log_normals(sign, hi, lo, logn);
+        step_fast(mix, d, x, sign, hi, lo, z_out, logn);
     } else {
         step_compact(mix, d, x, sign, hi, lo, z_out, logn);
     }
+}
+
+/// [`step_log_weights`] on hosts.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn step_fast<F: Float>(
+    mix: &DiagMixtureRef<'_, F>,
+    d: usize,
+    x: F,
+    sign: F,
+    hi: &mut [F],
+    lo: &mut [F],
+    z_out: Option<&mut [F]>,
+    logn: &mut [F],
+) {
+    if mix.compute_log_scales(d, logn) {
+        log_normals(mix, d, x, z_out, logn, true);
+    } else {
+        log_normals(mix, d, x, z_out, logn, false);
+    }
+    add_log_normals(sign, hi, lo, logn);
 }
 
 /// [`step_log_weights`] on bare metal.
@@ -321,6 +337,65 @@ mod tests {
         let mut p = [0.0; 2];
         responsibilities(&[f64::NEG_INFINITY, -2.0], &[0.0, 0.0], &mut p);
         assert_eq!(p, [0.0, 1.0]);
+    }
+
+    /// The host and bare-metal forms of the log-weight step must agree bit
+    /// for bit (the embedded tests exercise the second only on target):
+    /// random mixtures, plain and prepared, both signs, with and without z.
+    #[test]
+    fn both_forms_of_the_step_agree_bit_for_bit() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut unif = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for case in 0..200 {
+            let (k, dims) = (1 + case % 9, 1 + case % 5);
+            let logits: [f64; 9] = core::array::from_fn(|_| 4.0 * unif() - 2.0);
+            let means: [f64; 45] = core::array::from_fn(|_| 6.0 * unif() - 3.0);
+            let scales: [f64; 45] = core::array::from_fn(|_| libm::exp(12.0 * unif() - 6.0));
+            let (means, scales) = (&means[..k * dims], &scales[..k * dims]);
+            let plain = DiagMixtureRef::new(&logits[..k], means, scales, dims).unwrap();
+            let mut buf = [0.0; 45];
+            let prepared = plain.with_log_scales(&mut buf[..k * dims]).unwrap();
+            for mix in [plain, prepared] {
+                let x = 8.0 * unif() - 4.0;
+                let d = case % dims;
+                let sign = if case % 2 == 0 { 1.0 } else { -1.0 };
+                let start: [f64; 9] = core::array::from_fn(|_| 50.0 * unif() - 25.0);
+                let mut out = [[0.0f64; 9]; 8];
+                let [h1, l1, z1, n1, h2, l2, z2, n2] = &mut out;
+                h1[..k].copy_from_slice(&start[..k]);
+                h2[..k].copy_from_slice(&start[..k]);
+                let z_rows = (case % 3 != 0).then_some(());
+                step_fast(
+                    &mix,
+                    d,
+                    x,
+                    sign,
+                    &mut h1[..k],
+                    &mut l1[..k],
+                    z_rows.map(|()| &mut z1[..k]),
+                    &mut n1[..k],
+                );
+                step_compact(
+                    &mix,
+                    d,
+                    x,
+                    sign,
+                    &mut h2[..k],
+                    &mut l2[..k],
+                    z_rows.map(|()| &mut z2[..k]),
+                    &mut n2[..k],
+                );
+                let bits = |rows: &[[f64; 9]]| -> [[u64; 9]; 4] {
+                    core::array::from_fn(|r| core::array::from_fn(|i| rows[r][i].to_bits()))
+                };
+                assert_eq!(bits(&out[..4]), bits(&out[4..]), "case {case}");
+            }
+        }
     }
 
     #[test]

@@ -96,26 +96,9 @@ pub(crate) fn step_log_weights<F: Float>(
     z_out: Option<&mut [F]>,
     logn: &mut [F],
 ) {
-    if SPEED_OVER_SIZE {
-        step_fast(mix, d, x, sign, hi, lo, z_out, logn);
-    } else {
-        step_compact(mix, d, x, sign, hi, lo, z_out, logn);
+    if !SPEED_OVER_SIZE {
+        return step_compact(mix, d, x, sign, hi, lo, z_out, logn);
     }
-}
-
-/// [`step_log_weights`] on hosts.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn step_fast<F: Float>(
-    mix: &DiagMixtureRef<'_, F>,
-    d: usize,
-    x: F,
-    sign: F,
-    hi: &mut [F],
-    lo: &mut [F],
-    z_out: Option<&mut [F]>,
-    logn: &mut [F],
-) {
     if mix.compute_log_scales(d, logn) {
         log_normals(mix, d, x, z_out, logn, true);
     } else {
@@ -342,8 +325,21 @@ mod tests {
     /// The host and bare-metal forms of the log-weight step must agree bit
     /// for bit (the embedded tests exercise the second only on target):
     /// random mixtures, plain and prepared, both signs, with and without z.
+    type Step = fn(
+        &DiagMixtureRef<'_, f64>,
+        usize,
+        f64,
+        f64,
+        &mut [f64],
+        &mut [f64],
+        Option<&mut [f64]>,
+        &mut [f64],
+    );
+
     #[test]
     fn both_forms_of_the_step_agree_bit_for_bit() {
+        // On a host `step_log_weights` is the fast form.
+        const { assert!(SPEED_OVER_SIZE) };
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let mut unif = move || {
             state ^= state << 13;
@@ -365,35 +361,17 @@ mod tests {
                 let d = case % dims;
                 let sign = if case % 2 == 0 { 1.0 } else { -1.0 };
                 let start: [f64; 9] = core::array::from_fn(|_| 50.0 * unif() - 25.0);
-                let mut out = [[0.0f64; 9]; 8];
-                let [h1, l1, z1, n1, h2, l2, z2, n2] = &mut out;
-                h1[..k].copy_from_slice(&start[..k]);
-                h2[..k].copy_from_slice(&start[..k]);
-                let z_rows = (case % 3 != 0).then_some(());
-                step_fast(
-                    &mix,
-                    d,
-                    x,
-                    sign,
-                    &mut h1[..k],
-                    &mut l1[..k],
-                    z_rows.map(|()| &mut z1[..k]),
-                    &mut n1[..k],
-                );
-                step_compact(
-                    &mix,
-                    d,
-                    x,
-                    sign,
-                    &mut h2[..k],
-                    &mut l2[..k],
-                    z_rows.map(|()| &mut z2[..k]),
-                    &mut n2[..k],
-                );
-                let bits = |rows: &[[f64; 9]]| -> [[u64; 9]; 4] {
-                    core::array::from_fn(|r| core::array::from_fn(|i| rows[r][i].to_bits()))
-                };
-                assert_eq!(bits(&out[..4]), bits(&out[4..]), "case {case}");
+                let with_z = case % 3 != 0;
+                // (ℓ_hi, ℓ_lo, z, log N) after a step of each form, as bits.
+                let outs = [step_log_weights as Step, step_compact as Step].map(|step| {
+                    let mut rows = [[0.0f64; 9]; 4];
+                    rows[0][..k].copy_from_slice(&start[..k]);
+                    let [h, l, z, n] = &mut rows;
+                    let z = with_z.then_some(&mut z[..k]);
+                    step(&mix, d, x, sign, &mut h[..k], &mut l[..k], z, &mut n[..k]);
+                    rows.map(|r| r.map(f64::to_bits))
+                });
+                assert_eq!(outs[0], outs[1], "case {case}");
             }
         }
     }

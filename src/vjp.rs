@@ -238,7 +238,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             //
             // λ: x̄_d plus what x_d does to later dimensions through log N_kd
             // (S holds dimensions after d only, so it is ready here).
-            let (mut cdf, mut ccdf, mut pdf) = (F::ZERO, F::ZERO, F::ZERO);
+            let (mut cdf, mut ccdf, mut pdf, mut total) = (F::ZERO, F::ZERO, F::ZERO, F::ZERO);
             let mut lambda = xbar(d);
             // ln Σ exp(ℓ − m), taken by the first component that needs it.
             let mut ln_rest = F::INFINITY;
@@ -271,7 +271,14 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 cdf += pk * phi;
                 ccdf += pk * phic;
                 pdf += *dens;
+                total += pk;
             }
+            // F and Fc as averages over the p actually summed (Σ p = 1 only
+            // to rounding): then Σ_k e_kd = 0 as it should, and where every
+            // Φ_k is the same (all z ≈ 0: components far wider than the
+            // spread of x) e_kd is 0, not p·ε — which 1/f_d ≈ σ would blow
+            // up into a gradient of ε·σ (f32: overflow, then NaN).
+            let (cdf, ccdf) = (cdf / total, ccdf / total);
 
             // w = λ c_d = −λ/f_d is formed only inside the products
             // λ·(dens/f) and λ·(e/f), whose ratios are moderate even where

@@ -619,3 +619,88 @@ fn fuzz_gradient_beyond_the_float_range_overflows_without_nan() {
     assert!(row.iter().zip(&g).all(|(p, q)| p.to_bits() == q.to_bits()));
     assert!(jac.iter().all(|v| !v.is_nan()));
 }
+
+#[test]
+fn fuzz_f32_equal_tails_give_zero_weight_gradient_not_nan() {
+    // At x = 1e-40 every component of dimension 3 has z ≈ 0 (scales 1e38
+    // and 2.4e26), so every Φ_k is ½ and e_k3 = p_k (Φ_k − F_3) is exactly
+    // 0. With F_3 summed over p that add up to 1 − ε only, e_k3 was p·ε,
+    // times 1/f_3 ≈ 6e26, and at dimension 1 a scale of 2.2e-31 turned
+    // that into an f32 overflow and NaN across row 3 of the Jacobian (f64:
+    // all entries ≤ 1). F is now the average over the p actually summed.
+    let logits = [1.0f32, 0.5, 1.0, 4.75];
+    let means = [
+        4.75f32,
+        0.4375,
+        1e-45,
+        0.375,
+        0.0,
+        0.0,
+        2.3316e-41,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        2.350_988_6e-38,
+        1.084_205_3e-19,
+        0.0,
+        1.0,
+        -0.0625,
+        2.968_597_8e-8,
+        0.0,
+        2.059_446_7e-38,
+        0.0,
+        0.0,
+        -1.486_817_8e-31,
+        2.431_101_8e26,
+        2.431_101_8e26,
+    ];
+    let scales = [
+        1.0f32,
+        3.392_855_9e38,
+        4.254_509e37,
+        1e38,
+        1.0,
+        1.0,
+        6.0,
+        0.1,
+        1.625,
+        1e38,
+        0.1,
+        2.431_101_8e26,
+        7.9375,
+        2.165_527_4e-31,
+        2.431_101_8e26,
+        2.431_101_8e26,
+        1.0,
+        2.431_101_8e26,
+        2.431_101_8e26,
+        2.431_101_8e26,
+        2.431_101_8e26,
+        2.431_101_8e26,
+        2.597_942e26,
+        1.0,
+    ];
+    let x = [1e-40f32; 6];
+    let v32 = DiagMixtureRef::new(&logits, &means, &scales, 6).unwrap();
+    let (l64, m64, s64) = (
+        logits.map(f64::from),
+        means.map(f64::from),
+        scales.map(f64::from),
+    );
+    let v64 = DiagMixtureRef::new(&l64, &m64, &s64, 6).unwrap();
+    let params = v32.num_params();
+    let mut j32 = vec![0.0f32; 6 * params];
+    let mut j64 = vec![0.0f64; 6 * params];
+    v32.jacobian(&x, &mut j32).unwrap();
+    v64.jacobian(&x.map(f64::from), &mut j64).unwrap();
+    for (d, (r32, r64)) in j32.chunks(params).zip(j64.chunks(params)).enumerate() {
+        let scale = 1.0 + r64.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+        for (c, (&a, &b)) in r32.iter().zip(r64).enumerate() {
+            assert!(
+                (f64::from(a) - b).abs() <= 1e-4 * scale,
+                "row {d} column {c}: f32 {a:e}, f64 {b:e}"
+            );
+        }
+    }
+}

@@ -1,20 +1,66 @@
-//! `special::ln::ln_positive` against `libm::log`, on every kind of positive
-//! finite input it is meant for: the two run the same operations in the
-//! same order, so the results must be bit-identical (libm's `log` is
-//! FreeBSD's, under 1 ulp). Every binade (subnormals included) with an odd
-//! stride through the mantissas (about 1000 per binade) and both ends of
-//! each binade, the neighbourhood of the reduction's switch at `√2`, a
-//! million random bit patterns, and the values the crate meets most
-//! (scales near 1). With a stride of 1e9 + 7 instead (9.2e9 inputs, 7 min)
-//! the first test passed too; not kept, for the time.
+//! `special::ln::ln_positive` against 60-digit mpmath values
+//! (`tests/data/ln.txt`, written by `tools/gen_ln.py`): subnormals, both
+//! ends of every binade, the neighbourhood of 1 and of the reduction's
+//! switch at `√2`, and random inputs. Over the table the maximum error is
+//! 0.714 ulp (at x = 1.6183734840152093 it returns the neighbour of the
+//! correctly rounded value); the budget is 0.75. FreeBSD's `log`, whose
+//! operations it runs, documents < 1 ulp: faithful, not correctly rounded.
+//! Also against `libm::log` on a stride through every binade, around the
+//! switch and on a million random bit patterns: within 1 ulp of each
+//! other, which holds for any `log` under 1 ulp, so no particular libm
+//! version is assumed.
+
+mod common;
 
 use mixgrad::special::ln::ln_positive;
 
+/// Budget in ulps of the exact value (see the module comment).
+const BUDGET: f64 = 0.75;
+
+/// `(x, hi, lo)` with `hi + lo = ln x`.
+fn reference() -> Vec<(f64, f64, f64)> {
+    common::triples(include_str!("data/ln.txt"))
+}
+
+/// ulp of a finite nonzero number's magnitude (subnormals included).
+fn ulp(v: f64) -> f64 {
+    let a = v.abs();
+    f64::from_bits(a.to_bits() + 1) - a
+}
+
+#[test]
+fn within_budget_of_60_digits() {
+    let table = reference();
+    assert!(table.len() > 9000);
+    let mut worst = (0.0f64, 0.0f64);
+    for &(x, hi, lo) in &table {
+        let got = ln_positive(x);
+        if hi == 0.0 {
+            assert_eq!((x, got), (1.0, 0.0));
+            continue;
+        }
+        // (got − hi) is exact (Sterbenz) for got within a few ulps of hi.
+        let err = ((got - hi) - lo).abs() / ulp(hi);
+        if err > worst.0 {
+            worst = (err, x);
+        }
+    }
+    println!("max error {:.4} ulp at x = {:e}", worst.0, worst.1);
+    assert!(
+        worst.0 <= BUDGET,
+        "max error {} ulp at x = {:e}",
+        worst.0,
+        worst.1
+    );
+}
+
+/// Within 1 ulp of `libm::log` (both are under 1 ulp of the exact value,
+/// so a difference of 2 would mean one of them is not).
 fn check(x: f64) {
     let (got, want) = (ln_positive(x), libm::log(x));
-    assert_eq!(
-        got.to_bits(),
-        want.to_bits(),
+    let tolerance = if want == 0.0 { 0.0 } else { ulp(want) };
+    assert!(
+        (got - want).abs() <= tolerance,
         "ln_positive({x:e} = {:#018x}) = {got:e}, libm {want:e}",
         x.to_bits()
     );
@@ -46,11 +92,6 @@ fn around_the_reduction_switch_at_sqrt_2() {
             check(f64::from_bits(exponent << 52 | mantissa));
         }
     }
-    let mut v = core::f64::consts::SQRT_2;
-    for _ in 0..1000 {
-        check(v);
-        v = f64::from_bits(v.to_bits() + 1);
-    }
 }
 
 #[test]
@@ -69,26 +110,16 @@ fn random_positive_finite_bit_patterns() {
 }
 
 #[test]
-fn edge_values_and_typical_scales() {
-    for x in [
-        f64::from_bits(1),
-        f64::MIN_POSITIVE,
-        f64::from_bits(f64::MIN_POSITIVE.to_bits() - 1),
-        f64::MAX,
-        1.0,
-        f64::from_bits(1.0f64.to_bits() + 1),
-        f64::from_bits(1.0f64.to_bits() - 1),
-        0.5,
-        2.0,
-        core::f64::consts::E,
-        1e-300,
-        1e300,
-    ] {
-        check(x);
-    }
+fn exact_values() {
     assert_eq!(ln_positive(1.0), 0.0);
     assert_eq!(ln_positive(2.0), core::f64::consts::LN_2);
+    // ln 2^k = k·ln2_hi + k·ln2_lo, correctly rounded.
+    assert_eq!(ln_positive(0.5), -core::f64::consts::LN_2);
+    // Monotone over the scales the crate meets most.
+    let mut last = f64::NEG_INFINITY;
     for i in 1..=100_000 {
-        check(i as f64 * 1e-4);
+        let v = ln_positive(i as f64 * 1e-4);
+        assert!(v >= last, "{i}");
+        last = v;
     }
 }

@@ -3,13 +3,13 @@
 
 use crate::kernel::{conditional, init_log_weights, responsibilities, step_log_weights};
 use crate::workspace::{self, Storage, Workspace};
-use crate::{DiagMixture, DiagMixtureRef, Error, Float};
+use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Float};
 
 impl<F: Float> DiagMixtureRef<'_, F> {
     /// The distributional transform: `u_d = F_d(x_d | x_<d)` for every `d`.
     ///
-    /// `x` and `u` hold `D` values. Errors: [`Error::BufferLength`],
-    /// [`Error::NonFiniteX`]; on error `u` is untouched.
+    /// `x` and `u` hold `D` values. Errors: [`ErrorKind::BufferLength`],
+    /// [`ErrorKind::NonFiniteX`]; on error `u` is untouched.
     ///
     /// Accuracy (f64, SPEC §6): relative error ≤ `1e-14 + 8ε·z²` where
     /// `u_d ≥ 1e-300`; for `u_d > 1/2` the complement `1 − u_d` is what
@@ -45,12 +45,12 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     ) -> Result<(), Error> {
         let dims = self.num_dims();
         self.check_x(x)?;
-        Self::check_len(cdf, dims)?;
+        Self::check_len(cdf, dims, Buffer::Output)?;
         if let Some(c) = ccdf.as_deref() {
-            Self::check_len(c, dims)?;
+            Self::check_len(c, dims, Buffer::Output)?;
         }
         if let Some(f) = density.as_deref() {
-            Self::check_len(f, dims)?;
+            Self::check_len(f, dims, Buffer::Output)?;
         }
         let mut ccdf = ccdf.map(|s| s.iter_mut());
         let mut density = density.map(|s| s.iter_mut());

@@ -55,7 +55,7 @@ pub mod special;
 mod vjp;
 mod workspace;
 
-pub use error::Error;
+pub use error::{Buffer, Error, ErrorKind};
 pub use float::Float;
 pub use log_prob::LogProbGrad;
 pub use mixture::{DiagMixture, DiagMixtureRef, ParamGrad, MAX_COMPONENTS};

@@ -7,7 +7,7 @@
 
 use crate::kernel::{init_log_weights, responsibilities, standardise, step_log_weights};
 use crate::workspace::{self, Storage, Workspace};
-use crate::{DiagMixture, DiagMixtureRef, Error, Float, ParamGrad};
+use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Float, ParamGrad};
 
 /// Optional outputs of [`DiagMixtureRef::log_prob_grad`]; `None` skips one.
 #[derive(Debug, Default)]
@@ -23,7 +23,7 @@ pub struct LogProbGrad<'o, F> {
 }
 
 impl<F: Float> DiagMixtureRef<'_, F> {
-    /// `log q(x)`. Errors: [`Error::BufferLength`], [`Error::NonFiniteX`].
+    /// `log q(x)`. Errors: [`ErrorKind::BufferLength`], [`ErrorKind::NonFiniteX`].
     ///
     /// Accuracy (f64): `|err| ≤ 1e-14 · max(1, |log q|)`. A point so far from
     /// every component that `|z| > Z_MAX` ([`Float::Z_MAX`], 2^450 in f64)
@@ -33,8 +33,8 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     }
 
     /// `log q(x)` and any of its gradients (SPEC §4). Outputs are written
-    /// only on success. Errors: [`Error::BufferLength`] (for `x` or any
-    /// given output), [`Error::NonFiniteX`].
+    /// only on success. Errors: [`ErrorKind::BufferLength`] (for `x` or any
+    /// given output), [`ErrorKind::NonFiniteX`].
     pub fn log_prob_grad(&self, x: &[F], grad: LogProbGrad<'_, F>) -> Result<F, Error> {
         workspace::with_max(self.num_components(), |ws| self.log_prob_in(ws, x, grad))
     }
@@ -54,16 +54,16 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             scales: gs,
         } = grad;
         if let Some(g) = gx.as_deref() {
-            Self::check_len(g, dims)?;
+            Self::check_len(g, dims, Buffer::Output)?;
         }
         if let Some(g) = ga.as_deref() {
-            Self::check_len(g, k)?;
+            Self::check_len(g, k, Buffer::LogitsBar)?;
         }
         if let Some(g) = gm.as_deref() {
-            Self::check_len(g, k * dims)?;
+            Self::check_len(g, k * dims, Buffer::MeansBar)?;
         }
         if let Some(g) = gs.as_deref() {
-            Self::check_len(g, k * dims)?;
+            Self::check_len(g, k * dims, Buffer::ScalesBar)?;
         }
 
         // π and logsumexp(a) first, from ℓ^(1) = a.

@@ -4,7 +4,7 @@
 
 use core::num::NonZeroUsize;
 
-use crate::{Error, Float};
+use crate::{Buffer, Error, ErrorKind, Float};
 
 /// The largest `K` the runtime-sized [`DiagMixtureRef`] accepts: its
 /// operations keep `O(K)` scratch in fixed-size arrays on the stack
@@ -39,12 +39,12 @@ pub struct DiagMixtureRef<'a, F> {
 impl<'a, F: Float> DiagMixtureRef<'a, F> {
     /// Validates the parameters and wraps them; `K = logits.len()`.
     ///
-    /// Errors, checked in this order: [`Error::NoComponents`],
-    /// [`Error::NoDimensions`], [`Error::TooManyComponents`] (`K >`
-    /// [`MAX_COMPONENTS`]), [`Error::ParameterShape`], then the values:
-    /// [`Error::NanLogit`], [`Error::InfiniteLogit`],
-    /// [`Error::NoActiveComponent`], [`Error::NonFiniteMean`],
-    /// [`Error::NonFiniteScale`], [`Error::NonPositiveScale`].
+    /// Errors, checked in this order: [`ErrorKind::NoComponents`],
+    /// [`ErrorKind::NoDimensions`], [`ErrorKind::TooManyComponents`] (`K >`
+    /// [`MAX_COMPONENTS`]), [`ErrorKind::ParameterShape`], then the values:
+    /// [`ErrorKind::NanLogit`], [`ErrorKind::InfiniteLogit`],
+    /// [`ErrorKind::NoActiveComponent`], [`ErrorKind::NonFiniteMean`],
+    /// [`ErrorKind::NonFiniteScale`], [`ErrorKind::NonPositiveScale`].
     pub fn new(
         logits: &'a [F],
         means: &'a [F],
@@ -64,18 +64,28 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
         cap: usize,
     ) -> Result<Self, Error> {
         if logits.is_empty() {
-            return Err(Error::NoComponents);
+            return Err(ErrorKind::NoComponents.into());
         }
-        let dims = NonZeroUsize::new(dims).ok_or(Error::NoDimensions)?;
+        let dims = NonZeroUsize::new(dims).ok_or(ErrorKind::NoDimensions)?;
         if logits.len() > cap {
-            return Err(Error::TooManyComponents);
+            let k = logits.len();
+            return Err(Error::length(
+                ErrorKind::TooManyComponents,
+                Buffer::Logits,
+                cap,
+                k,
+            ));
         }
-        let len = logits
-            .len()
-            .checked_mul(dims.get())
-            .ok_or(Error::ParameterShape)?;
-        if means.len() != len || scales.len() != len {
-            return Err(Error::ParameterShape);
+        let len = logits.len().checked_mul(dims.get()).unwrap_or(usize::MAX);
+        for (buffer, values) in [(Buffer::Means, means), (Buffer::Scales, scales)] {
+            if values.len() != len {
+                return Err(Error::length(
+                    ErrorKind::ParameterShape,
+                    buffer,
+                    len,
+                    values.len(),
+                ));
+            }
         }
         let mix = DiagMixtureRef {
             logits,
@@ -88,33 +98,41 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
         Ok(mix)
     }
 
-    /// Checks the parameter values: [`Error::NanLogit`],
-    /// [`Error::InfiniteLogit`], [`Error::NoActiveComponent`],
-    /// [`Error::NonFiniteMean`], [`Error::NonFiniteScale`],
-    /// [`Error::NonPositiveScale`], in that order.
+    /// Checks the parameter values: [`ErrorKind::NanLogit`],
+    /// [`ErrorKind::InfiniteLogit`], [`ErrorKind::NoActiveComponent`],
+    /// [`ErrorKind::NonFiniteMean`], [`ErrorKind::NonFiniteScale`],
+    /// [`ErrorKind::NonPositiveScale`], in that order.
     fn validate(&self) -> Result<(), Error> {
+        let dims = self.num_dims();
         let mut active = false;
-        for &a in self.logits {
+        for (k, &a) in self.logits.iter().enumerate() {
+            let at = |kind| Error::entry(kind, Buffer::Logits, k, 0);
             if a.is_nan() {
-                return Err(Error::NanLogit);
+                return Err(at(ErrorKind::NanLogit));
             }
             if a == F::INFINITY {
-                return Err(Error::InfiniteLogit);
+                return Err(at(ErrorKind::InfiniteLogit));
             }
             active |= a.is_finite();
         }
         if !active {
-            return Err(Error::NoActiveComponent);
+            return Err(ErrorKind::NoActiveComponent.into());
         }
-        if !self.means.iter().all(|m| m.is_finite()) {
-            return Err(Error::NonFiniteMean);
+        if let Some(i) = self.means.iter().position(|m| !m.is_finite()) {
+            return Err(Error::entry(
+                ErrorKind::NonFiniteMean,
+                Buffer::Means,
+                i,
+                dims,
+            ));
         }
-        for &s in self.scales {
+        for (i, &s) in self.scales.iter().enumerate() {
+            let at = |kind| Error::entry(kind, Buffer::Scales, i, dims);
             if !s.is_finite() {
-                return Err(Error::NonFiniteScale);
+                return Err(at(ErrorKind::NonFiniteScale));
             }
             if s <= F::ZERO {
-                return Err(Error::NonPositiveScale);
+                return Err(at(ErrorKind::NonPositiveScale));
             }
         }
         Ok(())
@@ -128,7 +146,7 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
     /// more than one call — a batch of samples and their gradients.
     /// Results are bit-identical to the plain view's.
     ///
-    /// Errors: [`Error::BufferLength`]; then `log_scales` is untouched.
+    /// Errors: [`ErrorKind::BufferLength`]; then `log_scales` is untouched.
     ///
     /// ```
     /// use mixgrad::DiagMixtureRef;
@@ -143,7 +161,7 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
     /// # Ok::<(), mixgrad::Error>(())
     /// ```
     pub fn with_log_scales(self, log_scales: &'a mut [F]) -> Result<Self, Error> {
-        Self::check_len(log_scales, self.scales.len())?;
+        Self::check_len(log_scales, self.scales.len(), Buffer::LogScales)?;
         for (l, &s) in log_scales.iter_mut().zip(self.scales) {
             *l = s.ln_positive();
         }
@@ -267,31 +285,44 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
 
     /// `Ok` if `buf` holds exactly `len` values.
     #[inline]
-    pub(crate) fn check_len<T>(buf: &[T], len: usize) -> Result<(), Error> {
+    pub(crate) fn check_len<T>(buf: &[T], len: usize, which: Buffer) -> Result<(), Error> {
         if buf.len() == len {
             Ok(())
         } else {
-            Err(Error::BufferLength)
+            Err(Error::length(
+                ErrorKind::BufferLength,
+                which,
+                len,
+                buf.len(),
+            ))
+        }
+    }
+
+    /// `Ok` if `values` (`x` or a cotangent) holds `D` finite values.
+    pub(crate) fn check_finite(&self, values: &[F], which: Buffer) -> Result<(), Error> {
+        Self::check_len(values, self.num_dims(), which)?;
+        let kind = match which {
+            Buffer::XBar => ErrorKind::NonFiniteCotangent,
+            _ => ErrorKind::NonFiniteX,
+        };
+        match values.iter().position(|v| !v.is_finite()) {
+            None => Ok(()),
+            Some(d) => Err(Error::entry(kind, which, d, 0)),
         }
     }
 
     /// `Ok` if `x` holds `D` finite values.
+    #[inline]
     pub(crate) fn check_x(&self, x: &[F]) -> Result<(), Error> {
-        Self::check_len(x, self.num_dims())?;
-        if x.iter().all(|v| v.is_finite()) {
-            Ok(())
-        } else {
-            Err(Error::NonFiniteX)
-        }
+        self.check_finite(x, Buffer::X)
     }
 
     /// `Ok` if `u` holds `D` values strictly inside (0, 1).
     pub(crate) fn check_u(&self, u: &[F]) -> Result<(), Error> {
-        Self::check_len(u, self.num_dims())?;
-        if u.iter().all(|&v| v > F::ZERO && v < F::ONE) {
-            Ok(())
-        } else {
-            Err(Error::UniformOutOfRange)
+        Self::check_len(u, self.num_dims(), Buffer::U)?;
+        match u.iter().position(|&v| !(v > F::ZERO && v < F::ONE)) {
+            None => Ok(()),
+            Some(d) => Err(Error::entry(ErrorKind::UniformOutOfRange, Buffer::U, d, 0)),
         }
     }
 }
@@ -324,7 +355,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
 
     /// The borrowed view the algorithms run on. Its own methods use the
     /// view's fixed scratch, so for `K >` [`MAX_COMPONENTS`] they return
-    /// [`Error::TooManyComponents`]; this type's methods have no such bound.
+    /// [`ErrorKind::TooManyComponents`]; this type's methods have no such bound.
     #[inline]
     pub fn view(&self) -> DiagMixtureRef<'_, F> {
         // The parameters were validated by `new` and are immutable since.

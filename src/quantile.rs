@@ -24,7 +24,7 @@ use crate::kernel::{
     conditional, conditional_rescaled, init_log_weights, responsibilities, step_log_weights,
 };
 use crate::workspace::{self, Storage, Workspace};
-use crate::{DiagMixture, DiagMixtureRef, Error, Float};
+use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Float};
 
 /// Hard cap on CDF evaluations per dimension. Bisection alone halves the
 /// bracket each time, so this is never reached on finite brackets in
@@ -448,7 +448,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// The quantile map `x = T^{-1}(u)`, the inverse of [`cdf`](Self::cdf).
     ///
     /// `u` and `x` hold `D` values, each `u_d` strictly inside (0, 1).
-    /// Errors: [`Error::BufferLength`], [`Error::UniformOutOfRange`]; on
+    /// Errors: [`ErrorKind::BufferLength`], [`ErrorKind::UniformOutOfRange`]; on
     /// error `x` is untouched.
     ///
     /// Accuracy (f64, SPEC §6): `|x̂ − x*| ≤ 8·ulp(x*) + 8ε(1 + z²)·min(u, 1−u)/f(x*)`
@@ -470,7 +470,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         x: &mut [F],
     ) -> Result<SolveStats, Error> {
         self.check_u(u)?;
-        Self::check_len(x, self.num_dims())?;
+        Self::check_len(x, self.num_dims(), Buffer::Output)?;
         let mut stats = SolveStats::default();
         self.solve_all(ws, u.iter().copied(), x.iter_mut(), &mut stats);
         Ok(stats)

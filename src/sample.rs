@@ -6,7 +6,7 @@ use rand_core::RngCore;
 use crate::kernel::responsibilities;
 use crate::quantile::SolveStats;
 use crate::workspace::{self, Storage, Workspace};
-use crate::{DiagMixture, DiagMixtureRef, Error, Float};
+use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, ErrorKind, Float};
 
 /// A uniform `f64` strictly inside (0, 1): `(bits + ½)·2^-52` from the top
 /// 52 bits of one `next_u64`.
@@ -38,7 +38,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// the `u` used (`D` values each). Consumes exactly `D` draws of the
     /// generator's `next_u64` (f64) or `next_u32` (f32).
     ///
-    /// Errors: [`Error::BufferLength`]; on error nothing is written and the
+    /// Errors: [`ErrorKind::BufferLength`]; on error nothing is written and the
     /// generator is not advanced.
     pub fn sample_quantile<R: RngCore + ?Sized>(
         &self,
@@ -59,9 +59,9 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         u: Option<&mut [F]>,
     ) -> Result<SolveStats, Error> {
         let dims = self.num_dims();
-        Self::check_len(x, dims)?;
+        Self::check_len(x, dims, Buffer::Output)?;
         if let Some(u) = u.as_deref() {
-            Self::check_len(u, dims)?;
+            Self::check_len(u, dims, Buffer::Output)?;
         }
         let mut u_out = u.map(|s| s.iter_mut());
         let draws = core::iter::repeat_with(|| {
@@ -82,7 +82,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// unchanged; only the quantile sampler makes `x` smooth in θ for a
     /// fixed stream.
     ///
-    /// Errors: [`Error::BufferLength`]; on error nothing is written.
+    /// Errors: [`ErrorKind::BufferLength`]; on error nothing is written.
     pub fn sample_ancestral<R: RngCore + ?Sized>(
         &self,
         rng: &mut R,
@@ -99,7 +99,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         rng: &mut R,
         x: &mut [F],
     ) -> Result<usize, Error> {
-        Self::check_len(x, self.num_dims())?;
+        Self::check_len(x, self.num_dims(), Buffer::Output)?;
         crate::kernel::init_log_weights(self.logits(), ws.hi, ws.lo);
         responsibilities(ws.hi, ws.lo, ws.p);
         // Inverse CDF of the categorical; rounding can leave the total a
@@ -125,7 +125,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             self.scales().get(start..start + dims),
         ) {
             (Some(m), Some(s)) => (m, s),
-            _ => return Err(Error::ParameterShape), // unreachable: k < K
+            _ => return Err(ErrorKind::ParameterShape.into()), // unreachable: k < K
         };
         for ((xd, &mu), &sigma) in x.iter_mut().zip(means).zip(scales) {
             // A draw beyond the float range (σ near MAX) saturates, as

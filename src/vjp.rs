@@ -27,7 +27,7 @@ use crate::kernel::{
 };
 use crate::special::normal;
 use crate::workspace::{self, copy, Storage, Workspace};
-use crate::{DiagMixture, DiagMixtureRef, Error, Float, ParamGrad};
+use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, ErrorKind, Float, ParamGrad};
 
 impl<F: Float> DiagMixtureRef<'_, F> {
     /// The vector–Jacobian product of the quantile map at `x`: given
@@ -35,8 +35,8 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// `∂L/∂a`, `∂L/∂μ`, `∂L/∂σ` (`K`, `K·D`, `K·D` values; `(k, d)` at
     /// `k·D + d`). Costs `O(DK)`.
     ///
-    /// Errors: [`Error::BufferLength`], [`Error::NonFiniteX`],
-    /// [`Error::NonFiniteCotangent`], [`Error::ZeroDensity`] (some
+    /// Errors: [`ErrorKind::BufferLength`], [`ErrorKind::NonFiniteX`],
+    /// [`ErrorKind::NonFiniteCotangent`], [`ErrorKind::ZeroDensity`] (some
     /// `f_d(x_d)` is below the smallest normal number, `2.2e-308` in f64 /
     /// `1.2e-38` in f32: `x` sits in a gap between components where the
     /// gradient `∝ 1/f_d` is not representable); on error nothing is written.
@@ -66,13 +66,11 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         scales_bar: &mut [F],
     ) -> Result<(), Error> {
         self.check_x(x)?;
-        Self::check_len(x_bar, self.num_dims())?;
-        Self::check_len(logits_bar, self.num_components())?;
-        Self::check_len(means_bar, self.means().len())?;
-        Self::check_len(scales_bar, self.scales().len())?;
-        if !x_bar.iter().all(|v| v.is_finite()) {
-            return Err(Error::NonFiniteCotangent);
-        }
+        Self::check_len(x_bar, self.num_dims(), Buffer::XBar)?;
+        Self::check_len(logits_bar, self.num_components(), Buffer::LogitsBar)?;
+        Self::check_len(means_bar, self.means().len(), Buffer::MeansBar)?;
+        Self::check_len(scales_bar, self.scales().len(), Buffer::ScalesBar)?;
+        self.check_finite(x_bar, Buffer::XBar)?;
         self.forward(&mut ws, x)?;
         let top = self.num_dims() - 1;
         let scale = cotangent_scale(x_bar);
@@ -113,12 +111,9 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// [`vjp`](Self::vjp).
     pub fn jacobian(&self, x: &[F], jac: &mut [F]) -> Result<(), Error> {
         let (k, params) = (self.num_components(), self.num_params());
-        let rows = self
-            .num_dims()
-            .checked_mul(params)
-            .ok_or(Error::BufferLength)?;
+        let rows = self.num_dims().checked_mul(params).unwrap_or(usize::MAX);
         self.check_x(x)?;
-        Self::check_len(jac, rows)?;
+        Self::check_len(jac, rows, Buffer::Jacobian)?;
         let mut rest = jac;
         let rows = core::iter::from_fn(move || {
             let split = rest.len().checked_sub(params)?;
@@ -187,7 +182,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             step_log_weights(self, d, xd, F::ONE, ws.hi, ws.lo, None, ws.r0);
             let after = max_log_weight(ws.hi, ws.lo);
             if (after.0 - before.0) + (after.1 - before.1) < floor {
-                return Err(Error::ZeroDensity);
+                return Err(Error::entry(ErrorKind::ZeroDensity, Buffer::X, d, 0));
             }
             before = after;
         }

@@ -5,7 +5,7 @@
 //! type with `[F; K]` arrays, so an embedded user of `DiagMixture<f32, 8, 4>`
 //! pays for 8 components, not 64.
 
-use crate::{Error, Float, MAX_COMPONENTS};
+use crate::{Error, ErrorKind, Float, MAX_COMPONENTS};
 
 /// Number of `K`-long rows any operation may use.
 pub(crate) const ROWS: usize = 9;
@@ -39,7 +39,7 @@ impl<F: Float, const N: usize> Storage<F, N> {
         Storage([[F::ZERO; N]; ROWS])
     }
 
-    /// Rows of length `k`; [`Error::TooManyComponents`] if `k > N`.
+    /// Rows of length `k`; [`ErrorKind::TooManyComponents`] if `k > N`.
     #[inline(always)]
     pub fn rows(&mut self, k: usize) -> Result<Workspace<'_, F>, Error> {
         let [hi, lo, p, s, r0, r1, r2, r3, big] = &mut self.0;
@@ -59,7 +59,8 @@ impl<F: Float, const N: usize> Storage<F, N> {
 
 #[inline(always)]
 fn take<F, const N: usize>(row: &mut [F; N], k: usize) -> Result<&mut [F], Error> {
-    row.get_mut(..k).ok_or(Error::TooManyComponents)
+    row.get_mut(..k)
+        .ok_or(Error::new(ErrorKind::TooManyComponents))
 }
 
 /// Components whose scratch the view keeps in a small, always-initialised

@@ -115,7 +115,7 @@ proptest! {
         match v.vjp(&x, &vec![1.0; d], &mut a, &mut mu, &mut s) {
             Ok(()) => prop_assert!(a.iter().chain(&mu).chain(&s).all(|g| g.is_finite())),
             // Only deep in a gap between components.
-            Err(e) => prop_assert_eq!(e, mixgrad::Error::ZeroDensity),
+            Err(e) => prop_assert_eq!(e, mixgrad::ErrorKind::ZeroDensity),
         }
         let mut xq = vec![0.0; d];
         let mut uq = vec![0.0; d];

@@ -2,7 +2,7 @@
 
 use core::ffi::{c_char, CStr};
 
-use mixgrad::Error;
+use mixgrad::{Error, ErrorKind};
 
 /// The result of every mixgrad C function: `MIXGRAD_OK` (0) or one distinct
 /// non-zero error code. When a function returns an error it has written
@@ -73,20 +73,20 @@ use mixgrad_status as S;
 
 impl From<Error> for mixgrad_status {
     fn from(e: Error) -> Self {
-        match e {
-            Error::NoComponents => S::MIXGRAD_ERR_NO_COMPONENTS,
-            Error::NoDimensions => S::MIXGRAD_ERR_NO_DIMENSIONS,
-            Error::TooManyComponents => S::MIXGRAD_ERR_TOO_MANY_COMPONENTS,
-            Error::NanLogit => S::MIXGRAD_ERR_NAN_LOGIT,
-            Error::InfiniteLogit => S::MIXGRAD_ERR_INFINITE_LOGIT,
-            Error::NoActiveComponent => S::MIXGRAD_ERR_NO_ACTIVE_COMPONENT,
-            Error::NonFiniteMean => S::MIXGRAD_ERR_NONFINITE_MEAN,
-            Error::NonFiniteScale => S::MIXGRAD_ERR_NONFINITE_SCALE,
-            Error::NonPositiveScale => S::MIXGRAD_ERR_NONPOSITIVE_SCALE,
-            Error::UniformOutOfRange => S::MIXGRAD_ERR_U_OUT_OF_RANGE,
-            Error::NonFiniteX => S::MIXGRAD_ERR_NONFINITE_X,
-            Error::NonFiniteCotangent => S::MIXGRAD_ERR_NONFINITE_COTANGENT,
-            Error::ZeroDensity => S::MIXGRAD_ERR_ZERO_DENSITY,
+        match e.kind() {
+            ErrorKind::NoComponents => S::MIXGRAD_ERR_NO_COMPONENTS,
+            ErrorKind::NoDimensions => S::MIXGRAD_ERR_NO_DIMENSIONS,
+            ErrorKind::TooManyComponents => S::MIXGRAD_ERR_TOO_MANY_COMPONENTS,
+            ErrorKind::NanLogit => S::MIXGRAD_ERR_NAN_LOGIT,
+            ErrorKind::InfiniteLogit => S::MIXGRAD_ERR_INFINITE_LOGIT,
+            ErrorKind::NoActiveComponent => S::MIXGRAD_ERR_NO_ACTIVE_COMPONENT,
+            ErrorKind::NonFiniteMean => S::MIXGRAD_ERR_NONFINITE_MEAN,
+            ErrorKind::NonFiniteScale => S::MIXGRAD_ERR_NONFINITE_SCALE,
+            ErrorKind::NonPositiveScale => S::MIXGRAD_ERR_NONPOSITIVE_SCALE,
+            ErrorKind::UniformOutOfRange => S::MIXGRAD_ERR_U_OUT_OF_RANGE,
+            ErrorKind::NonFiniteX => S::MIXGRAD_ERR_NONFINITE_X,
+            ErrorKind::NonFiniteCotangent => S::MIXGRAD_ERR_NONFINITE_COTANGENT,
+            ErrorKind::ZeroDensity => S::MIXGRAD_ERR_ZERO_DENSITY,
             // The C layer builds every slice with exactly the length the
             // core expects, so shape and length errors cannot happen here.
             _ => S::MIXGRAD_ERR_INTERNAL,

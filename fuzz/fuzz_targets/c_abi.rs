@@ -14,7 +14,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mixgrad::{DiagMixtureRef, Error, SeedableRng, Xoshiro256PlusPlus};
+use mixgrad::{DiagMixtureRef, Error, ErrorKind, SeedableRng, Xoshiro256PlusPlus};
 use mixgrad_capi::{mixgrad_diag_f32, mixgrad_diag_f64, mixgrad_rng};
 use mixgrad_fuzz::{
     decode, poisoned, remember, same_bits, show_problem_on_panic, untouched, Problem, Real,
@@ -177,19 +177,19 @@ const OVERLAPPING_BUFFERS: u32 = 7;
 /// The C code of each Rust error, as the header assigns them.
 fn code(e: Error) -> u32 {
     match e {
-        Error::NoComponents => 3,
-        Error::NoDimensions => 4,
-        Error::TooManyComponents => 5,
-        Error::NanLogit => 8,
-        Error::InfiniteLogit => 9,
-        Error::NoActiveComponent => 10,
-        Error::NonFiniteMean => 11,
-        Error::NonFiniteScale => 12,
-        Error::NonPositiveScale => 13,
-        Error::UniformOutOfRange => 14,
-        Error::NonFiniteX => 15,
-        Error::NonFiniteCotangent => 16,
-        Error::ZeroDensity => 17,
+        ErrorKind::NoComponents => 3,
+        ErrorKind::NoDimensions => 4,
+        ErrorKind::TooManyComponents => 5,
+        ErrorKind::NanLogit => 8,
+        ErrorKind::InfiniteLogit => 9,
+        ErrorKind::NoActiveComponent => 10,
+        ErrorKind::NonFiniteMean => 11,
+        ErrorKind::NonFiniteScale => 12,
+        ErrorKind::NonPositiveScale => 13,
+        ErrorKind::UniformOutOfRange => 14,
+        ErrorKind::NonFiniteX => 15,
+        ErrorKind::NonFiniteCotangent => 16,
+        ErrorKind::ZeroDensity => 17,
         e => panic!("{e:?} has no C code"),
     }
 }

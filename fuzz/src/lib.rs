@@ -20,7 +20,7 @@
 //! 128..=191 a signed power of ten from 1e-320 to 1e310 (f32: 1e-45 to
 //! 1e39, so overflowing to ∞ included), 192..=255 the raw bits.
 
-use mixgrad::{Error, Float, MAX_COMPONENTS};
+use mixgrad::{Error, ErrorKind, Float, MAX_COMPONENTS};
 
 /// Reads bytes, yielding zeros once the input is exhausted.
 pub struct Reader<'a> {
@@ -317,34 +317,34 @@ impl<F: Real> Problem<F> {
     /// the documented check order, not from the library.
     pub fn expected_param_error(&self) -> Option<Error> {
         if self.k == 0 {
-            return Some(Error::NoComponents);
+            return Some(ErrorKind::NoComponents);
         }
         if self.d == 0 {
-            return Some(Error::NoDimensions);
+            return Some(ErrorKind::NoDimensions);
         }
         if self.k > MAX_COMPONENTS {
-            return Some(Error::TooManyComponents);
+            return Some(ErrorKind::TooManyComponents);
         }
         for &a in &self.logits {
             if a.is_nan() {
-                return Some(Error::NanLogit);
+                return Some(ErrorKind::NanLogit);
             }
             if a == F::INFINITY {
-                return Some(Error::InfiniteLogit);
+                return Some(ErrorKind::InfiniteLogit);
             }
         }
         if !self.logits.iter().any(|a| a.is_finite()) {
-            return Some(Error::NoActiveComponent);
+            return Some(ErrorKind::NoActiveComponent);
         }
         if !self.means.iter().all(|m| m.is_finite()) {
-            return Some(Error::NonFiniteMean);
+            return Some(ErrorKind::NonFiniteMean);
         }
         for &s in &self.scales {
             if !s.is_finite() {
-                return Some(Error::NonFiniteScale);
+                return Some(ErrorKind::NonFiniteScale);
             }
             if s <= F::ZERO {
-                return Some(Error::NonPositiveScale);
+                return Some(ErrorKind::NonPositiveScale);
             }
         }
         None

@@ -16,7 +16,7 @@ use core::panic::PanicInfo;
 use cortex_m_rt::entry;
 use mixgrad::special::{ndtr, ndtri, normal};
 use mixgrad::{
-    DiagMixture, DiagMixtureRef, Error, Float, LogProbGrad, SeedableRng, Xoshiro128PlusPlus,
+    DiagMixture, DiagMixtureRef, Error, ErrorKind, Float, LogProbGrad, SeedableRng, Xoshiro128PlusPlus,
     Xoshiro256PlusPlus,
 };
 use mixgrad_capi::*;
@@ -112,7 +112,7 @@ fn special_functions() {
     ));
     let _ = black_box(normal::tails_density_separately(z as f32));
     let _ = black_box(ndtr::tails_density_f64(z));
-    let e: Error = black_box(Error::ZeroDensity);
+    let e: Error = black_box(ErrorKind::ZeroDensity);
     let _ = black_box(e.as_str());
 }
 

@@ -1,6 +1,6 @@
 //! A global allocator that counts allocations, so benchmarks can prove the
-//! timed code allocates nothing. Shared by `bench/src/main.rs` and
-//! `benches/grid.rs` (included there by path).
+//! timed code allocates nothing. Each program that uses it installs it with
+//! `#[global_allocator]`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,7 +25,6 @@ pub fn allocations() -> usize {
 }
 
 /// Runs `f` and panics if it allocated.
-#[allow(dead_code)] // used by benches/grid.rs only
 pub fn assert_no_allocation<T>(what: &str, f: impl FnOnce() -> T) -> T {
     let before = allocations();
     let out = f();

@@ -16,8 +16,7 @@ use std::time::Instant;
 
 use mixgrad::{DiagMixtureRef, SeedableRng, Xoshiro256PlusPlus};
 
-mod counting_alloc;
-use counting_alloc::{allocations, Counting};
+use mixgrad_bench::counting_alloc::{allocations, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;

@@ -1,13 +1,15 @@
-//! `cargo bench`: every operation over the grid K ∈ {1, 4, 8, 32},
-//! D ∈ {1, 4, 32, 128}, f32 and f64; `cdf`, `vjp` and both sample + vjp also
-//! on a view `with_log_scales` (`…/log_scales`). Criterion reports time per
-//! call, which is time per sample. Before timing, the solver's work is printed (mean and
-//! maximum CDF evaluations per dimension of the quantile sampler), and
-//! every operation is checked to allocate nothing, through a counting global
-//! allocator (the library itself has no allocator to call: it is `no_std`
-//! without `alloc`; this proves the benches measure no hidden allocation).
+//! `cargo bench -p mixgrad-bench --bench grid`: every operation over the
+//! grid K ∈ {1, 4, 8, 32}, D ∈ {1, 4, 32, 128}, f32 and f64; `cdf`, `vjp`
+//! and both sample + vjp also on a view `with_log_scales` (`…/log_scales`).
+//! Criterion reports time per call, which is time per sample. Before
+//! timing, the solver's work is printed (mean and maximum CDF evaluations
+//! per dimension of the quantile sampler), and every operation is checked
+//! to allocate nothing, through a counting global allocator (the library
+//! itself has no allocator to call: it is `no_std` without `alloc`; this
+//! proves the benches measure no hidden allocation).
 //!
-//! Filter as usual: `cargo bench --bench grid -- 'f64/K8/D4/'`.
+//! Filter as usual: `cargo bench -p mixgrad-bench --bench grid -- 'f64/K8/D4/'`;
+//! `… -- --test` runs every body once, as a quick smoke test.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -15,9 +17,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion};
 use mixgrad::{DiagMixtureRef, Float, RngCore, SeedableRng, SolveStats, Xoshiro256PlusPlus};
 
-#[path = "../bench/src/counting_alloc.rs"]
-mod counting_alloc;
-use counting_alloc::{assert_no_allocation, Counting};
+use mixgrad_bench::counting_alloc::{assert_no_allocation, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;

@@ -1,0 +1,4 @@
+//! What the `mixgrad-bench` binaries and the criterion grid
+//! (`benches/grid.rs`) share.
+
+pub mod counting_alloc;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The embedded checks (issue 4), as .ci/run runs them:
+# The embedded checks (docs/embedded.md), as .ci/run runs them:
 #   1. rlibs and libmixgrad.a for Cortex-M0, Cortex-M4F and RISC-V;
 #   2. the on-target test firmware under QEMU on a Cortex-M4F (mps2-an386)
 #      and a Cortex-M0 (micro:bit), failing on any wrong result;

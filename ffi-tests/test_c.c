@@ -472,6 +472,34 @@ static void test_errors(void) {
     CHECK(mixgrad_diag_log_prob_f64(&gap, &x0, &lp) == MIXGRAD_OK && isfinite(lp), "log_prob in a gap");
     CHECK(mixgrad_diag_cdf_f64(&gap, &x0, &u) == MIXGRAD_OK && u == 0.5, "cdf in a gap is 1/2");
 
+    /* An unseeded (zero-initialised) generator: both samplers refuse it,
+     * write nothing and leave it zero; other failures come first. */
+    for (size_t i = 0; i < NUM_OPS; i++) {
+        if (OPS[i].call != op_sample_quantile && OPS[i].call != op_sample_ancestral) continue;
+        fill(&b);
+        memset(&b.rng, 0, sizeof b.rng);
+        expect(&OPS[i], &m, &b, -1, MIXGRAD_ERR_UNSEEDED_RNG, "unseeded rng");
+        expect(&OPS[i], &m, &b, 2, MIXGRAD_ERR_NULL_POINTER, "unseeded rng, NULL x");
+        p.scales[1] = -1.0;
+        expect(&OPS[i], &m, &b, -1, MIXGRAD_ERR_NONPOSITIVE_SCALE, "unseeded rng, negative scale");
+        p = GOOD;
+        CHECK(mixgrad_rng_seed(&b.rng, 0) == MIXGRAD_OK, "seed 0");
+        expect(&OPS[i], &m, &b, -1, MIXGRAD_OK, "rng seeded with 0");
+    }
+    {
+        static mixgrad_rng zero_f32; /* static: zero-initialised */
+        float xf[D_] = {-7.0f, -7.0f, -7.0f};
+        uint32_t k = 77;
+        const float lf[K_] = {0.2f, -0.4f}, mf[KD_] = {0}, sf[KD_] = {1, 1, 1, 1, 1, 1};
+        const mixgrad_diag_f32 m32 = {K_, D_, lf, mf, sf};
+        CHECK(mixgrad_diag_sample_quantile_f32(&m32, &zero_f32, xf, NULL) == MIXGRAD_ERR_UNSEEDED_RNG,
+              "f32 quantile sampler, unseeded rng");
+        CHECK(mixgrad_diag_sample_ancestral_f32(&m32, &zero_f32, xf, &k) == MIXGRAD_ERR_UNSEEDED_RNG,
+              "f32 ancestral sampler, unseeded rng");
+        CHECK(xf[0] == -7.0f && xf[2] == -7.0f && k == 77 && zero_f32.state[0] == 0 && zero_f32.state[3] == 0,
+              "f32 samplers wrote nothing");
+    }
+
     /* Overlap: in place, output over a parameter, output over output. */
     fill(&b);
     CHECK(mixgrad_diag_cdf_f64(&m, b.x, b.x) == MIXGRAD_ERR_OVERLAPPING_BUFFERS, "cdf in place");

@@ -208,6 +208,21 @@ template <typename T> void test_sampling_and_refusals() {
     refuses(mg::MIXGRAD_ERR_NULL_POINTER, "NULL scales");
     m = p.view();
 
+    // A value-initialised generator was never seeded: refused, untouched.
+    {
+        mg::mixgrad_rng zero{};
+        std::array<T, D> x{};
+        x.fill(poison);
+        std::uint32_t k = 77;
+        CHECK(A::sample_quantile(&m, &zero, x.data(), nullptr) == mg::MIXGRAD_ERR_UNSEEDED_RNG &&
+                  A::sample_ancestral(&m, &zero, x.data(), &k) == mg::MIXGRAD_ERR_UNSEEDED_RNG,
+              "%s unseeded rng refused", A::name);
+        bool untouched = k == 77 && zero.state[0] == 0 && zero.state[1] == 0 && zero.state[2] == 0 &&
+                         zero.state[3] == 0;
+        for (T v : x) untouched = untouched && std::isnan(v);
+        CHECK(untouched, "%s unseeded rng: something was written", A::name);
+    }
+
     std::array<T, D> x{};
     x.fill(poison);
     const std::array<T, D> u_bad{T(0.5), T(0), T(0.5), T(0.5)};

@@ -60,7 +60,8 @@
  * own arrays right after the mixture; then the shape (`K`, `D`, capacity,
  * sizes); then overlap between outputs and any other buffer; then the
  * parameter values (logits, means, scales); then the per-call inputs
- * (`u`, `x`, cotangents); finally, for gradients, the density check.
+ * (`u`, `x`, cotangents, the generator's state); finally, for gradients,
+ * the density check.
  *
  * Values are assigned once and never reused or renumbered; new codes get new
  * values. `mixgrad_status_str()` names each one.
@@ -151,6 +152,13 @@ enum mixgrad_status
      */
     MIXGRAD_ERR_ZERO_DENSITY = 17,
     /**
+     * The samplers only: the `rng` argument is all zero, the state of a
+     * `mixgrad_rng` that was zero-initialised and never passed to
+     * `mixgrad_rng_seed()`. All-zero is xoshiro's fixed point (every draw
+     * would be the same number), so it is refused; seed it first.
+     */
+    MIXGRAD_ERR_UNSEEDED_RNG = 18,
+    /**
      * An internal invariant failed. Never expected; please report it.
      */
     MIXGRAD_ERR_INTERNAL = 255,
@@ -228,7 +236,9 @@ typedef struct mixgrad_diag_f32 {
 /**
  * A xoshiro256++ random generator (Blackman & Vigna), as a plain struct
  * the caller allocates (stack, static or heap) and owns. Seed it with
- * `mixgrad_rng_seed()`; the samplers advance it. Not thread-safe by
+ * `mixgrad_rng_seed()`; the samplers advance it. A zero-initialised,
+ * unseeded generator (`mixgrad_rng rng = {0};`) is refused by the samplers
+ * with `MIXGRAD_ERR_UNSEEDED_RNG`. Not thread-safe by
  * itself: give each thread its own (seeded differently), or lock.
  *
  * The stream is identical to Rust's `rand_xoshiro::Xoshiro256PlusPlus`
@@ -491,7 +501,8 @@ mixgrad_status mixgrad_rng_seed(struct mixgrad_rng *rng,
  *
  * Errors: the mixture's (see `mixgrad_diag_validate_f64()`),
  * `MIXGRAD_ERR_NULL_POINTER` (`mix`, `rng`, `x`),
- * `MIXGRAD_ERR_OVERLAPPING_BUFFERS`. On error `rng` is not advanced.
+ * `MIXGRAD_ERR_OVERLAPPING_BUFFERS`, `MIXGRAD_ERR_UNSEEDED_RNG` (`rng` is
+ * all zero: never seeded). On error `rng` is not advanced.
  *
  * # Safety
  * `rng` must be writable; `x` and `u` (if not NULL) writable for `D`.

@@ -174,6 +174,16 @@ pub(crate) unsafe fn jacobian<M: RawMixture>(
     Ok(mix.jacobian(unsafe { x.into_slice() }, unsafe { jac.into_mut_slice() })?)
 }
 
+/// The caller's generator, refused if it was never seeded: all-zero is
+/// xoshiro's fixed point, which would give the same draw forever.
+fn seeded(rng: &mut [mixgrad_rng]) -> Checked<&mut mixgrad_rng> {
+    match rng.first_mut() {
+        Some(rng) if rng.state == [0; 4] => Err(crate::mixgrad_status::MIXGRAD_ERR_UNSEEDED_RNG),
+        Some(rng) => Ok(rng),
+        None => Err(crate::mixgrad_status::MIXGRAD_ERR_INTERNAL),
+    }
+}
+
 pub(crate) unsafe fn sample_quantile<M: RawMixture>(
     mix: *const M,
     rng: *mut mixgrad_rng,
@@ -191,9 +201,7 @@ pub(crate) unsafe fn sample_quantile<M: RawMixture>(
         &m.spans(s),
     )?;
     let mix = unsafe { m.view(s) }?;
-    let rng = unsafe { rng.into_mut_slice() }
-        .first_mut()
-        .ok_or(crate::mixgrad_status::MIXGRAD_ERR_INTERNAL)?;
+    let rng = seeded(unsafe { rng.into_mut_slice() })?;
     let u = u.map(|b| unsafe { b.into_mut_slice() });
     mix.sample_quantile(rng, unsafe { x.into_mut_slice() }, u)?;
     Ok(())
@@ -221,9 +229,7 @@ pub(crate) unsafe fn sample_ancestral<M: RawMixture>(
         &m.spans(s),
     )?;
     let mix = unsafe { m.view(s) }?;
-    let rng = unsafe { rng.into_mut_slice() }
-        .first_mut()
-        .ok_or(crate::mixgrad_status::MIXGRAD_ERR_INTERNAL)?;
+    let rng = seeded(unsafe { rng.into_mut_slice() })?;
     let k = mix.sample_ancestral(rng, unsafe { x.into_mut_slice() })?;
     if let Some(slot) = component.and_then(|b| unsafe { b.into_mut_slice() }.first_mut()) {
         // k < K ≤ MIXGRAD_MAX_COMPONENTS, so it fits.

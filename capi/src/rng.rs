@@ -8,7 +8,9 @@ use crate::status::into_status;
 
 /// A xoshiro256++ random generator (Blackman & Vigna), as a plain struct
 /// the caller allocates (stack, static or heap) and owns. Seed it with
-/// `mixgrad_rng_seed()`; the samplers advance it. Not thread-safe by
+/// `mixgrad_rng_seed()`; the samplers advance it. A zero-initialised,
+/// unseeded generator (`mixgrad_rng rng = {0};`) is refused by the samplers
+/// with `MIXGRAD_ERR_UNSEEDED_RNG`. Not thread-safe by
 /// itself: give each thread its own (seeded differently), or lock.
 ///
 /// The stream is identical to Rust's `rand_xoshiro::Xoshiro256PlusPlus`

@@ -16,7 +16,8 @@ use crate::{mixgrad_diag_f32, mixgrad_diag_f64, mixgrad_rng, mixgrad_status};
 ///
 /// Errors: the mixture's (see `mixgrad_diag_validate_f64()`),
 /// `MIXGRAD_ERR_NULL_POINTER` (`mix`, `rng`, `x`),
-/// `MIXGRAD_ERR_OVERLAPPING_BUFFERS`. On error `rng` is not advanced.
+/// `MIXGRAD_ERR_OVERLAPPING_BUFFERS`, `MIXGRAD_ERR_UNSEEDED_RNG` (`rng` is
+/// all zero: never seeded). On error `rng` is not advanced.
 ///
 /// # Safety
 /// `rng` must be writable; `x` and `u` (if not NULL) writable for `D`.

@@ -13,7 +13,8 @@ use mixgrad::{Error, ErrorKind};
 /// own arrays right after the mixture; then the shape (`K`, `D`, capacity,
 /// sizes); then overlap between outputs and any other buffer; then the
 /// parameter values (logits, means, scales); then the per-call inputs
-/// (`u`, `x`, cotangents); finally, for gradients, the density check.
+/// (`u`, `x`, cotangents, the generator's state); finally, for gradients,
+/// the density check.
 ///
 /// Values are assigned once and never reused or renumbered; new codes get new
 /// values. `mixgrad_status_str()` names each one.
@@ -65,6 +66,11 @@ pub enum mixgrad_status {
     /// components), so `dx_d/dtheta`, which divides by it, is not
     /// representable.
     MIXGRAD_ERR_ZERO_DENSITY = 17,
+    /// The samplers only: the `rng` argument is all zero, the state of a
+    /// `mixgrad_rng` that was zero-initialised and never passed to
+    /// `mixgrad_rng_seed()`. All-zero is xoshiro's fixed point (every draw
+    /// would be the same number), so it is refused; seed it first.
+    MIXGRAD_ERR_UNSEEDED_RNG = 18,
     /// An internal invariant failed. Never expected; please report it.
     MIXGRAD_ERR_INTERNAL = 255,
 }
@@ -95,7 +101,7 @@ impl From<Error> for mixgrad_status {
 }
 
 /// Every status, in value order (the C tests and `mixgrad_status_str` walk it).
-pub(crate) const ALL: [mixgrad_status; 19] = [
+pub(crate) const ALL: [mixgrad_status; 20] = [
     S::MIXGRAD_OK,
     S::MIXGRAD_ERR_NULL_POINTER,
     S::MIXGRAD_ERR_MISALIGNED_POINTER,
@@ -114,6 +120,7 @@ pub(crate) const ALL: [mixgrad_status; 19] = [
     S::MIXGRAD_ERR_NONFINITE_X,
     S::MIXGRAD_ERR_NONFINITE_COTANGENT,
     S::MIXGRAD_ERR_ZERO_DENSITY,
+    S::MIXGRAD_ERR_UNSEEDED_RNG,
     S::MIXGRAD_ERR_INTERNAL,
 ];
 
@@ -139,6 +146,7 @@ impl mixgrad_status {
             S::MIXGRAD_ERR_NONFINITE_X => c"MIXGRAD_ERR_NONFINITE_X",
             S::MIXGRAD_ERR_NONFINITE_COTANGENT => c"MIXGRAD_ERR_NONFINITE_COTANGENT",
             S::MIXGRAD_ERR_ZERO_DENSITY => c"MIXGRAD_ERR_ZERO_DENSITY",
+            S::MIXGRAD_ERR_UNSEEDED_RNG => c"MIXGRAD_ERR_UNSEEDED_RNG",
             S::MIXGRAD_ERR_INTERNAL => c"MIXGRAD_ERR_INTERNAL",
         }
     }

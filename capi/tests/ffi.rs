@@ -229,6 +229,59 @@ fn f32_functions_use_f32_arithmetic() {
     assert_eq!(xs, xs2);
 }
 
+#[test]
+fn unseeded_rng_is_refused_without_writing() {
+    let m = mix64();
+    let poison = f64::from_bits(0x7ff8_dead_beef_0001);
+    let untouched = |v: &[f64]| v.iter().all(|o| o.to_bits() == poison.to_bits());
+    // Zero-initialised, as `mixgrad_rng rng = {0};` in C: never seeded.
+    let mut rng = mixgrad_rng { state: [0; 4] };
+    let (mut x, mut u, mut k) = ([poison; D], [poison; D], u32::MAX);
+    let status =
+        unsafe { mixgrad_diag_sample_quantile_f64(&m, &mut rng, x.as_mut_ptr(), u.as_mut_ptr()) };
+    assert_eq!(status, MIXGRAD_ERR_UNSEEDED_RNG);
+    let status = unsafe { mixgrad_diag_sample_ancestral_f64(&m, &mut rng, x.as_mut_ptr(), &mut k) };
+    assert_eq!(status, MIXGRAD_ERR_UNSEEDED_RNG);
+    assert!(untouched(&x) && untouched(&u) && k == u32::MAX);
+    assert_eq!(rng.state, [0; 4], "a refusal advanced the generator");
+
+    let logits = LOGITS.map(|v| v as f32);
+    let means = MEANS.map(|v| v as f32);
+    let scales = SCALES.map(|v| v as f32);
+    let m32 = mixgrad_diag_f32 {
+        num_components: K as u32,
+        num_dims: D as u32,
+        logits: logits.as_ptr(),
+        means: means.as_ptr(),
+        scales: scales.as_ptr(),
+    };
+    let mut xf = [f32::NAN; D];
+    let status =
+        unsafe { mixgrad_diag_sample_quantile_f32(&m32, &mut rng, xf.as_mut_ptr(), null_mut()) };
+    assert_eq!(status, MIXGRAD_ERR_UNSEEDED_RNG);
+    let status =
+        unsafe { mixgrad_diag_sample_ancestral_f32(&m32, &mut rng, xf.as_mut_ptr(), &mut k) };
+    assert_eq!(status, MIXGRAD_ERR_UNSEEDED_RNG);
+    assert!(xf.iter().all(|v| v.is_nan()) && k == u32::MAX && rng.state == [0; 4]);
+
+    // Pointer and parameter failures come first.
+    let status = unsafe { mixgrad_diag_sample_quantile_f64(&m, &mut rng, null_mut(), null_mut()) };
+    assert_eq!(status, MIXGRAD_ERR_NULL_POINTER);
+    let mut bad = SCALES;
+    bad[0] = -1.0;
+    let mut m_bad = m;
+    m_bad.scales = bad.as_ptr();
+    let status =
+        unsafe { mixgrad_diag_sample_quantile_f64(&m_bad, &mut rng, x.as_mut_ptr(), null_mut()) };
+    assert_eq!(status, MIXGRAD_ERR_NONPOSITIVE_SCALE);
+
+    // Seeded (with 0, which is a seed like any other), it samples.
+    assert_eq!(unsafe { mixgrad_rng_seed(&mut rng, 0) }, MIXGRAD_OK);
+    let status =
+        unsafe { mixgrad_diag_sample_quantile_f64(&m, &mut rng, x.as_mut_ptr(), null_mut()) };
+    assert_eq!(status, MIXGRAD_OK);
+}
+
 /// Calls `vjp` with outputs poisoned by NaN and checks `expected` comes
 /// back with every output bit-for-bit untouched.
 fn vjp_refuses(m: &mixgrad_diag_f64, x: *const f64, x_bar: *const f64, expected: mixgrad_status) {

@@ -77,78 +77,106 @@ pub enum mixgrad_status {
 
 use mixgrad_status as S;
 
-impl From<Error> for mixgrad_status {
-    fn from(e: Error) -> Self {
-        match e.kind() {
-            ErrorKind::NoComponents => S::MIXGRAD_ERR_NO_COMPONENTS,
-            ErrorKind::NoDimensions => S::MIXGRAD_ERR_NO_DIMENSIONS,
-            ErrorKind::TooManyComponents => S::MIXGRAD_ERR_TOO_MANY_COMPONENTS,
-            ErrorKind::NanLogit => S::MIXGRAD_ERR_NAN_LOGIT,
-            ErrorKind::InfiniteLogit => S::MIXGRAD_ERR_INFINITE_LOGIT,
-            ErrorKind::NoActiveComponent => S::MIXGRAD_ERR_NO_ACTIVE_COMPONENT,
-            ErrorKind::NonFiniteMean => S::MIXGRAD_ERR_NONFINITE_MEAN,
-            ErrorKind::NonFiniteScale => S::MIXGRAD_ERR_NONFINITE_SCALE,
-            ErrorKind::NonPositiveScale => S::MIXGRAD_ERR_NONPOSITIVE_SCALE,
-            ErrorKind::UniformOutOfRange => S::MIXGRAD_ERR_U_OUT_OF_RANGE,
-            ErrorKind::NonFiniteX => S::MIXGRAD_ERR_NONFINITE_X,
-            ErrorKind::NonFiniteCotangent => S::MIXGRAD_ERR_NONFINITE_COTANGENT,
-            ErrorKind::ZeroDensity => S::MIXGRAD_ERR_ZERO_DENSITY,
-            // The C layer builds every slice with exactly the length the
-            // core expects, so shape and length errors cannot happen here.
-            _ => S::MIXGRAD_ERR_INTERNAL,
+// Everything about the statuses but the enum itself comes from one list,
+// `status_list!` below, which the compiler holds to the enum:
+//
+// * why not one macro that also declares the enum, as rustls-ffi's
+//   `u32_enum_builder!` does: cbindgen does not expand macros (its parser
+//   only understands `bitflags!`), so an enum written inside a macro call
+//   would vanish from `mixgrad.h`. The enum stays a literal item, the
+//   source of every value and doc comment;
+// * the list names each variant once, with the `mixgrad::ErrorKind` it
+//   reports, if any, and `status_table!` generates `ALL`,
+//   `mixgrad_status::name` (hence `mixgrad_status_str`) and the mapping
+//   from `Error`. The C, C++ and Rust tests walk `mixgrad_status_str` or
+//   `mixgrad_status::all`;
+// * a mismatch does not compile: `name` matches on every listed variant
+//   without a wildcard, so a variant missing from the list is a
+//   non-exhaustive match, a name not in the enum is an unknown variant, a
+//   name listed twice an unreachable pattern (denied), and a const
+//   assertion keeps the list in increasing value order.
+macro_rules! status_table {
+    ($($name:ident $(<= $kind:ident)?,)+) => {
+        /// Every status, in increasing value order.
+        pub(crate) const ALL: &[mixgrad_status] = &[$(S::$name,)+];
+
+        impl mixgrad_status {
+            /// The symbolic name, as spelled in the header.
+            pub const fn name(self) -> &'static CStr {
+                #[deny(unreachable_patterns)]
+                match self {
+                    $(S::$name => const { cstr(concat!(stringify!($name), "\0")) },)+
+                }
+            }
         }
+
+        impl From<Error> for mixgrad_status {
+            fn from(e: Error) -> Self {
+                match e.kind() {
+                    $($(ErrorKind::$kind => S::$name,)?)+
+                    // The C layer builds every slice with exactly the length
+                    // the core expects, so shape and length errors (and kinds
+                    // added later without a C code) cannot happen here.
+                    _ => S::MIXGRAD_ERR_INTERNAL,
+                }
+            }
+        }
+    };
+}
+
+/// The one list of statuses: every variant of [`mixgrad_status`] in value
+/// order, `<=` the `ErrorKind` it reports.
+macro_rules! status_list {
+    ($then:ident) => {
+        $then! {
+            MIXGRAD_OK,
+            MIXGRAD_ERR_NULL_POINTER,
+            MIXGRAD_ERR_MISALIGNED_POINTER,
+            MIXGRAD_ERR_NO_COMPONENTS <= NoComponents,
+            MIXGRAD_ERR_NO_DIMENSIONS <= NoDimensions,
+            MIXGRAD_ERR_TOO_MANY_COMPONENTS <= TooManyComponents,
+            MIXGRAD_ERR_SIZE_OVERFLOW,
+            MIXGRAD_ERR_OVERLAPPING_BUFFERS,
+            MIXGRAD_ERR_NAN_LOGIT <= NanLogit,
+            MIXGRAD_ERR_INFINITE_LOGIT <= InfiniteLogit,
+            MIXGRAD_ERR_NO_ACTIVE_COMPONENT <= NoActiveComponent,
+            MIXGRAD_ERR_NONFINITE_MEAN <= NonFiniteMean,
+            MIXGRAD_ERR_NONFINITE_SCALE <= NonFiniteScale,
+            MIXGRAD_ERR_NONPOSITIVE_SCALE <= NonPositiveScale,
+            MIXGRAD_ERR_U_OUT_OF_RANGE <= UniformOutOfRange,
+            MIXGRAD_ERR_NONFINITE_X <= NonFiniteX,
+            MIXGRAD_ERR_NONFINITE_COTANGENT <= NonFiniteCotangent,
+            MIXGRAD_ERR_ZERO_DENSITY <= ZeroDensity,
+            MIXGRAD_ERR_UNSEEDED_RNG,
+            MIXGRAD_ERR_INTERNAL,
+        }
+    };
+}
+
+status_list!(status_table);
+
+/// A `&CStr` from a literal ending in NUL (evaluated at compile time).
+const fn cstr(bytes_with_nul: &'static str) -> &'static CStr {
+    match CStr::from_bytes_with_nul(bytes_with_nul.as_bytes()) {
+        Ok(c) => c,
+        Err(_) => panic!("a status name is not NUL-terminated"),
     }
 }
 
-/// Every status, in value order (the C tests and `mixgrad_status_str` walk it).
-pub(crate) const ALL: [mixgrad_status; 20] = [
-    S::MIXGRAD_OK,
-    S::MIXGRAD_ERR_NULL_POINTER,
-    S::MIXGRAD_ERR_MISALIGNED_POINTER,
-    S::MIXGRAD_ERR_NO_COMPONENTS,
-    S::MIXGRAD_ERR_NO_DIMENSIONS,
-    S::MIXGRAD_ERR_TOO_MANY_COMPONENTS,
-    S::MIXGRAD_ERR_SIZE_OVERFLOW,
-    S::MIXGRAD_ERR_OVERLAPPING_BUFFERS,
-    S::MIXGRAD_ERR_NAN_LOGIT,
-    S::MIXGRAD_ERR_INFINITE_LOGIT,
-    S::MIXGRAD_ERR_NO_ACTIVE_COMPONENT,
-    S::MIXGRAD_ERR_NONFINITE_MEAN,
-    S::MIXGRAD_ERR_NONFINITE_SCALE,
-    S::MIXGRAD_ERR_NONPOSITIVE_SCALE,
-    S::MIXGRAD_ERR_U_OUT_OF_RANGE,
-    S::MIXGRAD_ERR_NONFINITE_X,
-    S::MIXGRAD_ERR_NONFINITE_COTANGENT,
-    S::MIXGRAD_ERR_ZERO_DENSITY,
-    S::MIXGRAD_ERR_UNSEEDED_RNG,
-    S::MIXGRAD_ERR_INTERNAL,
-];
+// The list is in strictly increasing value order (so `ALL` is, and no two
+// variants share a value).
+const _: () = {
+    let mut i = 1;
+    while i < ALL.len() {
+        assert!((ALL[i - 1] as u32) < (ALL[i] as u32));
+        i += 1;
+    }
+};
 
 impl mixgrad_status {
-    /// The symbolic name, as spelled in the header.
-    pub const fn name(self) -> &'static CStr {
-        match self {
-            S::MIXGRAD_OK => c"MIXGRAD_OK",
-            S::MIXGRAD_ERR_NULL_POINTER => c"MIXGRAD_ERR_NULL_POINTER",
-            S::MIXGRAD_ERR_MISALIGNED_POINTER => c"MIXGRAD_ERR_MISALIGNED_POINTER",
-            S::MIXGRAD_ERR_NO_COMPONENTS => c"MIXGRAD_ERR_NO_COMPONENTS",
-            S::MIXGRAD_ERR_NO_DIMENSIONS => c"MIXGRAD_ERR_NO_DIMENSIONS",
-            S::MIXGRAD_ERR_TOO_MANY_COMPONENTS => c"MIXGRAD_ERR_TOO_MANY_COMPONENTS",
-            S::MIXGRAD_ERR_SIZE_OVERFLOW => c"MIXGRAD_ERR_SIZE_OVERFLOW",
-            S::MIXGRAD_ERR_OVERLAPPING_BUFFERS => c"MIXGRAD_ERR_OVERLAPPING_BUFFERS",
-            S::MIXGRAD_ERR_NAN_LOGIT => c"MIXGRAD_ERR_NAN_LOGIT",
-            S::MIXGRAD_ERR_INFINITE_LOGIT => c"MIXGRAD_ERR_INFINITE_LOGIT",
-            S::MIXGRAD_ERR_NO_ACTIVE_COMPONENT => c"MIXGRAD_ERR_NO_ACTIVE_COMPONENT",
-            S::MIXGRAD_ERR_NONFINITE_MEAN => c"MIXGRAD_ERR_NONFINITE_MEAN",
-            S::MIXGRAD_ERR_NONFINITE_SCALE => c"MIXGRAD_ERR_NONFINITE_SCALE",
-            S::MIXGRAD_ERR_NONPOSITIVE_SCALE => c"MIXGRAD_ERR_NONPOSITIVE_SCALE",
-            S::MIXGRAD_ERR_U_OUT_OF_RANGE => c"MIXGRAD_ERR_U_OUT_OF_RANGE",
-            S::MIXGRAD_ERR_NONFINITE_X => c"MIXGRAD_ERR_NONFINITE_X",
-            S::MIXGRAD_ERR_NONFINITE_COTANGENT => c"MIXGRAD_ERR_NONFINITE_COTANGENT",
-            S::MIXGRAD_ERR_ZERO_DENSITY => c"MIXGRAD_ERR_ZERO_DENSITY",
-            S::MIXGRAD_ERR_UNSEEDED_RNG => c"MIXGRAD_ERR_UNSEEDED_RNG",
-            S::MIXGRAD_ERR_INTERNAL => c"MIXGRAD_ERR_INTERNAL",
-        }
+    /// Every status, in increasing value order.
+    pub const fn all() -> &'static [mixgrad_status] {
+        ALL
     }
 
     /// The status with this numeric value, if there is one.

@@ -78,8 +78,29 @@ fn every_status_has_its_header_name_and_value() {
     // Every enumerator in the header has a name here.
     let enumerators = header.matches("    MIXGRAD_").count();
     assert_eq!(seen.len(), enumerators);
+    assert_eq!(seen.len(), mixgrad_status::all().len());
+    for &s in mixgrad_status::all() {
+        assert_eq!(name(s as u32), s.name().to_str().unwrap());
+        assert_eq!(mixgrad_status::from_u32(s as u32), Some(s));
+    }
     assert_eq!(name(0), "MIXGRAD_OK");
     assert_eq!(name(u32::MAX), "MIXGRAD_UNKNOWN_STATUS");
+}
+
+#[test]
+fn every_error_kind_has_its_own_status() {
+    use mixgrad::{Error, ErrorKind};
+    let mut seen = std::collections::HashSet::new();
+    for &kind in ErrorKind::ALL {
+        let status = mixgrad_status::from(Error::from(kind));
+        if matches!(kind, ErrorKind::ParameterShape | ErrorKind::BufferLength) {
+            // The C layer sizes every slice itself: these cannot occur.
+            assert_eq!(status, MIXGRAD_ERR_INTERNAL, "{kind:?}");
+        } else {
+            assert_ne!(status, MIXGRAD_ERR_INTERNAL, "{kind:?} has no C status");
+            assert!(seen.insert(status), "{kind:?} shares {status:?}");
+        }
+    }
 }
 
 #[test]

@@ -10,6 +10,14 @@
  *   - Inputs come first, outputs last; the caller owns every buffer.
  *     Lengths follow from the mixture: K = num_components, D = num_dims.
  *     Arrays of K*D values are component-major: (k, d) at index k*D + d.
+ *   - WARNING: array lengths cannot be checked. C passes bare pointers, so
+ *     the library reads and writes exactly the lengths that K and D imply
+ *     (stated for every argument below) and cannot tell when an array is
+ *     shorter: that is undefined behaviour (a buffer overrun), not an error
+ *     code. Set num_components and num_dims from the same values the arrays
+ *     were allocated with.
+ *   - An error code names one argument or struct field (see mixgrad_status);
+ *     scan that buffer for the stated condition to find the entry.
  *   - Outputs must not overlap inputs or other outputs
  *     (MIXGRAD_ERR_OVERLAPPING_BUFFERS); inputs may overlap each other.
  *   - Nothing allocates, nothing touches global state: every function is
@@ -63,6 +71,15 @@
  * (`u`, `x`, cotangents, the generator's state); finally, for gradients,
  * the density check.
  *
+ * Finding the culprit: each code below names the one argument or field it
+ * is about, so with the check order the caller knows which buffer to look
+ * at, and can find the entry by scanning it for the stated condition
+ * (nothing else is reported: the library keeps no global "last error").
+ * For the `K*D` arrays, index `i` is component `k = i / D`, dimension
+ * `d = i % D`. Array *lengths* are not checked (C passes bare pointers):
+ * they follow from `K` and `D`, and a too-short array is undefined
+ * behaviour, not an error code.
+ *
  * Values are assigned once and never reused or renumbered; new codes get new
  * values. `mixgrad_status_str()` names each one.
  */
@@ -76,79 +93,105 @@ enum mixgrad_status
      */
     MIXGRAD_OK = 0,
     /**
-     * A required pointer (the mixture, one of its arrays, an input or a
-     * required output) is NULL.
+     * A required pointer is NULL: the first NULL in this order is reported:
+     * `mix`, then its fields `mix->logits`, `mix->means`, `mix->scales`,
+     * then the function's other required arguments from left to right.
+     * Each function's documentation lists which arguments are optional
+     * (NULL skips that output).
      */
     MIXGRAD_ERR_NULL_POINTER = 1,
     /**
-     * A pointer is not aligned for its element type (`double`, `float`,
-     * `uint32_t`, `uint64_t` or the struct it points to).
+     * A pointer, in the same order as for `MIXGRAD_ERR_NULL_POINTER`, is
+     * not aligned for its element type (`double`, `float`, `uint32_t`,
+     * `uint64_t` or the struct it points to): check `(uintptr_t)p %
+     * _Alignof(T)` for each.
      */
     MIXGRAD_ERR_MISALIGNED_POINTER = 2,
     /**
-     * `num_components == 0`.
+     * The field `mix->num_components` (`K`) is 0.
      */
     MIXGRAD_ERR_NO_COMPONENTS = 3,
     /**
-     * `num_dims == 0`.
+     * The field `mix->num_dims` (`D`) is 0.
      */
     MIXGRAD_ERR_NO_DIMENSIONS = 4,
     /**
-     * `num_components > MIXGRAD_MAX_COMPONENTS`.
+     * The field `mix->num_components` (`K`) exceeds
+     * `MIXGRAD_MAX_COMPONENTS`.
      */
     MIXGRAD_ERR_TOO_MANY_COMPONENTS = 5,
     /**
-     * An array length (`K*D`, or `D*(K + 2*K*D)` for the Jacobian) times the
-     * element size does not fit the address space of this target.
+     * `mix->num_components * mix->num_dims` (`K*D`, for `mix->means` and
+     * `mix->scales`), or for the Jacobian the length of `jac`,
+     * `D*(K + 2*K*D)`, times the element size does not fit the address
+     * space of this target.
      */
     MIXGRAD_ERR_SIZE_OVERFLOW = 6,
     /**
-     * An output buffer overlaps an input or another output. In-place
-     * operation is not supported: give every output its own memory.
+     * An output argument's memory (its full length, from `K` and `D`)
+     * overlaps an input's (the mixture's arrays included) or another
+     * output's. In-place operation is not supported: give every output its
+     * own memory.
      */
     MIXGRAD_ERR_OVERLAPPING_BUFFERS = 7,
     /**
-     * A logit is NaN.
+     * An entry of `mix->logits` (`K` values) is NaN: component `k` with
+     * `isnan(mix->logits[k])`.
      */
     MIXGRAD_ERR_NAN_LOGIT = 8,
     /**
-     * A logit is `+inf` (the weights would not be defined).
+     * An entry of `mix->logits` is `+INFINITY` (the weights would not be
+     * defined): component `k` with `mix->logits[k] == INFINITY`.
      */
     MIXGRAD_ERR_INFINITE_LOGIT = 9,
     /**
-     * Every logit is `-inf`: no component has positive weight. (A single
-     * `-inf` logit is allowed: that component has weight zero.)
+     * Every entry of `mix->logits` is `-INFINITY`: no component has positive
+     * weight. (Some `-INFINITY` logits are allowed: those components have
+     * weight zero.)
      */
     MIXGRAD_ERR_NO_ACTIVE_COMPONENT = 10,
     /**
-     * A mean is NaN or infinite.
+     * An entry of `mix->means` (`K*D` values) is NaN or infinite: index `i`
+     * with `!isfinite(mix->means[i])`, component `i / D`, dimension
+     * `i % D`.
      */
     MIXGRAD_ERR_NONFINITE_MEAN = 11,
     /**
-     * A scale is NaN or infinite.
+     * An entry of `mix->scales` (`K*D` values) is NaN or infinite: index `i`
+     * with `!isfinite(mix->scales[i])`, component `i / D`, dimension
+     * `i % D`.
      */
     MIXGRAD_ERR_NONFINITE_SCALE = 12,
     /**
-     * A scale is zero or negative.
+     * An entry of `mix->scales` is zero or negative (`-0.0` included):
+     * index `i` with `!(mix->scales[i] > 0)`, component `i / D`, dimension
+     * `i % D`.
      */
     MIXGRAD_ERR_NONPOSITIVE_SCALE = 13,
     /**
-     * A `u` is not strictly inside (0, 1) (NaN included).
+     * An entry of the `u` argument of `mixgrad_diag_quantile_*` (`D`
+     * values) is not strictly inside (0, 1): dimension `d` with
+     * `!(u[d] > 0 && u[d] < 1)` (NaN included).
      */
     MIXGRAD_ERR_U_OUT_OF_RANGE = 14,
     /**
-     * An `x` is NaN or infinite.
+     * An entry of the `x` argument (`D` values) is NaN or infinite:
+     * dimension `d` with `!isfinite(x[d])`.
      */
     MIXGRAD_ERR_NONFINITE_X = 15,
     /**
-     * A cotangent (`x_bar`) is NaN or infinite.
+     * An entry of the `x_bar` argument of `mixgrad_diag_vjp_*` (`D`
+     * values) is NaN or infinite: dimension `d` with `!isfinite(x_bar[d])`.
      */
     MIXGRAD_ERR_NONFINITE_COTANGENT = 16,
     /**
-     * Gradients only: some conditional density `f_d(x_d | x_<d)` may be
-     * below the smallest normal number (`x` lies deep in a gap between
-     * components), so `dx_d/dtheta`, which divides by it, is not
-     * representable.
+     * Gradients only (`mixgrad_diag_vjp_*`, `mixgrad_diag_jacobian_*`):
+     * the `x` argument lies so deep in a gap between components that some
+     * conditional density `f_d(x_d | x_<d)` may be below the smallest
+     * normal number, so `dx_d/dtheta`, which divides by it, is not
+     * representable. The dimension is not reported; it is one where `x_d`
+     * is many scales (about 37 in double, 13 in float) away from every
+     * component that still has weight given `x_<d`.
      */
     MIXGRAD_ERR_ZERO_DENSITY = 17,
     /**
@@ -179,7 +222,9 @@ typedef uint32_t mixgrad_status;
  *
  * The struct only borrows the three arrays; the caller keeps them alive and
  * unchanged during each call. Arrays are component-major: element `(k, d)`
- * is at index `k*D + d`. Functions validate the struct on every call (or
+ * is at index `k*D + d`. Their lengths (`K`, `K*D`, `K*D`) are taken from
+ * `num_components` and `num_dims` and cannot be checked: shorter arrays are
+ * undefined behaviour, not an error code. Functions validate the struct on every call (or
  * once, with `mixgrad_diag_validate_f64()`, if you want an early answer).
  */
 typedef struct mixgrad_diag_f64 {

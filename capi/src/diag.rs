@@ -18,7 +18,9 @@ use crate::status::into_status;
 ///
 /// The struct only borrows the three arrays; the caller keeps them alive and
 /// unchanged during each call. Arrays are component-major: element `(k, d)`
-/// is at index `k*D + d`. Functions validate the struct on every call (or
+/// is at index `k*D + d`. Their lengths (`K`, `K*D`, `K*D`) are taken from
+/// `num_components` and `num_dims` and cannot be checked: shorter arrays are
+/// undefined behaviour, not an error code. Functions validate the struct on every call (or
 /// once, with `mixgrad_diag_validate_f64()`, if you want an early answer).
 #[allow(non_camel_case_types)]
 #[repr(C)]

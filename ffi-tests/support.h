@@ -1,6 +1,6 @@
 /* Test support shared by the C and C++ suites: a failure counter, the
  * reference-vector reader (tests/data/reference.txt, written by
- * tools/gen_reference.py with mpmath at 60 digits) and the SPEC §6
+ * tools/gen_reference.py with mpmath at 60 digits) and the docs/math.md §6
  * tolerance helpers. */
 #ifndef MIXGRAD_FFI_TESTS_SUPPORT_H
 #define MIXGRAD_FFI_TESTS_SUPPORT_H
@@ -48,9 +48,9 @@ void ref_free(ref_case *cases, size_t count);
 double ref_probit(double p);
 /* Distance to the next double away from zero. */
 double ref_ulp(double x);
-/* max|g - g*| / (1 + max|g*|), the SPEC §6 gradient error measure. */
+/* max|g - g*| / (1 + max|g*|), the docs/math.md §6 gradient error measure. */
 double ref_grad_error(const double *got, const double *want, size_t n);
-/* SPEC §6: gradients are held to 1e-10 where no conditional density is
+/* docs/math.md §6: gradients are held to 1e-10 where no conditional density is
  * tiny relative to the mixture's scale. */
 int ref_well_conditioned(const ref_case *c, const ref_point *p);
 

@@ -1,5 +1,5 @@
-/* The C suite: the SPEC §5 conformance functions against the committed
- * high-precision reference vectors (same tolerances as SPEC §6), f32 against
+/* The C suite: the docs/math.md §5 conformance functions against the committed
+ * high-precision reference vectors (same tolerances as docs/math.md §6), f32 against
  * f64, sampling reproducibility against an independent xoshiro256++, and
  * every status code with poisoned outputs proving nothing is written.
  *
@@ -191,7 +191,7 @@ static void test_sampling(void) {
         double x[2], u[2], x2[2], xq[2];
         CHECK(mixgrad_diag_sample_quantile_f64(&m, &a, x, u) == MIXGRAD_OK, "sample_quantile");
         for (int d = 0; d < 2; d++) {
-            /* SPEC §3 uniforms from the top 52 bits, offset by half a step. */
+            /* docs/math.md §3 uniforms from the top 52 bits, offset by half a step. */
             double want = ((double)(xoshiro_next(s) >> 12) + 0.5) * 0x1p-52;
             CHECK(u[d] == want, "draw %d: u %.17g vs stream %.17g", draw, u[d], want);
         }

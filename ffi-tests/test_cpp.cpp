@@ -50,7 +50,7 @@ template <> struct api<float> {
     static constexpr auto jacobian = mg::mixgrad_diag_jacobian_f32;
     static constexpr auto sample_quantile = mg::mixgrad_diag_sample_quantile_f32;
     static constexpr auto sample_ancestral = mg::mixgrad_diag_sample_ancestral_f32;
-    // f32 gradients are held to ~1e-3 (SPEC §6); the finite differences of
+    // f32 gradients are held to ~1e-3 (docs/math.md §6); the finite differences of
     // an f32 quantile map need a large step.
     static constexpr double fd_step = 2e-2, fd_tol = 2e-2;
     static constexpr const char *name = "f32";

@@ -399,10 +399,10 @@ mixgrad_status mixgrad_diag_log_prob_grad_f32(const struct mixgrad_diag_f32 *mix
                                               float *scales_grad);
 
 /**
- * The conditional CDFs (the "T" map of the paper, SPEC §3):
+ * The conditional CDFs (the "T" map of the paper, docs/math.md §3):
  * `u_d = F_d(x_d | x_<d)` for `d = 0 .. D-1`, written to `u` (`D` values).
  *
- * Accuracy (f64, SPEC §6): relative error `<= 1e-14 + 8 eps z^2` for values
+ * Accuracy (f64, docs/math.md §6): relative error `<= 1e-14 + 8 eps z^2` for values
  * `>= 1e-300` (tails included), `<= 1e-14` absolute above 1/2.
  *
  * Errors: the mixture's, `MIXGRAD_ERR_NULL_POINTER` (`mix`, `x`, `u`),
@@ -430,7 +430,7 @@ mixgrad_status mixgrad_diag_cdf_f32(const struct mixgrad_diag_f32 *mix,
  * for `d = 0 .. D-1` and writes `x` (`D` values). Pushing `u` uniform on
  * `(0,1)^D` through it samples the mixture (the quantile sampler).
  *
- * `u`: `D` values strictly inside (0, 1). Accuracy (f64, SPEC §6):
+ * `u`: `D` values strictly inside (0, 1). Accuracy (f64, docs/math.md §6):
  * `|x - x*| <= 8 ulp(x*) + 8 eps (1 + z^2) min(u, 1-u) / f(x*)` for `u` in
  * `[1e-300, 1 - 2^-53]` (the second term is the problem's own conditioning
  * between far-apart modes). Typically 2-3 CDF evaluations per dimension.
@@ -456,14 +456,14 @@ mixgrad_status mixgrad_diag_quantile_f32(const struct mixgrad_diag_f32 *mix,
                                          float *x);
 
 /**
- * The pathwise gradient of a sample (SPEC §4): given a sample `x` and the
+ * The pathwise gradient of a sample (docs/math.md §4): given a sample `x` and the
  * cotangent `x_bar = dL/dx`, **overwrites** `logits_bar`, `means_bar` and
  * `scales_bar` with `dL/dlogits`, `dL/dmu`, `dL/dsigma` through the
  * quantile map `x = T^-1(u; theta)` at fixed `u`. One `O(K*D)` sweep; the
  * result is the same for samples drawn by either sampler.
  *
  * Lengths: `x`, `x_bar`: `D`; `logits_bar`: `K`; `means_bar`,
- * `scales_bar`: `K*D` (`(k, d)` at `k*D + d`). Accuracy (f64, SPEC §6):
+ * `scales_bar`: `K*D` (`(k, d)` at `k*D + d`). Accuracy (f64, docs/math.md §6):
  * `max|g - g*| <= 1e-10 (1 + max|g*|)`.
  *
  * Errors: the mixture's, `MIXGRAD_ERR_NULL_POINTER` (all pointers are
@@ -535,7 +535,7 @@ mixgrad_status mixgrad_rng_seed(struct mixgrad_rng *rng,
                                 uint64_t seed);
 
 /**
- * Draws one sample with the quantile sampler (SPEC §3):
+ * Draws one sample with the quantile sampler (docs/math.md §3):
  * `x = T^-1(u)`, `u` uniform on `(0,1)^D` from `rng`. For a fixed stream,
  * `x` is a smooth function of the parameters, so common random numbers and
  * quasi-Monte Carlo work through it. Writes `x` (`D` values) and, if `u` is
@@ -569,7 +569,7 @@ mixgrad_status mixgrad_diag_sample_quantile_f32(const struct mixgrad_diag_f32 *m
                                                 float *u);
 
 /**
- * Draws one sample with the ancestral sampler (SPEC §3): a component
+ * Draws one sample with the ancestral sampler (docs/math.md §3): a component
  * `k ~ softmax(logits)`, then `x_d = mu_kd + sigma_kd Phi^-1(u_d)`.
  * `O(K + D)`, cheaper than the quantile sampler; `mixgrad_diag_vjp_f64()`
  * gives the same pathwise gradient for its samples. Writes `x` (`D`

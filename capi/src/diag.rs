@@ -1,4 +1,4 @@
-//! The diagonal mixture and its deterministic operations (SPEC §5): the
+//! The diagonal mixture and its deterministic operations (docs/math.md §5): the
 //! fixed conformance surface plus `validate` and `log_prob_grad`, in `f64`
 //! and `f32`.
 //!
@@ -185,10 +185,10 @@ pub unsafe extern "C" fn mixgrad_diag_log_prob_grad_f32(
     into_status(unsafe { ops::log_prob_grad(mix, x, log_prob, grads) })
 }
 
-/// The conditional CDFs (the "T" map of the paper, SPEC §3):
+/// The conditional CDFs (the "T" map of the paper, docs/math.md §3):
 /// `u_d = F_d(x_d | x_<d)` for `d = 0 .. D-1`, written to `u` (`D` values).
 ///
-/// Accuracy (f64, SPEC §6): relative error `<= 1e-14 + 8 eps z^2` for values
+/// Accuracy (f64, docs/math.md §6): relative error `<= 1e-14 + 8 eps z^2` for values
 /// `>= 1e-300` (tails included), `<= 1e-14` absolute above 1/2.
 ///
 /// Errors: the mixture's, `MIXGRAD_ERR_NULL_POINTER` (`mix`, `x`, `u`),
@@ -222,7 +222,7 @@ pub unsafe extern "C" fn mixgrad_diag_cdf_f32(
 /// for `d = 0 .. D-1` and writes `x` (`D` values). Pushing `u` uniform on
 /// `(0,1)^D` through it samples the mixture (the quantile sampler).
 ///
-/// `u`: `D` values strictly inside (0, 1). Accuracy (f64, SPEC §6):
+/// `u`: `D` values strictly inside (0, 1). Accuracy (f64, docs/math.md §6):
 /// `|x - x*| <= 8 ulp(x*) + 8 eps (1 + z^2) min(u, 1-u) / f(x*)` for `u` in
 /// `[1e-300, 1 - 2^-53]` (the second term is the problem's own conditioning
 /// between far-apart modes). Typically 2-3 CDF evaluations per dimension.
@@ -254,14 +254,14 @@ pub unsafe extern "C" fn mixgrad_diag_quantile_f32(
     into_status(unsafe { ops::quantile(mix, u, x) })
 }
 
-/// The pathwise gradient of a sample (SPEC §4): given a sample `x` and the
+/// The pathwise gradient of a sample (docs/math.md §4): given a sample `x` and the
 /// cotangent `x_bar = dL/dx`, **overwrites** `logits_bar`, `means_bar` and
 /// `scales_bar` with `dL/dlogits`, `dL/dmu`, `dL/dsigma` through the
 /// quantile map `x = T^-1(u; theta)` at fixed `u`. One `O(K*D)` sweep; the
 /// result is the same for samples drawn by either sampler.
 ///
 /// Lengths: `x`, `x_bar`: `D`; `logits_bar`: `K`; `means_bar`,
-/// `scales_bar`: `K*D` (`(k, d)` at `k*D + d`). Accuracy (f64, SPEC §6):
+/// `scales_bar`: `K*D` (`(k, d)` at `k*D + d`). Accuracy (f64, docs/math.md §6):
 /// `max|g - g*| <= 1e-10 (1 + max|g*|)`.
 ///
 /// Errors: the mixture's, `MIXGRAD_ERR_NULL_POINTER` (all pointers are

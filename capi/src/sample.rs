@@ -1,11 +1,11 @@
-//! The two samplers (SPEC §3), `f64` and `f32`, drawing from a caller-owned
+//! The two samplers (docs/math.md §3), `f64` and `f32`, drawing from a caller-owned
 //! `mixgrad_rng`.
 
 use crate::ops;
 use crate::status::into_status;
 use crate::{mixgrad_diag_f32, mixgrad_diag_f64, mixgrad_rng, mixgrad_status};
 
-/// Draws one sample with the quantile sampler (SPEC §3):
+/// Draws one sample with the quantile sampler (docs/math.md §3):
 /// `x = T^-1(u)`, `u` uniform on `(0,1)^D` from `rng`. For a fixed stream,
 /// `x` is a smooth function of the parameters, so common random numbers and
 /// quasi-Monte Carlo work through it. Writes `x` (`D` values) and, if `u` is
@@ -45,7 +45,7 @@ pub unsafe extern "C" fn mixgrad_diag_sample_quantile_f32(
     into_status(unsafe { ops::sample_quantile(mix, rng, x, u) })
 }
 
-/// Draws one sample with the ancestral sampler (SPEC §3): a component
+/// Draws one sample with the ancestral sampler (docs/math.md §3): a component
 /// `k ~ softmax(logits)`, then `x_d = mu_kd + sigma_kd Phi^-1(u_d)`.
 /// `O(K + D)`, cheaper than the quantile sampler; `mixgrad_diag_vjp_f64()`
 /// gives the same pathwise gradient for its samples. Writes `x` (`D`

@@ -25,7 +25,7 @@ fn committed_header_is_the_generated_one() {
 
 #[test]
 fn header_has_the_conformance_surface() {
-    // SPEC §5 names, exactly; a rename in Rust must not slip through.
+    // docs/math.md §5 names, exactly; a rename in Rust must not slip through.
     for name in [
         "typedef struct mixgrad_diag_f64 {",
         "uint32_t num_components;",

@@ -1,8 +1,9 @@
 //! The distributional transform `T(x) = (F_1, …, F_D)` and the conditional
 //! densities (SPEC §2).
 
-use crate::kernel::{conditional, init_log_weights, responsibilities, step_log_weights};
-use crate::workspace::{self, Storage, Workspace};
+use crate::kernel::conditional;
+use crate::kernel::log_weights::StepRows;
+use crate::workspace::Workspace;
 use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Float};
 
 impl<F: Float> DiagMixtureRef<'_, F> {
@@ -30,9 +31,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         ccdf: Option<&mut [F]>,
         density: Option<&mut [F]>,
     ) -> Result<(), Error> {
-        workspace::with_max(self.num_components(), |ws| {
-            self.cdf_in(ws, x, cdf, ccdf, density)
-        })
+        self.on_stack(|ws| self.cdf_in(ws, x, cdf, ccdf, density))
     }
 
     pub(crate) fn cdf_in(
@@ -54,10 +53,16 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         }
         let mut ccdf = ccdf.map(|s| s.iter_mut());
         let mut density = density.map(|s| s.iter_mut());
-        init_log_weights(self.logits(), ws.hi, ws.lo);
+        let Workspace {
+            mut weights,
+            p,
+            logn,
+            ..
+        } = ws;
+        weights.init(self.logits());
         for (d, (&xd, out)) in x.iter().zip(cdf.iter_mut()).enumerate() {
-            responsibilities(ws.hi, ws.lo, ws.p);
-            let c = conditional(self.column(d), ws.p, xd);
+            weights.responsibilities(p);
+            let c = conditional(self.column(d), p, xd);
             // Σ p = 1 only to rounding: keep probabilities in [0, 1].
             *out = c.cdf.min(F::ONE);
             if let Some(slot) = ccdf.as_mut().and_then(|it| it.next()) {
@@ -66,7 +71,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             if let Some(slot) = density.as_mut().and_then(|it| it.next()) {
                 *slot = c.pdf;
             }
-            step_log_weights(self, d, xd, F::ONE, ws.hi, ws.lo, None, ws.r0);
+            weights.step(self, d, xd, F::ONE, StepRows::scratch(logn));
         }
         Ok(())
     }
@@ -77,9 +82,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     /// [`DiagMixtureRef::cdf`].
     pub fn cdf(&self, x: &[F; D]) -> Result<[F; D], Error> {
         let mut u = [F::ZERO; D];
-        let mut storage = Storage::<F, K>::new();
-        self.view()
-            .cdf_in(storage.rows(K)?, x, &mut u, None, None)?;
+        self.run(|mix, ws| mix.cdf_in(ws, x, &mut u, None, None))?;
         Ok(u)
     }
 
@@ -87,9 +90,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     /// [`DiagMixtureRef::cdf_density`].
     pub fn conditional_density(&self, x: &[F; D]) -> Result<[F; D], Error> {
         let (mut u, mut f) = ([F::ZERO; D], [F::ZERO; D]);
-        let mut storage = Storage::<F, K>::new();
-        self.view()
-            .cdf_in(storage.rows(K)?, x, &mut u, None, Some(&mut f))?;
+        self.run(|mix, ws| mix.cdf_in(ws, x, &mut u, None, Some(&mut f)))?;
         Ok(f)
     }
 }

@@ -167,6 +167,7 @@ pub struct Error {
 
 impl Error {
     /// An error with no more precise place than its kind.
+    #[cold]
     pub(crate) const fn new(kind: ErrorKind) -> Self {
         Error {
             kind,
@@ -175,6 +176,7 @@ impl Error {
     }
 
     /// `buffer` holds `actual` values where `expected` were needed.
+    #[cold]
     pub(crate) const fn length(
         kind: ErrorKind,
         buffer: Buffer,
@@ -193,6 +195,7 @@ impl Error {
 
     /// Entry `index` of a component-major `K×D` array (`dims = D`), or of a
     /// per-component or per-dimension array (`dims = 0`).
+    #[cold]
     pub(crate) const fn entry(kind: ErrorKind, buffer: Buffer, index: usize, dims: usize) -> Self {
         Error {
             kind,

@@ -1,22 +1,20 @@
-//! The one small float trait the algorithms are written against.
+//! The floating-point format the algorithms are written against: constants
+//! and `libm` calls, nothing else.
 //!
 //! Every algorithm in the crate is generic over [`Float`], implemented for
 //! `f32` and `f64` only (the trait is sealed). The transcendental functions
 //! come from `libm`, so the crate needs no `std` and behaves identically on
-//! every target.
+//! every target. The numerical choices an algorithm makes per precision
+//! (which special-function implementation, which clamps and limits) are
+//! not here: each lives in a private trait beside the algorithm that makes
+//! it, and the seal requires every precision to make them all.
 
 use core::fmt::{Debug, Display};
 use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
-}
-
 /// A floating-point type the crate works in: `f32` or `f64`.
 pub trait Float:
-    sealed::Sealed
+    crate::seal::Sealed
     + Copy
     + Debug
     + Display
@@ -61,28 +59,6 @@ pub trait Float:
     const LN_SQRT_2PI: Self;
     /// `ln(MAX)`: the largest argument whose `exp` is finite.
     const LN_MAX: Self;
-    /// Standardised distances are clamped to `±Z_MAX` so that `z²/2`, and
-    /// the log-weights `ℓ` summed over up to `2^32` dimensions, stay finite:
-    /// the recursion of SPEC §2 can then be undone in the reverse sweep. A
-    /// component that far away has weight exactly zero next to any component
-    /// that is not.
-    const Z_MAX: Self;
-    /// The largest `|ℓ|` (log-weight) along a component's path for which
-    /// the reverse sweep may undo the recursion by subtraction (2^56 in f64,
-    /// 2^25 in f32). The double-length sum rounds by about `2^-105·|ℓ|`
-    /// (f32: `2^-47·|ℓ|`) per step, so below the limit `ℓ` comes back to
-    /// within `2^-39` (f32: `2^-12`) absolute after 1024 steps; above it the
-    /// recovered value may be off by more than the gap to the leading
-    /// component, and the sweep recomputes `ℓ` from the logits instead.
-    const RECOVERY_LIMIT: Self;
-    /// The power of two (2^-768 in f64) the reverse sweep scales its
-    /// cotangent by when a first pass met `∞ − ∞`: a gradient whose true
-    /// value is beyond the float range then overflows to `±∞` after scaling
-    /// back, instead of its intermediates meeting as NaN. 1 (no second
-    /// pass) in f32: its code (0.6 KiB) does not fit the f32 flash budget
-    /// on a Cortex-M4F, so there such entries can still be NaN.
-    const RESCUE_SCALE: Self;
-
     /// Converts an `f64` constant (rounding for `f32`).
     fn from_f64(v: f64) -> Self;
     /// Converts to `f64` (exact for both types).
@@ -97,10 +73,6 @@ pub trait Float:
     fn exp(self) -> Self;
     /// Natural logarithm.
     fn ln(self) -> Self;
-    /// Natural logarithm of a positive finite number (a validated scale),
-    /// identical to [`ln`](Self::ln) there; in f64 without a branch, so
-    /// that a column of them vectorises ([`special::ln`](crate::special::ln)).
-    fn ln_positive(self) -> Self;
     /// Complementary error function.
     fn erfc(self) -> Self;
     /// Square root.
@@ -115,19 +87,10 @@ pub trait Float:
     fn max(self, other: Self) -> Self;
     /// The smaller of the two (the non-NaN one if one is NaN).
     fn min(self, other: Self) -> Self;
-    /// A uniform variate strictly inside (0, 1) from the generator (SPEC §3).
-    fn uniform<R: rand_core::RngCore + ?Sized>(rng: &mut R) -> Self;
-    /// The standard normal quantile `Φ^{-1}(p)` for `p` in (0, 1).
-    fn normal_quantile(p: Self) -> Self;
-    /// `(Φ(z), Φc(z), φ(z))`: both tails and the density of the standard
-    /// normal, the smaller tail and the density to full relative accuracy.
-    fn normal_tails_density(z: Self) -> (Self, Self, Self);
 }
 
 macro_rules! impl_float {
-    ($t:ident, $m:ident, $exp:path, $ln:path, $ln_positive:path, $erfc:path, $sqrt:path,
-     $z_max:expr, $recovery:expr, $rescue:expr, $uniform:path, $ndtri:path,
-     $tails_density:path) => {
+    ($t:ident, $m:ident, $exp:path, $ln:path, $erfc:path, $sqrt:path) => {
         impl Float for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -142,9 +105,6 @@ macro_rules! impl_float {
             const FRAC_1_SQRT_2PI: Self = 0.398_942_280_401_432_677_939_946_059_934_381_87;
             const LN_SQRT_2PI: Self = 0.918_938_533_204_672_741_780_329_736_405_617_6;
             const LN_MAX: Self = $t::MAX_EXP as $t * core::$m::consts::LN_2;
-            const Z_MAX: Self = $z_max;
-            const RECOVERY_LIMIT: Self = $recovery;
-            const RESCUE_SCALE: Self = $rescue;
 
             #[inline(always)]
             fn from_f64(v: f64) -> Self {
@@ -171,10 +131,6 @@ macro_rules! impl_float {
             #[inline(always)]
             fn ln(self) -> Self {
                 $ln(self)
-            }
-            #[inline(always)]
-            fn ln_positive(self) -> Self {
-                $ln_positive(self)
             }
             #[inline(always)]
             fn erfc(self) -> Self {
@@ -204,77 +160,32 @@ macro_rules! impl_float {
             fn min(self, other: Self) -> Self {
                 $t::min(self, other)
             }
-            #[inline(always)]
-            fn uniform<R: rand_core::RngCore + ?Sized>(rng: &mut R) -> Self {
-                $uniform(rng)
-            }
-            #[inline]
-            fn normal_quantile(p: Self) -> Self {
-                $ndtri(p)
-            }
-            #[inline(always)]
-            fn normal_tails_density(z: Self) -> (Self, Self, Self) {
-                $tails_density(z)
-            }
         }
     };
 }
 
-// f64: |z| ≤ 2^450 keeps z²/2 ≤ 2^899, and 2^32 such terms stay below 2^1024.
+// f64's `exp` is the crate's own (no division); the f32 square root is a
+// table-free one (the flash budget of small microcontrollers).
 impl_float!(
     f64,
     f64,
-    crate::special::exp::exp,
+    crate::elementary::exp::exp,
     libm::log,
-    crate::special::ln::ln_positive,
     libm::erfc,
-    libm::sqrt,
-    2.907_354_897_182_427_6e135, // 2^450
-    72_057_594_037_927_936.0,    // 2^56
-    6.441_148_769_597_133e-232,  // 2^-768
-    crate::sample::uniform_f64,
-    crate::special::ndtri::ndtri_f64,
-    crate::special::ndtr::tails_density_f64
+    libm::sqrt
 );
-// f32: |z| ≤ 2^44 keeps z²/2 ≤ 2^87, and 2^32 such terms stay below 2^128.
 impl_float!(
     f32,
     f32,
     libm::expf,
     libm::logf,
-    libm::logf,
     libm::erfcf,
-    crate::special::sqrtf::sqrtf,
-    1.759_218_6e13, // 2^44
-    33_554_432.0,   // 2^25
-    1.0,            // no second pass
-    crate::sample::uniform_f32,
-    crate::special::ndtri::ndtri_f32,
-    crate::special::normal::tails_density_separately
+    crate::elementary::sqrtf::sqrtf
 );
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clamp_constants_are_the_stated_powers_of_two() {
-        // Exact powers of two from their bits (`powi` is not exact under
-        // Miri, which perturbs non-basic float operations on purpose).
-        let pow2 = |e: i32| f64::from_bits(((e + 1023) as u64) << 52);
-        let pow2f = |e: i32| f32::from_bits(((e + 127) as u32) << 23);
-        assert_eq!(<f64 as Float>::Z_MAX, pow2(450));
-        assert_eq!(<f32 as Float>::Z_MAX, pow2f(44));
-        assert_eq!(<f64 as Float>::RECOVERY_LIMIT, pow2(56));
-        assert_eq!(<f32 as Float>::RECOVERY_LIMIT, pow2f(25));
-        assert_eq!(<f64 as Float>::RESCUE_SCALE, pow2(-768));
-        assert_eq!(<f32 as Float>::RESCUE_SCALE, 1.0);
-        // 2^32 dimensions of the largest |log N| stay finite.
-        let z = <f64 as Float>::Z_MAX;
-        assert!((0.5 * z * z + 1e3) * pow2(32) < f64::MAX);
-        let z = <f32 as Float>::Z_MAX;
-        assert!((0.5 * z * z + 1e2) * pow2f(32) < f32::MAX);
-    }
 
     #[test]
     fn ln_max_is_the_overflow_threshold_of_exp() {

@@ -44,14 +44,18 @@
 #![warn(missing_docs)]
 
 mod cdf;
+mod elementary;
 mod error;
 mod float;
 mod kernel;
+mod layout;
 mod log_prob;
 mod mixture;
 mod quantile;
 mod sample;
-pub mod special;
+mod scratch;
+mod special;
+mod sweep;
 mod vjp;
 mod workspace;
 
@@ -61,8 +65,33 @@ pub use log_prob::LogProbGrad;
 pub use mixture::{DiagMixture, DiagMixtureRef, ParamGrad, MAX_COMPONENTS};
 pub use quantile::{SolveStats, MAX_EVALUATIONS_PER_DIM};
 pub use sample::{uniform_f32, uniform_f64};
+pub use scratch::WithWorkspace;
 
 pub use rand_core::{self, RngCore, SeedableRng};
+
+/// The special and elementary functions, for the crate's own tests and
+/// probes only (`test-internals`): not a public API, no stability promise.
+#[cfg(feature = "test-internals")]
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::elementary::{exp::exp, ln::ln_positive, sqrtf::sqrtf};
+    pub use crate::special::{ndtr, ndtri, normal};
+}
+
+/// The seal of [`Float`]: a precision the crate supports makes every
+/// per-precision numerical choice of the algorithms, each a private trait
+/// beside its algorithm.
+mod seal {
+    pub trait Sealed:
+        crate::special::NormalFunctions
+        + crate::kernel::DistanceClamp
+        + crate::sweep::SweepLimits
+        + crate::sample::Uniform
+    {
+    }
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
 
 /// The README's examples are compiled and run as doctests.
 #[cfg(doctest)]

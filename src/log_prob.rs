@@ -5,8 +5,9 @@
 //! `∂/∂a_k = r_k − π_k`, `∂/∂μ_kd = r_k z_kd/σ_kd`,
 //! `∂/∂σ_kd = r_k (z_kd² − 1)/σ_kd`, `∂/∂x_d = −Σ_k r_k z_kd/σ_kd`.
 
-use crate::kernel::{init_log_weights, responsibilities, standardise, step_log_weights};
-use crate::workspace::{self, Storage, Workspace};
+use crate::kernel::log_weights::StepRows;
+use crate::kernel::standardise;
+use crate::workspace::Workspace;
 use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Float, ParamGrad};
 
 /// Optional outputs of [`DiagMixtureRef::log_prob_grad`]; `None` skips one.
@@ -36,7 +37,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// only on success. Errors: [`ErrorKind::BufferLength`] (for `x` or any
     /// given output), [`ErrorKind::NonFiniteX`].
     pub fn log_prob_grad(&self, x: &[F], grad: LogProbGrad<'_, F>) -> Result<F, Error> {
-        workspace::with_max(self.num_components(), |ws| self.log_prob_in(ws, x, grad))
+        self.on_stack(|ws| self.log_prob_in(ws, x, grad))
     }
 
     pub(crate) fn log_prob_in(
@@ -45,78 +46,95 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         x: &[F],
         grad: LogProbGrad<'_, F>,
     ) -> Result<F, Error> {
-        let (k, dims) = (self.num_components(), self.num_dims());
         self.check_x(x)?;
-        let LogProbGrad {
-            x: gx,
-            logits: ga,
-            means: gm,
-            scales: gs,
-        } = grad;
-        if let Some(g) = gx.as_deref() {
-            Self::check_len(g, dims, Buffer::Output)?;
-        }
-        if let Some(g) = ga.as_deref() {
-            Self::check_len(g, k, Buffer::LogitsBar)?;
-        }
-        if let Some(g) = gm.as_deref() {
-            Self::check_len(g, k * dims, Buffer::MeansBar)?;
-        }
-        if let Some(g) = gs.as_deref() {
-            Self::check_len(g, k * dims, Buffer::ScalesBar)?;
-        }
-
+        self.check_log_prob_grad(&grad)?;
+        let Workspace {
+            mut weights,
+            p: posterior,
+            suffix: prior,
+            logn,
+            ..
+        } = ws;
         // π and logsumexp(a) first, from ℓ^(1) = a.
-        init_log_weights(self.logits(), ws.hi, ws.lo);
-        let lse0 = responsibilities(ws.hi, ws.lo, ws.r0);
+        weights.init(self.logits());
+        let lse0 = weights.responsibilities(prior);
         for (d, &xd) in x.iter().enumerate() {
-            // r0 holds π; r1 is scratch.
-            step_log_weights(self, d, xd, F::ONE, ws.hi, ws.lo, None, ws.r1);
+            weights.step(self, d, xd, F::ONE, StepRows::scratch(logn));
         }
         // r = softmax(ℓ^(D+1)).
-        let lse1 = responsibilities(ws.hi, ws.lo, ws.p);
+        let lse1 = weights.responsibilities(posterior);
         // (m1 − m0) first: both may be huge and nearly equal.
         let log_q = (lse1.max_hi - lse0.max_hi) + (lse1.rest() - lse0.rest());
-
-        if let Some(g) = ga {
-            for ((gk, &r), &pi) in g.iter_mut().zip(ws.p.iter()).zip(ws.r0.iter()) {
+        if let Some(g) = grad.logits {
+            for ((gk, &r), &pi) in g.iter_mut().zip(posterior.iter()).zip(prior.iter()) {
                 *gk = r - pi;
             }
         }
-        let wants_params = gm.is_some() || gs.is_some();
-        if gx.is_some() || wants_params {
-            let step = dims;
-            let mut gx = gx.map(|s| s.iter_mut());
-            let (mut gm, mut gs) = (gm, gs);
-            for (d, &xd) in x.iter().enumerate() {
-                let mut dx = F::ZERO;
-                let mut gm_col = gm
-                    .as_deref_mut()
-                    .map(|s| s.iter_mut().skip(d).step_by(step));
-                let mut gs_col = gs
-                    .as_deref_mut()
-                    .map(|s| s.iter_mut().skip(d).step_by(step));
-                for ((mu, sigma), &r) in self.column(d).zip(ws.p.iter()) {
-                    let z = standardise(xd, mu, sigma);
-                    let zs = r * z / sigma;
-                    dx -= zs;
-                    if let Some(slot) = gm_col.as_mut().and_then(|it| it.next()) {
-                        *slot = zs;
-                    }
-                    if let Some(slot) = gs_col.as_mut().and_then(|it| it.next()) {
-                        *slot = r * (z * z - F::ONE) / sigma;
-                    }
-                }
-                if let Some(slot) = gx.as_mut().and_then(|it| it.next()) {
-                    *slot = if dx.is_nan() {
-                        self.x_grad_rescaled(d, xd, ws.p)
-                    } else {
-                        dx
-                    };
-                }
-            }
+        let LogProbGrad {
+            x: gx,
+            means,
+            scales,
+            ..
+        } = grad;
+        if gx.is_some() || means.is_some() || scales.is_some() {
+            self.write_log_prob_grad(x, posterior, gx, means, scales);
         }
         Ok(log_q)
+    }
+
+    /// The length of every output that `grad` asks for.
+    fn check_log_prob_grad(&self, grad: &LogProbGrad<'_, F>) -> Result<(), Error> {
+        let (k, dims) = (self.num_components(), self.num_dims());
+        let wanted = [
+            (grad.x.as_deref(), dims, Buffer::Output),
+            (grad.logits.as_deref(), k, Buffer::LogitsBar),
+            (grad.means.as_deref(), k * dims, Buffer::MeansBar),
+            (grad.scales.as_deref(), k * dims, Buffer::ScalesBar),
+        ];
+        for (g, len, which) in wanted {
+            if let Some(g) = g {
+                Self::check_len(g, len, which)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `∂ log q/∂x`, `∂/∂μ` and `∂/∂σ` from the posterior `r`, into the
+    /// outputs given.
+    fn write_log_prob_grad(
+        &self,
+        x: &[F],
+        r: &[F],
+        gx: Option<&mut [F]>,
+        means: Option<&mut [F]>,
+        scales: Option<&mut [F]>,
+    ) {
+        let shape = self.shape();
+        let mut gx = gx.map(|s| s.iter_mut());
+        let (mut gm, mut gs) = (means, scales);
+        for (d, &xd) in x.iter().enumerate() {
+            let mut dx = F::ZERO;
+            let mut gm_col = gm.as_deref_mut().map(|g| shape.column_mut(g, d));
+            let mut gs_col = gs.as_deref_mut().map(|g| shape.column_mut(g, d));
+            for ((mu, sigma), &rk) in self.column(d).zip(r) {
+                let z = standardise(xd, mu, sigma);
+                let zs = rk * z / sigma;
+                dx -= zs;
+                if let Some(slot) = gm_col.as_mut().and_then(|it| it.next()) {
+                    *slot = zs;
+                }
+                if let Some(slot) = gs_col.as_mut().and_then(|it| it.next()) {
+                    *slot = rk * (z * z - F::ONE) / sigma;
+                }
+            }
+            if let Some(slot) = gx.as_mut().and_then(|it| it.next()) {
+                *slot = if dx.is_nan() {
+                    self.x_grad_rescaled(d, xd, r)
+                } else {
+                    dx
+                };
+            }
+        }
     }
 }
 
@@ -140,9 +158,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
 impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     /// `log q(x)`; see [`DiagMixtureRef::log_prob`].
     pub fn log_prob(&self, x: &[F; D]) -> Result<F, Error> {
-        let mut storage = Storage::<F, K>::new();
-        self.view()
-            .log_prob_in(storage.rows(K)?, x, LogProbGrad::default())
+        self.run(|mix, ws| mix.log_prob_in(ws, x, LogProbGrad::default()))
     }
 
     /// `log q(x)` with its gradients w.r.t. `x` and every parameter; see
@@ -150,17 +166,13 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     pub fn log_prob_grad(&self, x: &[F; D]) -> Result<(F, [F; D], ParamGrad<F, K, D>), Error> {
         let mut gx = [F::ZERO; D];
         let mut g = ParamGrad::default();
-        let mut storage = Storage::<F, K>::new();
-        let lp = self.view().log_prob_in(
-            storage.rows(K)?,
-            x,
-            LogProbGrad {
-                x: Some(&mut gx),
-                logits: Some(&mut g.logits),
-                means: Some(g.means.as_flattened_mut()),
-                scales: Some(g.scales.as_flattened_mut()),
-            },
-        )?;
+        let grad = LogProbGrad {
+            x: Some(&mut gx),
+            logits: Some(&mut g.logits),
+            means: Some(g.means.as_flattened_mut()),
+            scales: Some(g.scales.as_flattened_mut()),
+        };
+        let lp = self.run(|mix, ws| mix.log_prob_in(ws, x, grad))?;
         Ok((lp, gx, g))
     }
 }

@@ -4,6 +4,8 @@
 
 use core::num::NonZeroUsize;
 
+use crate::layout::ComponentMajor;
+use crate::workspace::{self, Storage, Workspace};
 use crate::{Buffer, Error, ErrorKind, Float};
 
 /// The largest `K` the runtime-sized [`DiagMixtureRef`] accepts: its
@@ -30,10 +32,12 @@ pub struct DiagMixtureRef<'a, F> {
     logits: &'a [F],
     means: &'a [F],
     scales: &'a [F],
-    /// `ln σ`, same layout, if the caller had it computed once
+    /// `ln σ`, if the caller had it computed once
     /// ([`with_log_scales`](Self::with_log_scales)).
     log_scales: Option<&'a [F]>,
-    dims: NonZeroUsize,
+    /// The shape of `means`, `scales` and `log_scales`, whose lengths were
+    /// checked against it.
+    shape: ComponentMajor,
 }
 
 impl<'a, F: Float> DiagMixtureRef<'a, F> {
@@ -54,8 +58,21 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
         Self::with_capacity(logits, means, scales, dims, MAX_COMPONENTS)
     }
 
-    /// [`new`](Self::new) with the component bound `cap`: the owned type,
-    /// whose scratch is sized by its own `K`, passes `usize::MAX`.
+    /// [`new`](Self::new) without the bound on `K`: for a view whose
+    /// operations run on the caller's scratch
+    /// ([`with_workspace`](Self::with_workspace)). Its own methods, which
+    /// use stack scratch, return [`ErrorKind::TooManyComponents`] for
+    /// `K >` [`MAX_COMPONENTS`].
+    pub fn new_unbounded(
+        logits: &'a [F],
+        means: &'a [F],
+        scales: &'a [F],
+        dims: usize,
+    ) -> Result<Self, Error> {
+        Self::with_capacity(logits, means, scales, dims, usize::MAX)
+    }
+
+    /// [`new`](Self::new) with the component bound `cap`.
     pub(crate) fn with_capacity(
         logits: &'a [F],
         means: &'a [F],
@@ -76,14 +93,15 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
                 k,
             ));
         }
-        let len = logits.len().checked_mul(dims.get()).unwrap_or(usize::MAX);
+        let shape = ComponentMajor::new(logits.len(), dims);
         for (buffer, values) in [(Buffer::Means, means), (Buffer::Scales, scales)] {
-            if values.len() != len {
+            if values.len() != shape.len() {
+                let (expected, actual) = (shape.len(), values.len());
                 return Err(Error::length(
                     ErrorKind::ParameterShape,
                     buffer,
-                    len,
-                    values.len(),
+                    expected,
+                    actual,
                 ));
             }
         }
@@ -92,7 +110,7 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
             means,
             scales,
             log_scales: None,
-            dims,
+            shape,
         };
         mix.validate()?;
         Ok(mix)
@@ -118,7 +136,7 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
         if !active {
             return Err(ErrorKind::NoActiveComponent.into());
         }
-        if let Some(i) = self.means.iter().position(|m| !m.is_finite()) {
+        if let Some(i) = self.means().iter().position(|m| !m.is_finite()) {
             return Err(Error::entry(
                 ErrorKind::NonFiniteMean,
                 Buffer::Means,
@@ -126,7 +144,7 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
                 dims,
             ));
         }
-        for (i, &s) in self.scales.iter().enumerate() {
+        for (i, &s) in self.scales().iter().enumerate() {
             let at = |kind| Error::entry(kind, Buffer::Scales, i, dims);
             if !s.is_finite() {
                 return Err(at(ErrorKind::NonFiniteScale));
@@ -161,9 +179,10 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
     /// # Ok::<(), mixgrad::Error>(())
     /// ```
     pub fn with_log_scales(self, log_scales: &'a mut [F]) -> Result<Self, Error> {
-        Self::check_len(log_scales, self.scales.len(), Buffer::LogScales)?;
-        for (l, &s) in log_scales.iter_mut().zip(self.scales) {
-            *l = s.ln_positive();
+        let len = self.scales().len();
+        Self::check_len(log_scales, len, Buffer::LogScales)?;
+        for (l, &s) in log_scales.iter_mut().zip(self.scales()) {
+            *l = F::ln_scale(s);
         }
         Ok(DiagMixtureRef {
             log_scales: Some(log_scales),
@@ -180,7 +199,13 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
     /// `D`.
     #[inline]
     pub fn num_dims(&self) -> usize {
-        self.dims.get()
+        self.dims().get()
+    }
+
+    /// `D`, which validation made non-zero.
+    #[inline(always)]
+    pub(crate) fn dims(&self) -> NonZeroUsize {
+        self.shape.dims()
     }
 
     /// The logits `a` (`K` values).
@@ -201,86 +226,104 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
         self.scales
     }
 
-    /// `(μ_kd, σ_kd, ln σ_kd)` for `k = 0..K` at dimension `d`, `ln σ` from
-    /// [`with_log_scales`](Self::with_log_scales)'s buffer (0 without one:
-    /// the plain view computes a row of them, see
-    /// [`compute_log_scales`](Self::compute_log_scales)). Indexed rather
-    /// than zipped row iterators like [`column`](Self::column): the
-    /// iterator's state is live across the hot loops, and on a Cortex-M0
-    /// (eight low registers) every word of it is stack.
+    /// The `ln σ` the caller had computed once
+    /// ([`with_log_scales`](Self::with_log_scales)), if any.
     #[inline(always)]
-    pub(crate) fn log_column(&self, d: usize) -> impl Iterator<Item = (F, F, F)> + Clone + 'a {
-        let step = self.dims.get();
-        let (means, scales, logs) = (self.means, self.scales, self.log_scales);
-        (0..self.logits.len()).map(move |k| {
-            // k·D + d < K·D: `get` keeps that out of the panic-free build.
-            let i = k * step + d;
-            let sigma = scales.get(i).copied().unwrap_or(F::ONE);
-            let mu = means.get(i).copied().unwrap_or(F::ZERO);
-            let ln_sigma = logs.and_then(|l| l.get(i).copied()).unwrap_or(F::ZERO);
-            (mu, sigma, ln_sigma)
+    pub(crate) fn stored_log_scales(&self) -> Option<&'a [F]> {
+        self.log_scales
+    }
+
+    /// The shape of the parameter arrays.
+    #[inline(always)]
+    pub(crate) fn shape(&self) -> ComponentMajor {
+        self.shape
+    }
+
+    /// `ln σ_kd` for `k = 0..K` at dimension `d` into `out`, computed: the
+    /// scales are gathered first, so that the logarithms run over a
+    /// contiguous row (two per instruction in f64, see
+    /// [`NormalFunctions::ln_scale`](crate::special::NormalFunctions)), and
+    /// in f32 no register of the log-weight loop lives across a `logf` call.
+    #[inline(always)]
+    pub(crate) fn compute_log_scales(&self, d: usize, out: &mut [F]) {
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = self.shape.at(self.scales, k, d);
+        }
+        for o in out.iter_mut() {
+            *o = F::ln_scale(*o);
+        }
+    }
+
+    /// `ln σ_kd` for `k = 0..K` at dimension `d` into `out`: the one source
+    /// of `ln σ`, copied from [`with_log_scales`](Self::with_log_scales)'s
+    /// buffer or computed.
+    #[inline(always)]
+    pub(crate) fn log_scales_into(&self, d: usize, out: &mut [F]) {
+        match self.log_scales {
+            Some(stored) => {
+                for (o, l) in out.iter_mut().zip(self.shape.column(stored, d)) {
+                    *o = l;
+                }
+            }
+            None => self.compute_log_scales(d, out),
+        }
+    }
+
+    /// `ln σ_kd` for `k = 0..K` at dimension `d`, from the same source,
+    /// one at a time (for the cold paths).
+    #[inline]
+    pub(crate) fn log_scales_column(&self, d: usize) -> impl Iterator<Item = F> + 'a {
+        let shape = self.shape;
+        let mut stored = self.log_scales.map(|l| shape.column(l, d));
+        shape.column(self.scales, d).map(move |sigma| {
+            match stored.as_mut().and_then(Iterator::next) {
+                Some(ln_sigma) => ln_sigma,
+                None => F::ln_scale(sigma),
+            }
         })
     }
 
-    /// On the plain view: `ln σ_kd` for `k = 0..K` at dimension `d` into
-    /// `out`, and `true`. The scales are gathered first, so that the
-    /// logarithms run over a contiguous row: two per instruction in f64
-    /// (see [`special::ln`](crate::special::ln)), and in f32 no register
-    /// of the log-weight loop lives across a `logf` call (the Cortex-M0's
-    /// stack). `false`, nothing written, on a view
-    /// [`with_log_scales`](Self::with_log_scales).
-    #[inline(always)]
-    pub(crate) fn compute_log_scales(&self, d: usize, out: &mut [F]) -> bool {
-        if self.log_scales.is_some() {
-            return false;
-        }
-        self.gather(self.scales, d, out);
-        for o in out.iter_mut() {
-            *o = o.ln_positive();
-        }
-        true
-    }
-
-    /// `ln σ_kd` for `k = 0..K` at dimension `d` into `out`, computed or
-    /// copied from [`with_log_scales`](Self::with_log_scales)'s buffer.
-    #[inline(always)]
-    pub(crate) fn log_scales_into(&self, d: usize, out: &mut [F]) {
-        if let (false, Some(logs)) = (self.compute_log_scales(d, out), self.log_scales) {
-            self.gather(logs, d, out);
-        }
-    }
-
-    /// Entries `(k, d)`, `k = 0..K`, of a component-major `K×D` array.
-    #[inline(always)]
-    fn gather(&self, values: &[F], d: usize, out: &mut [F]) {
-        let step = self.dims.get();
-        for (k, o) in out.iter_mut().enumerate() {
-            // k·D + d < K·D, as in `log_column`.
-            *o = values.get(k * step + d).copied().unwrap_or(F::ONE);
-        }
+    /// `ln σ_kd` for `d = 0..D` of component `k`, from the same source.
+    #[inline]
+    pub(crate) fn log_scales_of(&self, k: usize) -> impl Iterator<Item = F> + 'a {
+        let stored = self.log_scales.map(|l| self.shape.row(l, k));
+        let scales = self.shape.row(self.scales, k).iter();
+        scales.enumerate().map(move |(d, &sigma)| match stored {
+            Some(row) => row.get(d).copied().unwrap_or(F::ZERO),
+            None => F::ln_scale(sigma),
+        })
     }
 
     /// Number of parameters `K + 2KD`: the row length of the Jacobian.
     #[inline]
     pub fn num_params(&self) -> usize {
-        self.logits.len() + 2 * self.means.len()
+        self.logits.len() + 2 * self.means().len()
     }
 
     /// `(μ_kd, σ_kd)` for `k = 0..K` at dimension `d`.
     #[inline(always)]
     pub(crate) fn column(&self, d: usize) -> impl Iterator<Item = (F, F)> + Clone + 'a {
-        // Rows of D values, one per component: cheaper per step than
-        // `skip(d).step_by(D)`. `d < D` always; `get` keeps that unchecked
-        // assumption out of the panic-free build.
-        let step = self.dims.get();
-        let rows = self
-            .means
-            .chunks_exact(step)
-            .zip(self.scales.chunks_exact(step));
-        rows.map(move |(m, s)| {
-            let at = |row: &[F]| row.get(d).copied().unwrap_or(F::ONE);
-            (at(m), at(s))
-        })
+        self.shape.columns(self.means, self.scales, d)
+    }
+
+    /// `(μ_kd, σ_kd)` for `d = 0..D` of component `k`.
+    #[inline]
+    pub(crate) fn component(&self, k: usize) -> impl Iterator<Item = (F, F)> + 'a {
+        let (means, scales) = (
+            self.shape.row(self.means, k),
+            self.shape.row(self.scales, k),
+        );
+        means.iter().copied().zip(scales.iter().copied())
+    }
+
+    /// Runs `op` with the view's stack scratch (see
+    /// [`MAX_COMPONENTS`]).
+    #[inline(always)]
+    pub(crate) fn on_stack<R>(
+        &self,
+        op: impl FnOnce(Workspace<'_, F>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        workspace::on_stack(self.num_components(), op)
     }
 
     /// `Ok` if `buf` holds exactly `len` values.
@@ -301,14 +344,15 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
     /// `Ok` if `values` (`x` or a cotangent) holds `D` finite values.
     pub(crate) fn check_finite(&self, values: &[F], which: Buffer) -> Result<(), Error> {
         Self::check_len(values, self.num_dims(), which)?;
+        if values.iter().all(|v| v.is_finite()) {
+            return Ok(());
+        }
         let kind = match which {
             Buffer::XBar => ErrorKind::NonFiniteCotangent,
             _ => ErrorKind::NonFiniteX,
         };
-        match values.iter().position(|v| !v.is_finite()) {
-            None => Ok(()),
-            Some(d) => Err(Error::entry(kind, which, d, 0)),
-        }
+        let d = values.iter().position(|v| !v.is_finite()).unwrap_or(0);
+        Err(Error::entry(kind, which, d, 0))
     }
 
     /// `Ok` if `x` holds `D` finite values.
@@ -320,10 +364,12 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
     /// `Ok` if `u` holds `D` values strictly inside (0, 1).
     pub(crate) fn check_u(&self, u: &[F]) -> Result<(), Error> {
         Self::check_len(u, self.num_dims(), Buffer::U)?;
-        match u.iter().position(|&v| !(v > F::ZERO && v < F::ONE)) {
-            None => Ok(()),
-            Some(d) => Err(Error::entry(ErrorKind::UniformOutOfRange, Buffer::U, d, 0)),
+        let inside = |&v: &F| v > F::ZERO && v < F::ONE;
+        if u.iter().all(inside) {
+            return Ok(());
         }
+        let d = u.iter().position(|v| !inside(v)).unwrap_or(0);
+        Err(Error::entry(ErrorKind::UniformOutOfRange, Buffer::U, d, 0))
     }
 }
 
@@ -358,18 +404,27 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     /// [`ErrorKind::TooManyComponents`]; this type's methods have no such bound.
     #[inline]
     pub fn view(&self) -> DiagMixtureRef<'_, F> {
-        // The parameters were validated by `new` and are immutable since.
+        // The parameters were validated by `new` and are immutable since;
+        // `new` refused D = 0, so no value of this type has it.
+        let dims = NonZeroUsize::new(D).unwrap_or(NonZeroUsize::MIN);
         DiagMixtureRef {
             logits: &self.logits,
             means: self.means.as_flattened(),
             scales: self.scales.as_flattened(),
             log_scales: None,
-            dims: match NonZeroUsize::new(D) {
-                Some(d) => d,
-                // `new` rejected D == 0, so no value of this type has it.
-                None => NonZeroUsize::MIN,
-            },
+            shape: ComponentMajor::new(K, dims),
         }
+    }
+
+    /// Runs `op` on the view with scratch sized by `K`: the one step every
+    /// method of the owned type takes.
+    #[inline(always)]
+    pub(crate) fn run<R>(
+        &self,
+        op: impl FnOnce(&DiagMixtureRef<'_, F>, Workspace<'_, F>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let mut storage = Storage::<F, K>::new();
+        op(&self.view(), storage.rows(K)?)
     }
 
     /// The logits.
@@ -400,6 +455,17 @@ pub struct ParamGrad<F, const K: usize, const D: usize> {
     pub means: [[F; D]; K],
     /// `∂/∂σ_kd` at `[k][d]`.
     pub scales: [[F; D]; K],
+}
+
+impl<F, const K: usize, const D: usize> ParamGrad<F, K, D> {
+    /// `(logits, means, scales)` as flat slices (`K`, `K·D`, `K·D` values).
+    pub(crate) fn parts_mut(&mut self) -> (&mut [F], &mut [F], &mut [F]) {
+        (
+            &mut self.logits,
+            self.means.as_flattened_mut(),
+            self.scales.as_flattened_mut(),
+        )
+    }
 }
 
 impl<F: Float, const K: usize, const D: usize> Default for ParamGrad<F, K, D> {

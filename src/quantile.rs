@@ -20,10 +20,9 @@
 //!    is second order. Or when the observed convergence rate predicts that,
 //!    or when the bracket is a few ulps wide.
 
-use crate::kernel::{
-    conditional, conditional_rescaled, init_log_weights, responsibilities, step_log_weights,
-};
-use crate::workspace::{self, Storage, Workspace};
+use crate::kernel::log_weights::StepRows;
+use crate::kernel::{conditional, conditional_rescaled};
+use crate::workspace::Workspace;
 use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Float};
 
 /// Hard cap on CDF evaluations per dimension. Bisection alone halves the
@@ -460,7 +459,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// [`quantile`](Self::quantile), also reporting how many conditional-CDF
     /// evaluations the solve used.
     pub fn quantile_with_stats(&self, u: &[F], x: &mut [F]) -> Result<SolveStats, Error> {
-        workspace::with_max(self.num_components(), |ws| self.quantile_in(ws, u, x))
+        self.on_stack(|ws| self.quantile_in(ws, u, x))
     }
 
     pub(crate) fn quantile_in(
@@ -484,15 +483,21 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         x: impl Iterator<Item = &'x mut F>,
         stats: &mut SolveStats,
     ) {
-        init_log_weights(self.logits(), ws.hi, ws.lo);
+        let Workspace {
+            mut weights,
+            p,
+            logn,
+            ..
+        } = ws;
+        weights.init(self.logits());
         // `x` drives the loop: zipping the (possibly endless) stream of
         // uniforms first would pull one draw too many after the last `x_d`.
         for (d, (xd, ud)) in x.zip(u).enumerate() {
-            responsibilities(ws.hi, ws.lo, ws.p);
-            let (root, evaluations) = solve(self.column(d), ws.p, ud);
+            weights.responsibilities(p);
+            let (root, evaluations) = solve(self.column(d), p, ud);
             stats.record(evaluations);
             *xd = root;
-            step_log_weights(self, d, root, F::ONE, ws.hi, ws.lo, None, ws.r0);
+            weights.step(self, d, root, F::ONE, StepRows::scratch(logn));
         }
     }
 }
@@ -501,8 +506,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     /// The quantile map; see [`DiagMixtureRef::quantile`].
     pub fn quantile(&self, u: &[F; D]) -> Result<[F; D], Error> {
         let mut x = [F::ZERO; D];
-        let mut storage = Storage::<F, K>::new();
-        self.view().quantile_in(storage.rows(K)?, u, &mut x)?;
+        self.run(|mix, ws| mix.quantile_in(ws, u, &mut x))?;
         Ok(x)
     }
 }

@@ -3,10 +3,9 @@
 
 use rand_core::RngCore;
 
-use crate::kernel::responsibilities;
 use crate::quantile::SolveStats;
-use crate::workspace::{self, Storage, Workspace};
-use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, ErrorKind, Float};
+use crate::workspace::Workspace;
+use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Float};
 
 /// A uniform `f64` strictly inside (0, 1): `(bits + ½)·2^-52` from the top
 /// 52 bits of one `next_u64`.
@@ -30,6 +29,27 @@ pub fn uniform_f32<R: RngCore + ?Sized>(rng: &mut R) -> f32 {
     (bits as f32 + 0.5) * (1.0 / 8_388_608.0) // 2^-23
 }
 
+/// A uniform variate strictly inside (0, 1) from a generator, per
+/// precision: [`uniform_f64`] and [`uniform_f32`].
+pub trait Uniform: Sized {
+    /// One uniform; consumes one `next_u64` (f64) or `next_u32` (f32).
+    fn uniform<R: RngCore + ?Sized>(rng: &mut R) -> Self;
+}
+
+impl Uniform for f64 {
+    #[inline(always)]
+    fn uniform<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
+        uniform_f64(rng)
+    }
+}
+
+impl Uniform for f32 {
+    #[inline(always)]
+    fn uniform<R: RngCore + ?Sized>(rng: &mut R) -> f32 {
+        uniform_f32(rng)
+    }
+}
+
 impl<F: Float> DiagMixtureRef<'_, F> {
     /// Draws `x = T^{-1}(u)` with `u` uniform on (0, 1)^D: the quantile
     /// sampler of the paper. For a fixed random stream `x` is a smooth
@@ -46,9 +66,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         x: &mut [F],
         u: Option<&mut [F]>,
     ) -> Result<SolveStats, Error> {
-        workspace::with_max(self.num_components(), |ws| {
-            self.sample_quantile_in(ws, rng, x, u)
-        })
+        self.on_stack(|ws| self.sample_quantile_in(ws, rng, x, u))
     }
 
     pub(crate) fn sample_quantile_in<R: RngCore + ?Sized>(
@@ -88,9 +106,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         rng: &mut R,
         x: &mut [F],
     ) -> Result<usize, Error> {
-        workspace::with_max(self.num_components(), |ws| {
-            self.sample_ancestral_in(ws, rng, x)
-        })
+        self.on_stack(|ws| self.sample_ancestral_in(ws, rng, x))
     }
 
     pub(crate) fn sample_ancestral_in<R: RngCore + ?Sized>(
@@ -100,34 +116,11 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         x: &mut [F],
     ) -> Result<usize, Error> {
         Self::check_len(x, self.num_dims(), Buffer::Output)?;
-        crate::kernel::init_log_weights(self.logits(), ws.hi, ws.lo);
-        responsibilities(ws.hi, ws.lo, ws.p);
-        // Inverse CDF of the categorical; rounding can leave the total a
-        // hair below u, so default to the last component of positive weight.
-        let u0 = F::uniform(rng);
-        let mut acc = F::ZERO;
-        let mut chosen = None;
-        let mut last_active = 0;
-        for (k, &pk) in ws.p.iter().enumerate() {
-            if pk > F::ZERO {
-                last_active = k;
-                acc += pk;
-                if chosen.is_none() && u0 < acc {
-                    chosen = Some(k);
-                }
-            }
-        }
-        let k = chosen.unwrap_or(last_active);
-        let dims = self.num_dims();
-        let start = k * dims;
-        let (means, scales) = match (
-            self.means().get(start..start + dims),
-            self.scales().get(start..start + dims),
-        ) {
-            (Some(m), Some(s)) => (m, s),
-            _ => return Err(ErrorKind::ParameterShape.into()), // unreachable: k < K
-        };
-        for ((xd, &mu), &sigma) in x.iter_mut().zip(means).zip(scales) {
+        let Workspace { mut weights, p, .. } = ws;
+        weights.init(self.logits());
+        weights.responsibilities(p);
+        let k = pick_component(p, F::uniform(rng));
+        for (xd, (mu, sigma)) in x.iter_mut().zip(self.component(k)) {
             // A draw beyond the float range (σ near MAX) saturates, as
             // the quantile solver's bracket does.
             let v = mu + sigma * F::normal_quantile(F::uniform(rng));
@@ -137,33 +130,40 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     }
 }
 
+/// The inverse CDF of the categorical distribution `p` at `u0`. Rounding
+/// can leave the total a hair below `u0`: then the last component of
+/// positive weight.
+fn pick_component<F: Float>(p: &[F], u0: F) -> usize {
+    let mut acc = F::ZERO;
+    let mut last_active = 0;
+    for (k, &pk) in p.iter().enumerate() {
+        if pk > F::ZERO {
+            last_active = k;
+            acc += pk;
+            if u0 < acc {
+                return k;
+            }
+        }
+    }
+    last_active
+}
+
 impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     /// A quantile-sampler draw `(x, u)`; see
     /// [`DiagMixtureRef::sample_quantile`].
     pub fn sample_quantile<R: RngCore + ?Sized>(&self, rng: &mut R) -> ([F; D], [F; D]) {
         let (mut x, mut u) = ([F::ZERO; D], [F::ZERO; D]);
-        let mut storage = Storage::<F, K>::new();
-        if let Ok(ws) = storage.rows(K) {
-            // Lengths are D by construction: this cannot fail.
-            let _ = self
-                .view()
-                .sample_quantile_in(ws, rng, &mut x, Some(&mut u));
-        }
+        // Lengths are D by construction: this cannot fail.
+        let _ = self.run(|mix, ws| mix.sample_quantile_in(ws, rng, &mut x, Some(&mut u)));
         (x, u)
     }
 
     /// An ancestral draw `(x, k)`; see [`DiagMixtureRef::sample_ancestral`].
     pub fn sample_ancestral<R: RngCore + ?Sized>(&self, rng: &mut R) -> ([F; D], usize) {
         let mut x = [F::ZERO; D];
-        let mut storage = Storage::<F, K>::new();
-        let k = match storage.rows(K) {
-            Ok(ws) => self
-                .view()
-                .sample_ancestral_in(ws, rng, &mut x)
-                .unwrap_or(0),
-            Err(_) => 0,
-        };
-        (x, k)
+        // Lengths are D by construction: this cannot fail.
+        let k = self.run(|mix, ws| mix.sample_ancestral_in(ws, rng, &mut x));
+        (x, k.unwrap_or(0))
     }
 }
 

@@ -1,33 +1,93 @@
-//! `O(K)` scratch on the stack, never `O(D)` or `O(KD)`.
+//! `O(K)` scratch: never `O(D)` or `O(KD)`.
 //!
-//! Every algorithm takes a [`Workspace`] of row slices of length `K`. The
-//! runtime-sized view backs it with `[F; MAX_COMPONENTS]` arrays, the owned
-//! type with `[F; K]` arrays, so an embedded user of `DiagMixture<f32, 8, 4>`
-//! pays for 8 components, not 64.
+//! Every operation runs on a [`Workspace`]: [`ROWS`] rows of `K` values,
+//! each with a named role. Where they come from is the caller's choice:
+//!
+//! * the runtime-sized view keeps them on the stack, in `[F; N]` arrays
+//!   with `N = 8` for `K ≤ 8` and `N = MAX_COMPONENTS` above ([`on_stack`]);
+//! * the owned `DiagMixture<F, K, D>` keeps `[F; K]` arrays, so an embedded
+//!   user of `DiagMixture<f32, 8, 4>` pays for 8 components, not 64;
+//! * a caller may pass one buffer of [`len`] values ([`Workspace::split`]),
+//!   CMSIS-DSP's `pBuffer` style, with no bound on `K`.
+//!
+//! The stack storage is a const-generic array rather than a
+//! `heapless::Vec`: the rows must be initialised either way (no `unsafe`
+//! here), a length field would only repeat `K`, and the library keeps its
+//! dependencies to `libm` and `rand_core` (docs/performance.md).
 
-use crate::{Error, ErrorKind, Float, MAX_COMPONENTS};
+use crate::kernel::log_weights::LogWeights;
+use crate::{Buffer, Error, ErrorKind, Float, MAX_COMPONENTS};
 
 /// Number of `K`-long rows any operation may use.
 pub(crate) const ROWS: usize = 9;
 
-/// Named `K`-long scratch rows. Which operation uses which row is documented
-/// at the use; the names only say what is stored most often.
+/// Values a workspace for `k` components needs (`None` on overflow).
+#[inline]
+pub(crate) const fn len(k: usize) -> Option<usize> {
+    k.checked_mul(ROWS)
+}
+
+/// Named `K`-long scratch rows. The roles are those of the reverse sweep,
+/// which uses every row; the other operations use a few, as documented.
 pub(crate) struct Workspace<'w, F> {
-    /// `ℓ` (high part of the double-length sum).
-    pub hi: &'w mut [F],
-    /// `ℓ` (low part).
-    pub lo: &'w mut [F],
-    /// Responsibilities `p^(d)`.
+    /// `ℓ` as a double-length sum.
+    pub weights: LogWeights<'w, F>,
+    /// Responsibilities `p^(d)` (the posterior `r` in `log_prob`).
     pub p: &'w mut [F],
-    /// Running suffix sums `S_k` of the reverse sweep.
-    pub s: &'w mut [F],
-    /// Per-component values of the current dimension.
-    pub r0: &'w mut [F],
-    pub r1: &'w mut [F],
-    pub r2: &'w mut [F],
-    pub r3: &'w mut [F],
+    /// The suffix sums `S_k` of the reverse sweep (the prior `π` in
+    /// `log_prob`).
+    pub suffix: &'w mut [F],
+    /// `log N_kd` of the current step of `ℓ`; then `p φ(z)/σ` in the
+    /// reverse sweep.
+    pub logn: &'w mut [F],
+    /// `z_kd` of the current dimension (reverse sweep).
+    pub z: &'w mut [F],
+    /// The smaller normal tail `min(Φ(z), Φc(z))` (reverse sweep).
+    pub tail: &'w mut [F],
+    /// `S_k z_kd/σ_kd` (reverse sweep).
+    pub suffix_z: &'w mut [F],
     /// The largest `|ℓ_k|` on the reverse sweep's path so far.
-    pub big: &'w mut [F],
+    pub path_max: &'w mut [F],
+}
+
+impl<'w, F> Workspace<'w, F> {
+    /// The workspace over [`ROWS`] rows of `K` values each.
+    #[inline(always)]
+    fn from_rows(rows: [&'w mut [F]; ROWS]) -> Self {
+        let [hi, lo, p, suffix, logn, z, tail, suffix_z, path_max] = rows;
+        Workspace {
+            weights: LogWeights { hi, lo },
+            p,
+            suffix,
+            logn,
+            z,
+            tail,
+            suffix_z,
+            path_max,
+        }
+    }
+
+    /// A workspace for `k` components in the first [`len`]`(k)` values of
+    /// a caller's buffer; [`ErrorKind::BufferLength`] if it is shorter.
+    pub fn split(buf: &'w mut [F], k: usize) -> Result<Self, Error> {
+        let (need, actual) = (len(k).unwrap_or(usize::MAX), buf.len());
+        let Some(mut rest) = buf.get_mut(..need) else {
+            return Err(Error::length(
+                ErrorKind::BufferLength,
+                Buffer::Workspace,
+                need,
+                actual,
+            ));
+        };
+        let rows = [(); ROWS].map(|()| {
+            let (row, tail) = core::mem::take(&mut rest)
+                .split_at_mut_checked(k)
+                .unwrap_or_default();
+            rest = tail;
+            row
+        });
+        Ok(Workspace::from_rows(rows))
+    }
 }
 
 /// Backing storage for a [`Workspace`] of up to `N` components.
@@ -42,38 +102,33 @@ impl<F: Float, const N: usize> Storage<F, N> {
     /// Rows of length `k`; [`ErrorKind::TooManyComponents`] if `k > N`.
     #[inline(always)]
     pub fn rows(&mut self, k: usize) -> Result<Workspace<'_, F>, Error> {
-        let [hi, lo, p, s, r0, r1, r2, r3, big] = &mut self.0;
-        Ok(Workspace {
-            hi: take(hi, k)?,
-            lo: take(lo, k)?,
-            p: take(p, k)?,
-            s: take(s, k)?,
-            r0: take(r0, k)?,
-            r1: take(r1, k)?,
-            r2: take(r2, k)?,
-            r3: take(r3, k)?,
-            big: take(big, k)?,
-        })
+        if k > N {
+            return Err(Error::length(
+                ErrorKind::TooManyComponents,
+                Buffer::Logits,
+                N,
+                k,
+            ));
+        }
+        Ok(Workspace::from_rows(
+            self.0
+                .each_mut()
+                .map(|row| row.get_mut(..k).unwrap_or_default()),
+        ))
     }
-}
-
-#[inline(always)]
-fn take<F, const N: usize>(row: &mut [F; N], k: usize) -> Result<&mut [F], Error> {
-    row.get_mut(..k)
-        .ok_or(Error::new(ErrorKind::TooManyComponents))
 }
 
 /// Components whose scratch the view keeps in a small, always-initialised
 /// block; larger `K` initialise the full `MAX_COMPONENTS` block.
 const SMALL: usize = 8;
 
-/// Runs `f` with scratch for the runtime-sized view. The storage is
+/// Runs `f` with stack scratch for the runtime-sized view. The storage is
 /// zero-initialised (no `unsafe` here), so for `K ≤ 8` only a block sized
-/// for 8 components is written (0.6 KiB in f64 instead of 4.6 KiB per
-/// call); the large block is initialised only when `K` needs it. `f` is
-/// called once, from one place, so it is not duplicated in the binary.
+/// for 8 components is written; the large block is initialised only when
+/// `K` needs it. `f` is called once, from one place, so it is not
+/// duplicated in the binary.
 #[inline(always)]
-pub(crate) fn with_max<F: Float, R>(
+pub(crate) fn on_stack<F: Float, R>(
     k: usize,
     f: impl FnOnce(Workspace<'_, F>) -> Result<R, Error>,
 ) -> Result<R, Error> {

@@ -8,7 +8,7 @@
 
 mod common;
 
-use mixgrad::special::exp::exp;
+use mixgrad::internals::exp;
 
 /// `(x, hi, lo)` with `hi + lo = e^x`.
 fn reference() -> Vec<(f64, f64, f64)> {

@@ -12,7 +12,7 @@
 
 mod common;
 
-use mixgrad::special::ln::ln_positive;
+use mixgrad::internals::ln_positive;
 
 /// Budget in ulps of the exact value (see the module comment).
 const BUDGET: f64 = 0.75;

@@ -7,7 +7,7 @@
 
 mod common;
 
-use mixgrad::special::ndtr::tails_density_f64;
+use mixgrad::internals::ndtr::tails_density_f64;
 
 fn reference() -> Vec<(f64, f64, f64)> {
     common::triples(include_str!("data/normal_tails.txt"))

@@ -4,7 +4,7 @@
 //! boundaries and of the perfect squares, where rounding is decided by the
 //! last remainder bit.
 
-use mixgrad::special::sqrtf::sqrtf;
+use mixgrad::internals::sqrtf;
 
 fn check(bits: u32) {
     let x = f32::from_bits(bits);

@@ -19,9 +19,10 @@ qemu_m0=(qemu-system-arm -machine microbit -nographic
 
 step "cross builds: rlibs and the static library for three bare-metal targets"
 for target in thumbv6m-none-eabi thumbv7em-none-eabihf riscv32imac-unknown-none-elf; do
-    cargo build --quiet --release --target "$target" --lib -p mixgrad -p mixgrad-capi
+    cargo build --quiet --release --target "$target" --lib -p mixgrad -p mixgrad-capi \
+        --features mixgrad/small-code
     # Cargo notes that it drops the cdylib crate type there: expected.
-    cargo build --quiet --release --target "$target" -p mixgrad-clib 2>&1 \
+    cargo build --quiet --release --target "$target" -p mixgrad-clib --features small-code 2>&1 \
         | grep -v 'dropping unsupported crate type `cdylib`' || true
     test -f "target/$target/release/libmixgrad.a"
     echo "$target: libmixgrad.a $(stat -c %s "target/$target/release/libmixgrad.a") bytes on disk"

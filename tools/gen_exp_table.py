@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes src/special/exp_table.rs: the 2^(i/128) table of special::exp
+"""Writes src/elementary/exp_table.rs: the 2^(i/128) table of elementary::exp
 (the table-driven exp of Szabolcs Nagy, Arm optimized-routines / musl),
 from mpmath at 60 digits.
 
@@ -8,7 +8,7 @@ T_i the nearest double to the relative remainder. Entry 2i holds the bits of
 T_i, entry 2i+1 the bits of H_i minus i << 45, so that adding k << 45 for
 k = 128·e + i gives the bits of 2^e·H_i in one integer addition.
 
-    python3 tools/gen_exp_table.py > src/special/exp_table.rs
+    python3 tools/gen_exp_table.py > src/elementary/exp_table.rs
 """
 import struct
 

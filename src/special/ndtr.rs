@@ -95,7 +95,7 @@ fn exp_minus_half_square(a: f64) -> f64 {
     let p = a * a;
     let err = ((hi * hi - p) + 2.0 * hi * lo) + lo * lo;
     // exp(−(p + err)/2) = exp(−p/2)·(1 − err/2 + O(err²)), |err| ≤ ulp(p)/2.
-    super::exp::exp(-0.5 * p) * (1.0 - 0.5 * err)
+    crate::elementary::exp::exp(-0.5 * p) * (1.0 - 0.5 * err)
 }
 
 /// `(Φ(z), Φc(z), φ(z))` for finite `z`. The smaller tail and the density

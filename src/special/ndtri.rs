@@ -142,7 +142,7 @@ pub fn ndtri_f32(p: f32) -> f32 {
     if tail == 0.0 {
         return q.signum() * f32::INFINITY;
     }
-    let r = super::sqrtf::sqrtf(-libm::logf(tail));
+    let r = crate::elementary::sqrtf::sqrtf(-libm::logf(tail));
     let v = if r <= 5.0 {
         let r = r - 1.6;
         horner_f32(&C7, r) / horner_f32(&D7, r)

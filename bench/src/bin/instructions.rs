@@ -44,11 +44,18 @@ fn main() {
         })
         .collect();
     let x_bar = vec![1.0; D];
-    let (mut out, mut a, mut m, mut s) = (vec![0.0; D], vec![0.0; K], vec![0.0; K * D], vec![0.0; K * D]);
+    let (mut out, mut a, mut m, mut s) = (
+        vec![0.0; D],
+        vec![0.0; K],
+        vec![0.0; K * D],
+        vec![0.0; K * D],
+    );
     for x in &points {
         match op {
             "cdf" => mix.cdf(black_box(x), &mut out).unwrap(),
-            "vjp" => mix.vjp(black_box(x), &x_bar, &mut a, &mut m, &mut s).unwrap(),
+            "vjp" => mix
+                .vjp(black_box(x), &x_bar, &mut a, &mut m, &mut s)
+                .unwrap(),
             "sample_quantile" => {
                 mix.sample_quantile(&mut rng, &mut out, None).unwrap();
             }

@@ -50,11 +50,19 @@ fn run<F: Float>(cases: usize, seed: u64) -> u64 {
         // Ordinary cases, and every tenth with extreme scales and spreads.
         let wild = case % 10 == 9;
         let logits: Vec<F> = (0..k)
-            .map(|j| if wild && j == 0 && k > 1 { F::NEG_INFINITY } else { of(src.range(-3.0, 3.0)) })
+            .map(|j| {
+                if wild && j == 0 && k > 1 {
+                    F::NEG_INFINITY
+                } else {
+                    of(src.range(-3.0, 3.0))
+                }
+            })
             .collect();
         let spread = if wild { 1e3 } else { 3.0 };
         let lsig = if wild { 30.0 } else { 2.0 };
-        let means: Vec<F> = (0..k * dims).map(|_| of(src.range(-spread, spread))).collect();
+        let means: Vec<F> = (0..k * dims)
+            .map(|_| of(src.range(-spread, spread)))
+            .collect();
         let scales: Vec<F> = (0..k * dims)
             .map(|_| of(libm::exp(src.range(-lsig, lsig)).max(1e-30)))
             .collect();
@@ -80,24 +88,42 @@ fn run<F: Float>(cases: usize, seed: u64) -> u64 {
                 h.floats(&xa);
             }
             // Points: the quantile sample, the ancestral one, and a random one.
-            let xr: Vec<F> = (0..dims).map(|_| of(src.range(-2.0 * spread, 2.0 * spread))).collect();
+            let xr: Vec<F> = (0..dims)
+                .map(|_| of(src.range(-2.0 * spread, 2.0 * spread)))
+                .collect();
             for pt in [&x, &xa, &xr] {
-                let (mut c, mut cc, mut f) = (vec![F::ZERO; dims], vec![F::ZERO; dims], vec![F::ZERO; dims]);
+                let (mut c, mut cc, mut f) = (
+                    vec![F::ZERO; dims],
+                    vec![F::ZERO; dims],
+                    vec![F::ZERO; dims],
+                );
                 if h.result(&mix.cdf_density(pt, &mut c, Some(&mut cc), Some(&mut f))) {
                     h.floats(&c);
                     h.floats(&cc);
                     h.floats(&f);
                     let mut back = vec![F::ZERO; dims];
-                    let uu: Vec<F> = c.iter().map(|&v| v.max(F::MIN_POSITIVE).min(F::ONE - F::EPSILON)).collect();
+                    let uu: Vec<F> = c
+                        .iter()
+                        .map(|&v| v.max(F::MIN_POSITIVE).min(F::ONE - F::EPSILON))
+                        .collect();
                     if h.result(&mix.quantile_with_stats(&uu, &mut back)) {
                         h.floats(&back);
                     }
                 }
-                let (mut gx, mut ga, mut gm, mut gs) =
-                    (vec![F::ZERO; dims], vec![F::ZERO; k], vec![F::ZERO; k * dims], vec![F::ZERO; k * dims]);
+                let (mut gx, mut ga, mut gm, mut gs) = (
+                    vec![F::ZERO; dims],
+                    vec![F::ZERO; k],
+                    vec![F::ZERO; k * dims],
+                    vec![F::ZERO; k * dims],
+                );
                 let lp = mix.log_prob_grad(
                     pt,
-                    LogProbGrad { x: Some(&mut gx), logits: Some(&mut ga), means: Some(&mut gm), scales: Some(&mut gs) },
+                    LogProbGrad {
+                        x: Some(&mut gx),
+                        logits: Some(&mut ga),
+                        means: Some(&mut gm),
+                        scales: Some(&mut gs),
+                    },
                 );
                 if h.result(&lp) {
                     h.floats(&[lp.unwrap()]);
@@ -107,7 +133,11 @@ fn run<F: Float>(cases: usize, seed: u64) -> u64 {
                     h.floats(&gs);
                 }
                 let xbar: Vec<F> = (0..dims).map(|_| of(src.range(-1.0, 1.0))).collect();
-                let (mut a, mut m, mut s) = (vec![F::ZERO; k], vec![F::ZERO; k * dims], vec![F::ZERO; k * dims]);
+                let (mut a, mut m, mut s) = (
+                    vec![F::ZERO; k],
+                    vec![F::ZERO; k * dims],
+                    vec![F::ZERO; k * dims],
+                );
                 if h.result(&mix.vjp(pt, &xbar, &mut a, &mut m, &mut s)) {
                     h.floats(&a);
                     h.floats(&m);
@@ -175,8 +205,20 @@ fn run_owned<F: Float>(cases: usize, seed: u64) -> u64 {
 
 fn main() {
     let cases = 4000;
-    println!("view  f64 {:016x}", run::<f64>(cases, 0x9e37_79b9_7f4a_7c15));
-    println!("view  f32 {:016x}", run::<f32>(cases, 0x9e37_79b9_7f4a_7c15));
-    println!("owned f64 {:016x}", run_owned::<f64>(cases / 4, 0x1234_5678));
-    println!("owned f32 {:016x}", run_owned::<f32>(cases / 4, 0x1234_5678));
+    println!(
+        "view  f64 {:016x}",
+        run::<f64>(cases, 0x9e37_79b9_7f4a_7c15)
+    );
+    println!(
+        "view  f32 {:016x}",
+        run::<f32>(cases, 0x9e37_79b9_7f4a_7c15)
+    );
+    println!(
+        "owned f64 {:016x}",
+        run_owned::<f64>(cases / 4, 0x1234_5678)
+    );
+    println!(
+        "owned f32 {:016x}",
+        run_owned::<f32>(cases / 4, 0x1234_5678)
+    );
 }

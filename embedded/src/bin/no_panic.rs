@@ -14,7 +14,7 @@ use core::hint::black_box;
 use core::panic::PanicInfo;
 
 use cortex_m_rt::entry;
-use mixgrad::special::{ndtr, ndtri, normal};
+use mixgrad::internals::{ndtr, ndtri, normal};
 use mixgrad::{
     DiagMixture, DiagMixtureRef, Error, ErrorKind, Float, LogProbGrad, SeedableRng, Xoshiro128PlusPlus,
     Xoshiro256PlusPlus,

@@ -1,4 +1,5 @@
-//! Puts `memory.x` on the linker path and writes `reference.rs`: a subset
+//! Writes each firmware's `memory.x` (from `memory-map.x`) onto its linker
+//! path, and writes `reference.rs`: a subset
 //! of `tests/data/reference.txt` (the 60-digit mpmath vectors) as Rust
 //! constants, plus samples for fixed seeds computed here on the build host
 //! (the target must reproduce them bit for bit).
@@ -140,9 +141,26 @@ fn samples(out: &mut String) {
 fn main() {
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("manifest dir"));
-    fs::copy(manifest.join("memory.x"), out_dir.join("memory.x")).expect("memory.x");
-    println!("cargo:rustc-link-search={}", out_dir.display());
-    println!("cargo:rerun-if-changed=memory.x");
+    // Every firmware links against the micro:bit's memory map, except the
+    // panic-freedom proof: it links every entry point of both precisions
+    // and of the C ABI at once, more than any one firmware needs, and gets
+    // a flash region of the Cortex-M4F board's size (the proof is about
+    // which paths the optimiser left, not about what fits).
+    let memory = fs::read_to_string(manifest.join("memory-map.x")).expect("memory-map.x");
+    for (bin, flash) in [
+        ("firmware_tests", "256K"),
+        ("size_base", "256K"),
+        ("size_f32", "256K"),
+        ("size_f64", "256K"),
+        ("no_panic", "4096K"),
+    ] {
+        let dir = out_dir.join(bin);
+        fs::create_dir_all(&dir).expect("OUT_DIR/<bin>");
+        let map = memory.replace("LENGTH = 256K", &format!("LENGTH = {flash}"));
+        fs::write(dir.join("memory.x"), map).expect("memory.x");
+        println!("cargo:rustc-link-arg-bin={bin}=-L{}", dir.display());
+    }
+    println!("cargo:rerun-if-changed=memory-map.x");
 
     let reference = manifest.join("../tests/data/reference.txt");
     println!("cargo:rerun-if-changed={}", reference.display());

@@ -177,12 +177,8 @@ impl Error {
 
     /// `buffer` holds `actual` values where `expected` were needed.
     #[cold]
-    pub(crate) const fn length(
-        kind: ErrorKind,
-        buffer: Buffer,
-        expected: usize,
-        actual: usize,
-    ) -> Self {
+    #[inline(never)]
+    pub(crate) fn length(kind: ErrorKind, buffer: Buffer, expected: usize, actual: usize) -> Self {
         Error {
             kind,
             place: Place::Length {
@@ -196,7 +192,8 @@ impl Error {
     /// Entry `index` of a component-major `K×D` array (`dims = D`), or of a
     /// per-component or per-dimension array (`dims = 0`).
     #[cold]
-    pub(crate) const fn entry(kind: ErrorKind, buffer: Buffer, index: usize, dims: usize) -> Self {
+    #[inline(never)]
+    pub(crate) fn entry(kind: ErrorKind, buffer: Buffer, index: usize, dims: usize) -> Self {
         Error {
             kind,
             place: Place::Entry {

@@ -52,7 +52,9 @@ impl ComponentMajor {
             .map(move |row| entry(row, d))
     }
 
-    /// Entries `(k, d)` of two arrays side by side, for `k = 0..K`.
+    /// Entries `(k, d)` of two arrays side by side, for `k = 0..K`: row by
+    /// row, which the standard library zips with one counter.
+    #[cfg(not(feature = "small-code"))]
     #[inline(always)]
     pub fn columns<'a, F: Float>(
         &self,
@@ -63,6 +65,20 @@ impl ComponentMajor {
         let step = self.dims.get();
         let rows = a.chunks_exact(step).zip(b.chunks_exact(step));
         rows.map(move |(ra, rb)| (entry(ra, d), entry(rb, d)))
+    }
+
+    /// Entries `(k, d)` of two arrays side by side, for `k = 0..K`: by
+    /// index, the same values in less code (`small-code`).
+    #[cfg(feature = "small-code")]
+    #[inline(always)]
+    pub fn columns<'a, F: Float>(
+        &self,
+        a: &'a [F],
+        b: &'a [F],
+        d: usize,
+    ) -> impl Iterator<Item = (F, F)> + Clone + 'a {
+        let shape = *self;
+        (0..self.components).map(move |k| (shape.at(a, k, d), shape.at(b, k, d)))
     }
 
     /// Entry `(k, d)` of `values`, by index: a loop over several arrays
@@ -81,6 +97,19 @@ impl ComponentMajor {
             .unwrap_or_default()
     }
 
+    /// Entries `(k, d)` of two arrays side by side for `k = 0..K`, mutably.
+    #[inline(always)]
+    pub fn columns_mut<'a, F>(
+        &self,
+        a: &'a mut [F],
+        b: &'a mut [F],
+        d: usize,
+    ) -> impl Iterator<Item = (&'a mut F, &'a mut F)> {
+        let step = self.dims.get();
+        let rows = a.chunks_exact_mut(step).zip(b.chunks_exact_mut(step));
+        rows.filter_map(move |(ra, rb)| ra.get_mut(d).zip(rb.get_mut(d)))
+    }
+
     /// Entries `(k, d)` of `values` for `k = 0..K`, mutably.
     #[inline(always)]
     pub fn column_mut<'a, F>(
@@ -88,8 +117,8 @@ impl ComponentMajor {
         values: &'a mut [F],
         d: usize,
     ) -> impl Iterator<Item = &'a mut F> {
-        let values = values.get_mut(d..).unwrap_or_default();
-        values.iter_mut().step_by(self.dims.get())
+        let rows = values.chunks_exact_mut(self.dims.get());
+        rows.filter_map(move |row| row.get_mut(d))
     }
 }
 

@@ -254,9 +254,13 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
         }
     }
 
-    /// `ln σ_kd` for `k = 0..K` at dimension `d` into `out`: the one source
-    /// of `ln σ`, copied from [`with_log_scales`](Self::with_log_scales)'s
-    /// buffer or computed.
+    /// `ln σ_kd` for `k = 0..K` at dimension `d` into `out`, copied from
+    /// [`with_log_scales`](Self::with_log_scales)'s buffer or computed. Either
+    /// way the values are those of [`NormalFunctions::ln_scale`], the one
+    /// function that computes `ln σ` (the buffer caches its results), so the
+    /// cold paths that compute it for single entries agree bit for bit.
+    ///
+    /// [`NormalFunctions::ln_scale`]: crate::special::NormalFunctions::ln_scale
     #[inline(always)]
     pub(crate) fn log_scales_into(&self, d: usize, out: &mut [F]) {
         match self.log_scales {
@@ -267,31 +271,6 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
             }
             None => self.compute_log_scales(d, out),
         }
-    }
-
-    /// `ln σ_kd` for `k = 0..K` at dimension `d`, from the same source,
-    /// one at a time (for the cold paths).
-    #[inline]
-    pub(crate) fn log_scales_column(&self, d: usize) -> impl Iterator<Item = F> + 'a {
-        let shape = self.shape;
-        let mut stored = self.log_scales.map(|l| shape.column(l, d));
-        shape.column(self.scales, d).map(move |sigma| {
-            match stored.as_mut().and_then(Iterator::next) {
-                Some(ln_sigma) => ln_sigma,
-                None => F::ln_scale(sigma),
-            }
-        })
-    }
-
-    /// `ln σ_kd` for `d = 0..D` of component `k`, from the same source.
-    #[inline]
-    pub(crate) fn log_scales_of(&self, k: usize) -> impl Iterator<Item = F> + 'a {
-        let stored = self.log_scales.map(|l| self.shape.row(l, k));
-        let scales = self.shape.row(self.scales, k).iter();
-        scales.enumerate().map(move |(d, &sigma)| match stored {
-            Some(row) => row.get(d).copied().unwrap_or(F::ZERO),
-            None => F::ln_scale(sigma),
-        })
     }
 
     /// Number of parameters `K + 2KD`: the row length of the Jacobian.
@@ -342,17 +321,19 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
     }
 
     /// `Ok` if `values` (`x` or a cotangent) holds `D` finite values.
+    #[inline(never)]
     pub(crate) fn check_finite(&self, values: &[F], which: Buffer) -> Result<(), Error> {
         Self::check_len(values, self.num_dims(), which)?;
-        if values.iter().all(|v| v.is_finite()) {
-            return Ok(());
-        }
         let kind = match which {
             Buffer::XBar => ErrorKind::NonFiniteCotangent,
             _ => ErrorKind::NonFiniteX,
         };
-        let d = values.iter().position(|v| !v.is_finite()).unwrap_or(0);
-        Err(Error::entry(kind, which, d, 0))
+        for (d, v) in values.iter().enumerate() {
+            if !v.is_finite() {
+                return Err(Error::entry(kind, which, d, 0));
+            }
+        }
+        Ok(())
     }
 
     /// `Ok` if `x` holds `D` finite values.
@@ -362,14 +343,15 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
     }
 
     /// `Ok` if `u` holds `D` values strictly inside (0, 1).
+    #[inline(never)]
     pub(crate) fn check_u(&self, u: &[F]) -> Result<(), Error> {
         Self::check_len(u, self.num_dims(), Buffer::U)?;
-        let inside = |&v: &F| v > F::ZERO && v < F::ONE;
-        if u.iter().all(inside) {
-            return Ok(());
+        for (d, &v) in u.iter().enumerate() {
+            if !(v > F::ZERO && v < F::ONE) {
+                return Err(Error::entry(ErrorKind::UniformOutOfRange, Buffer::U, d, 0));
+            }
         }
-        let d = u.iter().position(|v| !inside(v)).unwrap_or(0);
-        Err(Error::entry(ErrorKind::UniformOutOfRange, Buffer::U, d, 0))
+        Ok(())
     }
 }
 
@@ -418,7 +400,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
 
     /// Runs `op` on the view with scratch sized by `K`: the one step every
     /// method of the owned type takes.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn run<R>(
         &self,
         op: impl FnOnce(&DiagMixtureRef<'_, F>, Workspace<'_, F>) -> Result<R, Error>,

@@ -124,10 +124,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             } else {
                 self.rescale_densities(ws, d, lse)
             };
-            let columns = (
-                shape.column_mut(&mut *means_bar, d),
-                shape.column_mut(&mut *scales_bar, d),
-            );
+            let columns = shape.columns_mut(&mut *means_bar, &mut *scales_bar, d);
             self.adjoint(ws, d, sums, (inv_f_dens, inv_f), columns);
         }
     }
@@ -228,10 +225,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         d: usize,
         sums: DimensionSums<F>,
         (inv_f_dens, inv_f): (F, F),
-        (means_bar, scales_bar): (
-            impl Iterator<Item = &'g mut F>,
-            impl Iterator<Item = &'g mut F>,
-        ),
+        outs: impl Iterator<Item = (&'g mut F, &'g mut F)>,
     ) where
         F: 'g,
     {
@@ -242,7 +236,6 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         let upper_branch = cdf > F::HALF;
         let comp = ws.p.iter().zip(ws.z.iter()).zip(ws.logn.iter());
         let comp = comp.zip(ws.tail.iter().zip(ws.suffix_z.iter()));
-        let outs = means_bar.zip(scales_bar);
         let state = ws.suffix.iter_mut().zip(self.column(d));
         for (((((&pk, &z), &dens), (&small, &a)), (mb, sb)), (sk, (_, sigma))) in
             comp.zip(outs).zip(state)
@@ -279,10 +272,9 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 continue;
             }
             let (mut hk, mut lk, mut bk) = (a, F::ZERO, a.abs());
-            let params = self.component(k).zip(self.log_scales_of(k));
-            for (&xj, ((mu, sigma), ln_sigma)) in x.iter().zip(params).take(d) {
+            for (&xj, (mu, sigma)) in x.iter().zip(self.component(k)).take(d) {
                 let z = standardise(xj, mu, sigma);
-                dd_add(&mut hk, &mut lk, log_normal(z, ln_sigma));
+                dd_add(&mut hk, &mut lk, log_normal(z, F::ln_scale(sigma)));
                 bk = bk.max(hk.abs());
             }
             (*h, *l, *big) = (hk, lk, bk);
@@ -307,9 +299,9 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         let ln_rest = lse.rest();
         let mut pdf = F::ZERO;
         let weights = ws.weights.hi.iter().zip(ws.weights.lo.iter());
-        let comp = weights.zip(ws.p.iter()).zip(self.log_scales_column(d));
+        let comp = weights.zip(ws.p.iter());
         let rows = ws.z.iter().zip(self.column(d)).zip(ws.logn.iter_mut());
-        for ((((&h, &l), &pk), ln_sigma), ((&z, (_, sigma)), dens)) in comp.zip(rows) {
+        for (((&h, &l), &pk), ((&z, (_, sigma)), dens)) in comp.zip(rows) {
             if h == F::NEG_INFINITY {
                 continue;
             }
@@ -317,7 +309,8 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             *dens = if density >= F::MIN_POSITIVE && pk >= F::MIN_POSITIVE {
                 pk * density * (s_min / sigma)
             } else {
-                (((h - lse.max_hi) + l) - ln_rest + log_normal(z, ln_sigma) + ln_s_min).exp()
+                let logn = log_normal(z, F::ln_scale(sigma));
+                (((h - lse.max_hi) + l) - ln_rest + logn + ln_s_min).exp()
             };
             pdf += *dens;
         }

@@ -151,13 +151,14 @@ impl<F: Float> DiagMixtureRef<'_, F> {
 #[inline(always)]
 fn with_rescue<F: Float>(mut pass: impl FnMut(F) -> Result<bool, Error>) -> Result<F, Error> {
     let mut rescue = F::ONE;
-    for scale in [Some(F::ONE), F::RESCUE_SCALE].into_iter().flatten() {
-        rescue = scale;
-        if !pass(scale)? {
-            break;
+    // One call site of `pass`: the sweep inside it is not duplicated.
+    loop {
+        let met_nan = pass(rescue)?;
+        match F::RESCUE_SCALE {
+            Some(scale) if met_nan && rescue == F::ONE => rescue = scale,
+            _ => return Ok(rescue),
         }
     }
-    Ok(rescue)
 }
 
 /// The power of two the cotangent is divided by during the sweep (and the

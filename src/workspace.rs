@@ -110,11 +110,21 @@ impl<F: Float, const N: usize> Storage<F, N> {
                 k,
             ));
         }
-        Ok(Workspace::from_rows(
-            self.0
-                .each_mut()
-                .map(|row| row.get_mut(..k).unwrap_or_default()),
-        ))
+        // k ≤ N: the slices below cannot fail.
+        let [hi, lo, p, suffix, logn, z, tail, suffix_z, path_max] = &mut self.0;
+        Ok(Workspace {
+            weights: LogWeights {
+                hi: &mut hi[..k],
+                lo: &mut lo[..k],
+            },
+            p: &mut p[..k],
+            suffix: &mut suffix[..k],
+            logn: &mut logn[..k],
+            z: &mut z[..k],
+            tail: &mut tail[..k],
+            suffix_z: &mut suffix_z[..k],
+            path_max: &mut path_max[..k],
+        })
     }
 }
 

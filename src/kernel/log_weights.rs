@@ -57,8 +57,8 @@ impl<F: Float> LogWeights<'_, F> {
     /// Two forms of the same arithmetic, bit for bit: by default always in
     /// line, with one loop per source of `ln σ`; with the `small-code`
     /// feature one loop after the logarithms were copied or computed into
-    /// the row, inlined where the compiler finds it smaller (the flash and
-    /// stack budgets of small microcontrollers, docs/embedded.md).
+    /// the row, out of line (the flash and stack budgets of small
+    /// microcontrollers, docs/embedded.md).
     #[inline(always)]
     pub fn step(
         &mut self,
@@ -96,8 +96,9 @@ impl<F: Float> LogWeights<'_, F> {
         self.add(sign, logn);
     }
 
-    /// [`step`](Self::step), the form for size.
-    #[inline]
+    /// [`step`](Self::step), the form for size: one copy per precision,
+    /// called from every pass.
+    #[inline(never)]
     fn step_compact(
         &mut self,
         mix: &DiagMixtureRef<'_, F>,
@@ -108,7 +109,17 @@ impl<F: Float> LogWeights<'_, F> {
     ) {
         let StepRows { logn, z } = row;
         mix.log_scales_into(d, logn);
-        log_normals_in_place(mix, d, x, z, logn);
+        // By index, one counter for both arrays: less code than two row
+        // iterators (and fewer registers on a Cortex-M0).
+        let (shape, mut zs) = (mix.shape(), z.map(|s| s.iter_mut()));
+        for (k, slot) in logn.iter_mut().enumerate() {
+            let (mu, sigma) = (shape.at(mix.means(), k, d), shape.at(mix.scales(), k, d));
+            let zkd = standardise(x, mu, sigma);
+            *slot = log_normal(zkd, *slot);
+            if let Some(zslot) = zs.as_mut().and_then(|it| it.next()) {
+                *zslot = zkd;
+            }
+        }
         self.add(sign, logn);
     }
 
@@ -128,7 +139,8 @@ impl<F: Float> LogWeights<'_, F> {
     /// The low part matters: where `|ℓ|` is huge (a point far out in some
     /// dimension, up to `Z_MAX²/2`), `ulp(hi)` is huge too and `lo` may
     /// carry differences far larger than the range of `exp`.
-    #[inline]
+    #[cfg_attr(not(feature = "small-code"), inline)]
+    #[cfg_attr(feature = "small-code", inline(never))]
     pub fn max(&self) -> (F, F) {
         let mut best = (F::NEG_INFINITY, F::ZERO);
         for (&h, &l) in self.hi.iter().zip(self.lo.iter()) {
@@ -146,7 +158,7 @@ impl<F: Float> LogWeights<'_, F> {
     /// keeps `ℓ_k − m` exact for the leading components however large `|ℓ|`
     /// has grown, and gives the maximum itself exactly `exp(0) = 1`, so the
     /// sum is at least 1.
-    #[inline]
+    #[cfg_attr(not(feature = "small-code"), inline(always))]
     pub fn responsibilities(&self, p: &mut [F]) -> LogSumExp<F> {
         let (mh, ml) = self.max();
         let mut sum = F::ZERO;

@@ -65,7 +65,9 @@ pub(crate) struct Conditional<F> {
 /// costs one tails-and-density evaluation (one `exp` in f64); both tails are
 /// accumulated from the smaller one, so `F` and `Fc` each keep full
 /// relative accuracy.
-#[inline]
+// In line on hosts (a call per dimension and evaluation costs the CDF
+// loop its overlap with the caller's); out of line for `small-code`.
+#[cfg_attr(not(feature = "small-code"), inline(always))]
 pub(crate) fn conditional<F: Float>(
     column: impl Iterator<Item = (F, F)>,
     p: &[F],

@@ -16,8 +16,8 @@ use core::panic::PanicInfo;
 use cortex_m_rt::entry;
 use mixgrad::internals::{ndtr, ndtri, normal};
 use mixgrad::{
-    DiagMixture, DiagMixtureRef, Error, ErrorKind, Float, LogProbGrad, SeedableRng, Xoshiro128PlusPlus,
-    Xoshiro256PlusPlus,
+    DiagMixture, DiagMixtureRef, Error, ErrorKind, Float, LogProbGrad, SeedableRng,
+    Xoshiro128PlusPlus, Xoshiro256PlusPlus,
 };
 use mixgrad_capi::*;
 
@@ -63,6 +63,39 @@ fn rust_view<F: Float, R: mixgrad::RngCore>(rng: &mut R) {
     let _ = black_box(v.jacobian(&x[..], &mut o1[..]));
     let _ = black_box(v.sample_quantile(rng, &mut o1[..], Some(&mut o2[..])));
     let _ = black_box(v.sample_ancestral(rng, &mut o1[..]));
+    on_workspace(logits, means, scales, d, rng);
+}
+
+/// The same operations on a caller's workspace, without the bound on K.
+fn on_workspace<F: Float, R: mixgrad::RngCore>(
+    logits: &[F],
+    means: &[F],
+    scales: &[F],
+    d: usize,
+    rng: &mut R,
+) {
+    let mut buf = [[F::ZERO; N]; 6];
+    for row in buf.iter_mut() {
+        *row = black_box(*row);
+    }
+    let [work, x, u, xb, o1, o2] = &mut buf;
+    let Ok(v) = DiagMixtureRef::new_unbounded(logits, means, scales, d) else {
+        return;
+    };
+    let Some(work) = work.get_mut(..black_box(v.workspace_len())) else {
+        return;
+    };
+    let Ok(mut w) = v.with_workspace(work) else {
+        return;
+    };
+    let _ = black_box(w.cdf_density(&x[..], &mut o1[..], Some(&mut u[..]), None));
+    let _ = black_box(w.quantile(&u[..], &mut o1[..]));
+    let _ = black_box(w.log_prob_grad(&x[..], LogProbGrad::default()));
+    let (gm, gs) = o2.split_at_mut(N / 2);
+    let _ = black_box(w.vjp(&x[..], &xb[..], &mut u[..], gm, gs));
+    let _ = black_box(w.jacobian(&x[..], &mut o1[..]));
+    let _ = black_box(w.sample_quantile(rng, &mut o1[..], None));
+    let _ = black_box(w.sample_ancestral(rng, &mut o1[..]));
 }
 
 trait Probe<F> {
@@ -112,8 +145,8 @@ fn special_functions() {
     ));
     let _ = black_box(normal::tails_density_separately(z as f32));
     let _ = black_box(ndtr::tails_density_f64(z));
-    let e: Error = black_box(ErrorKind::ZeroDensity);
-    let _ = black_box(e.as_str());
+    let e: Error = black_box(ErrorKind::ZeroDensity.into());
+    let _ = black_box(e.kind().as_str());
 }
 
 /// Every exported C function, on opaque pointers.

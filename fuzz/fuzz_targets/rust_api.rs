@@ -10,7 +10,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mixgrad::{DiagMixtureRef, Error, ErrorKind, LogProbGrad, SeedableRng, Xoshiro256PlusPlus};
+use mixgrad::{DiagMixtureRef, ErrorKind, LogProbGrad, SeedableRng, Xoshiro256PlusPlus};
 use mixgrad_fuzz::{
     decode, poisoned, remember, round_trip_ok, show_problem_on_panic, untouched, Problem, Real,
     FLAG_F32,
@@ -30,7 +30,7 @@ fn check<F: Real>(p: &Problem<F>) {
     let mix = match (mix, p.expected_param_error()) {
         (Ok(mix), None) => mix,
         (Err(got), Some(want)) => {
-            assert_eq!(got, want, "wrong error for {p:?}");
+            assert_eq!(got.kind(), want, "wrong error for {p:?}");
             return;
         }
         (got, want) => panic!("construction {got:?}, expected error {want:?}: {p:?}"),
@@ -149,7 +149,7 @@ fn check<F: Real>(p: &Problem<F>) {
     } else {
         None
     };
-    match (r, expected) {
+    match (r.map_err(|e| e.kind()), expected) {
         (Ok(()), None) => {
             // Never NaN. A true gradient beyond the largest float (x̄ near
             // MAX, σ subnormal: ∂/∂σ ∝ 1/σ, deep gaps: ∝ 1/f) overflows to
@@ -160,7 +160,9 @@ fn check<F: Real>(p: &Problem<F>) {
                 assert!(g.is_finite() || !tame, "vjp gave {g} on a tame problem");
             }
         }
-        (Err(ErrorKind::ZeroDensity), None) => assert!(untouched(&a) && untouched(&m) && untouched(&s)),
+        (Err(ErrorKind::ZeroDensity), None) => {
+            assert!(untouched(&a) && untouched(&m) && untouched(&s))
+        }
         (Err(got), Some(want)) => {
             assert_eq!(got, want);
             assert!(untouched(&a) && untouched(&m) && untouched(&s));
@@ -172,7 +174,7 @@ fn check<F: Real>(p: &Problem<F>) {
     // D·(K + 2KD) in memory).
     if d <= 8 {
         let mut jac = poisoned::<F>(d * (k + 2 * k * d));
-        match mix.jacobian(&p.x, &mut jac) {
+        match mix.jacobian(&p.x, &mut jac).map_err(|e| e.kind()) {
             Ok(()) => {
                 let nan_free = normal_scales
                     && (!is_f32 || {
@@ -212,7 +214,7 @@ fn check<F: Real>(p: &Problem<F>) {
     // of the wrong length is refused and left untouched.
     let mut short = poisoned::<F>(k * d - 1);
     assert_eq!(
-        mix.with_log_scales(&mut short).err(),
+        mix.with_log_scales(&mut short).err().map(|e| e.kind()),
         Some(ErrorKind::BufferLength)
     );
     assert!(untouched(&short));

@@ -20,7 +20,7 @@
 //! 128..=191 a signed power of ten from 1e-320 to 1e310 (f32: 1e-45 to
 //! 1e39, so overflowing to ∞ included), 192..=255 the raw bits.
 
-use mixgrad::{Error, ErrorKind, Float, MAX_COMPONENTS};
+use mixgrad::{ErrorKind, Float, MAX_COMPONENTS};
 
 /// Reads bytes, yielding zeros once the input is exhausted.
 pub struct Reader<'a> {
@@ -315,7 +315,7 @@ impl<F: Real> Problem<F> {
 
     /// The error construction must report, derived from the SPEC's rules and
     /// the documented check order, not from the library.
-    pub fn expected_param_error(&self) -> Option<Error> {
+    pub fn expected_param_error(&self) -> Option<ErrorKind> {
         if self.k == 0 {
             return Some(ErrorKind::NoComponents);
         }

@@ -52,18 +52,41 @@ fn main() {
     );
     for x in &points {
         match op {
-            "cdf" => mix.cdf(black_box(x), &mut out).unwrap(),
-            "vjp" => mix
-                .vjp(black_box(x), &x_bar, &mut a, &mut m, &mut s)
-                .unwrap(),
-            "sample_quantile" => {
-                mix.sample_quantile(&mut rng, &mut out, None).unwrap();
-            }
-            "sample_ancestral" => {
-                mix.sample_ancestral(&mut rng, &mut out).unwrap();
-            }
+            "cdf" => cdf(&mix, x, &mut out),
+            "vjp" => vjp(&mix, x, &x_bar, (&mut a, &mut m, &mut s)),
+            "sample_quantile" => sample_quantile(&mix, &mut rng, &mut out),
+            "sample_ancestral" => sample_ancestral(&mix, &mut rng, &mut out),
             _ => {}
         }
         black_box((&out, &a, &m, &s));
     }
+}
+
+// Each operation is called out of line, as from another crate: otherwise
+// all four are inlined into `main`, and a change to one moves the
+// compiler's inlining decisions, and so the counts, of the others.
+
+#[inline(never)]
+fn cdf(mix: &DiagMixtureRef<'_, f64>, x: &[f64], u: &mut [f64]) {
+    mix.cdf(black_box(x), u).unwrap();
+}
+
+#[inline(never)]
+fn vjp(
+    mix: &DiagMixtureRef<'_, f64>,
+    x: &[f64],
+    x_bar: &[f64],
+    g: (&mut [f64], &mut [f64], &mut [f64]),
+) {
+    mix.vjp(black_box(x), x_bar, g.0, g.1, g.2).unwrap();
+}
+
+#[inline(never)]
+fn sample_quantile(mix: &DiagMixtureRef<'_, f64>, rng: &mut Xoshiro256PlusPlus, x: &mut [f64]) {
+    mix.sample_quantile(rng, x, None).unwrap();
+}
+
+#[inline(never)]
+fn sample_ancestral(mix: &DiagMixtureRef<'_, f64>, rng: &mut Xoshiro256PlusPlus, x: &mut [f64]) {
+    mix.sample_ancestral(rng, x).unwrap();
 }

@@ -9,8 +9,8 @@ use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Float};
 impl<F: Float> DiagMixtureRef<'_, F> {
     /// The distributional transform: `u_d = F_d(x_d | x_<d)` for every `d`.
     ///
-    /// `x` and `u` hold `D` values. Errors: [`ErrorKind::BufferLength`],
-    /// [`ErrorKind::NonFiniteX`]; on error `u` is untouched.
+    /// `x` and `u` hold `D` values. Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength),
+    /// [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX); on error `u` is untouched.
     ///
     /// Accuracy (f64, SPEC §6): relative error ≤ `1e-14 + 8ε·z²` where
     /// `u_d ≥ 1e-300`; for `u_d > 1/2` the complement `1 − u_d` is what
@@ -31,10 +31,11 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         ccdf: Option<&mut [F]>,
         density: Option<&mut [F]>,
     ) -> Result<(), Error> {
-        self.on_stack(|ws| self.cdf_in(ws, x, cdf, ccdf, density))
+        self.on_stack(|ws| self.cdf_on(ws, x, cdf, ccdf, density))
     }
 
-    pub(crate) fn cdf_in(
+    /// [`cdf_density`](Self::cdf_density) on the workspace `ws`.
+    pub(crate) fn cdf_on(
         &self,
         ws: Workspace<'_, F>,
         x: &[F],
@@ -82,7 +83,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     /// [`DiagMixtureRef::cdf`].
     pub fn cdf(&self, x: &[F; D]) -> Result<[F; D], Error> {
         let mut u = [F::ZERO; D];
-        self.run(|mix, ws| mix.cdf_in(ws, x, &mut u, None, None))?;
+        self.run(|mix, ws| mix.cdf_on(ws, x, &mut u, None, None))?;
         Ok(u)
     }
 
@@ -90,7 +91,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     /// [`DiagMixtureRef::cdf_density`].
     pub fn conditional_density(&self, x: &[F; D]) -> Result<[F; D], Error> {
         let (mut u, mut f) = ([F::ZERO; D], [F::ZERO; D]);
-        self.run(|mix, ws| mix.cdf_in(ws, x, &mut u, None, Some(&mut f)))?;
+        self.run(|mix, ws| mix.cdf_on(ws, x, &mut u, None, Some(&mut f)))?;
         Ok(f)
     }
 }

@@ -12,18 +12,25 @@
 //! one-dimensional Gaussian mixture, so all of it has closed forms; the
 //! reverse sweep ([`DiagMixtureRef::vjp`]) costs `O(DK)`.
 //!
-//! `#![no_std]`, no allocation, no global state, `O(K)` stack scratch; `f32`
-//! and `f64` through the sealed [`Float`] trait.
+//! `#![no_std]`, no allocation, no global state, `O(K)` scratch (on the
+//! stack, or the caller's: [`WithWorkspace`]); `f32` and `f64` through the
+//! sealed [`Float`] trait. The mathematics, with the section numbers the
+//! code cites, is in `docs/math.md`.
 //!
-//! | SPEC | where (`src/`) |
-//! |---|---|
-//! | §2 log-weights, responsibilities, `F`, `Fc`, `f` | `kernel.rs`, [`special::normal`], [`special::ndtr`] |
-//! | §2 `log q` | `log_prob.rs` ([`DiagMixtureRef::log_prob`]) |
-//! | §3 quantile solver, bracket, tails | `quantile.rs` ([`DiagMixtureRef::quantile`]) |
-//! | §3 normal quantile | [`special::ndtri`] |
-//! | §3 uniforms, samplers | `sample.rs` ([`DiagMixtureRef::sample_quantile`]) |
-//! | §4 reverse sweep, Jacobian | `vjp.rs` ([`DiagMixtureRef::vjp`]) |
-//! | §4 log-density gradients | `log_prob.rs` ([`DiagMixtureRef::log_prob_grad`]) |
+//! | layer | module (`src/`) | docs/math.md |
+//! |---|---|---|
+//! | floating-point format; elementary functions | `float.rs`; `elementary/` | |
+//! | normal tails, density and quantile | `special/` | §2, §3.1, §7.6 |
+//! | component-major layout | `layout.rs` | §2 |
+//! | log-weights, responsibilities, the conditional CDF and density | `kernel/` | §2, §7.1, §7.2 |
+//! | scratch | `workspace.rs`, `scratch.rs` ([`WithWorkspace`]) | |
+//! | the distributional transform | `cdf.rs` ([`DiagMixtureRef::cdf`]) | §2 |
+//! | the quantile solver | `quantile/` ([`DiagMixtureRef::quantile`]) | §3.1, §7.7 |
+//! | samplers, uniforms | `sample.rs` ([`DiagMixtureRef::sample_quantile`]) | §3 |
+//! | the reverse sweep | `sweep.rs` | §4.2, §7.3–§7.5, §7.8 |
+//! | vector–Jacobian product, Jacobian | `vjp.rs` ([`DiagMixtureRef::vjp`]) | §4.2, §4.3 |
+//! | `log q` and its gradients | `log_prob.rs` ([`DiagMixtureRef::log_prob_grad`]) | §2, §4.4 |
+//! | errors | `error.rs` ([`Error`], [`ErrorKind`]) | §5 |
 //!
 //! ```
 //! use mixgrad::{DiagMixture, Xoshiro256PlusPlus, SeedableRng};

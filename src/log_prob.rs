@@ -24,23 +24,24 @@ pub struct LogProbGrad<'o, F> {
 }
 
 impl<F: Float> DiagMixtureRef<'_, F> {
-    /// `log q(x)`. Errors: [`ErrorKind::BufferLength`], [`ErrorKind::NonFiniteX`].
+    /// `log q(x)`. Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength), [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX).
     ///
     /// Accuracy (f64): `|err| ≤ 1e-14 · max(1, |log q|)`. A point so far from
-    /// every component that `|z| > Z_MAX` ([`Float::Z_MAX`], 2^450 in f64)
+    /// every component that `|z| > Z_MAX` (2^450 in f64, docs/math.md §7.2)
     /// gets a finite but saturated value instead of overflowing.
     pub fn log_prob(&self, x: &[F]) -> Result<F, Error> {
         self.log_prob_grad(x, LogProbGrad::default())
     }
 
     /// `log q(x)` and any of its gradients (SPEC §4). Outputs are written
-    /// only on success. Errors: [`ErrorKind::BufferLength`] (for `x` or any
-    /// given output), [`ErrorKind::NonFiniteX`].
+    /// only on success. Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength) (for `x` or any
+    /// given output), [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX).
     pub fn log_prob_grad(&self, x: &[F], grad: LogProbGrad<'_, F>) -> Result<F, Error> {
-        self.on_stack(|ws| self.log_prob_in(ws, x, grad))
+        self.on_stack(|ws| self.log_prob_on(ws, x, grad))
     }
 
-    pub(crate) fn log_prob_in(
+    /// [`log_prob_grad`](Self::log_prob_grad) on the workspace `ws`.
+    pub(crate) fn log_prob_on(
         &self,
         ws: Workspace<'_, F>,
         x: &[F],
@@ -158,7 +159,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
 impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     /// `log q(x)`; see [`DiagMixtureRef::log_prob`].
     pub fn log_prob(&self, x: &[F; D]) -> Result<F, Error> {
-        self.run(|mix, ws| mix.log_prob_in(ws, x, LogProbGrad::default()))
+        self.run(|mix, ws| mix.log_prob_on(ws, x, LogProbGrad::default()))
     }
 
     /// `log q(x)` with its gradients w.r.t. `x` and every parameter; see
@@ -172,7 +173,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
             means: Some(g.means.as_flattened_mut()),
             scales: Some(g.scales.as_flattened_mut()),
         };
-        let lp = self.run(|mix, ws| mix.log_prob_in(ws, x, grad))?;
+        let lp = self.run(|mix, ws| mix.log_prob_on(ws, x, grad))?;
         Ok((lp, gx, g))
     }
 }

@@ -55,7 +55,7 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
         scales: &'a [F],
         dims: usize,
     ) -> Result<Self, Error> {
-        Self::with_capacity(logits, means, scales, dims, MAX_COMPONENTS)
+        Self::with_component_bound(logits, means, scales, dims, MAX_COMPONENTS)
     }
 
     /// [`new`](Self::new) without the bound on `K`: for a view whose
@@ -69,27 +69,28 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
         scales: &'a [F],
         dims: usize,
     ) -> Result<Self, Error> {
-        Self::with_capacity(logits, means, scales, dims, usize::MAX)
+        Self::with_component_bound(logits, means, scales, dims, usize::MAX)
     }
 
-    /// [`new`](Self::new) with the component bound `cap`.
-    pub(crate) fn with_capacity(
+    /// [`new`](Self::new) with `K` bounded by `max_components` (the stack
+    /// scratch), or unbounded.
+    pub(crate) fn with_component_bound(
         logits: &'a [F],
         means: &'a [F],
         scales: &'a [F],
         dims: usize,
-        cap: usize,
+        max_components: usize,
     ) -> Result<Self, Error> {
         if logits.is_empty() {
             return Err(ErrorKind::NoComponents.into());
         }
         let dims = NonZeroUsize::new(dims).ok_or(ErrorKind::NoDimensions)?;
-        if logits.len() > cap {
+        if logits.len() > max_components {
             let k = logits.len();
             return Err(Error::length(
                 ErrorKind::TooManyComponents,
                 Buffer::Logits,
-                cap,
+                max_components,
                 k,
             ));
         }
@@ -377,7 +378,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
             scales,
         };
         let (means, scales) = (mix.means.as_flattened(), mix.scales.as_flattened());
-        DiagMixtureRef::with_capacity(&mix.logits, means, scales, D, usize::MAX)?;
+        DiagMixtureRef::with_component_bound(&mix.logits, means, scales, D, usize::MAX)?;
         Ok(mix)
     }
 

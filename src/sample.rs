@@ -58,7 +58,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// the `u` used (`D` values each). Consumes exactly `D` draws of the
     /// generator's `next_u64` (f64) or `next_u32` (f32).
     ///
-    /// Errors: [`ErrorKind::BufferLength`]; on error nothing is written and the
+    /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength); on error nothing is written and the
     /// generator is not advanced.
     pub fn sample_quantile<R: RngCore + ?Sized>(
         &self,
@@ -66,10 +66,11 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         x: &mut [F],
         u: Option<&mut [F]>,
     ) -> Result<SolveStats, Error> {
-        self.on_stack(|ws| self.sample_quantile_in(ws, rng, x, u))
+        self.on_stack(|ws| self.sample_quantile_on(ws, rng, x, u))
     }
 
-    pub(crate) fn sample_quantile_in<R: RngCore + ?Sized>(
+    /// [`sample_quantile`](Self::sample_quantile) on the workspace `ws`.
+    pub(crate) fn sample_quantile_on<R: RngCore + ?Sized>(
         &self,
         ws: Workspace<'_, F>,
         rng: &mut R,
@@ -100,16 +101,17 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// unchanged; only the quantile sampler makes `x` smooth in θ for a
     /// fixed stream.
     ///
-    /// Errors: [`ErrorKind::BufferLength`]; on error nothing is written.
+    /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength); on error nothing is written.
     pub fn sample_ancestral<R: RngCore + ?Sized>(
         &self,
         rng: &mut R,
         x: &mut [F],
     ) -> Result<usize, Error> {
-        self.on_stack(|ws| self.sample_ancestral_in(ws, rng, x))
+        self.on_stack(|ws| self.sample_ancestral_on(ws, rng, x))
     }
 
-    pub(crate) fn sample_ancestral_in<R: RngCore + ?Sized>(
+    /// [`sample_ancestral`](Self::sample_ancestral) on the workspace `ws`.
+    pub(crate) fn sample_ancestral_on<R: RngCore + ?Sized>(
         &self,
         ws: Workspace<'_, F>,
         rng: &mut R,
@@ -154,7 +156,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     pub fn sample_quantile<R: RngCore + ?Sized>(&self, rng: &mut R) -> ([F; D], [F; D]) {
         let (mut x, mut u) = ([F::ZERO; D], [F::ZERO; D]);
         // Lengths are D by construction: this cannot fail.
-        let _ = self.run(|mix, ws| mix.sample_quantile_in(ws, rng, &mut x, Some(&mut u)));
+        let _ = self.run(|mix, ws| mix.sample_quantile_on(ws, rng, &mut x, Some(&mut u)));
         (x, u)
     }
 
@@ -162,7 +164,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     pub fn sample_ancestral<R: RngCore + ?Sized>(&self, rng: &mut R) -> ([F; D], usize) {
         let mut x = [F::ZERO; D];
         // Lengths are D by construction: this cannot fail.
-        let k = self.run(|mix, ws| mix.sample_ancestral_in(ws, rng, &mut x));
+        let k = self.run(|mix, ws| mix.sample_ancestral_on(ws, rng, &mut x));
         (x, k.unwrap_or(0))
     }
 }

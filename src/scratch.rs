@@ -72,17 +72,17 @@ impl<F: Float> WithWorkspace<'_, '_, F> {
         ccdf: Option<&mut [F]>,
         density: Option<&mut [F]>,
     ) -> Result<(), Error> {
-        self.run(|mix, ws| mix.cdf_in(ws, x, cdf, ccdf, density))
+        self.run(|mix, ws| mix.cdf_on(ws, x, cdf, ccdf, density))
     }
 
     /// [`DiagMixtureRef::quantile_with_stats`].
     pub fn quantile(&mut self, u: &[F], x: &mut [F]) -> Result<SolveStats, Error> {
-        self.run(|mix, ws| mix.quantile_in(ws, u, x))
+        self.run(|mix, ws| mix.quantile_on(ws, u, x))
     }
 
     /// [`DiagMixtureRef::log_prob_grad`].
     pub fn log_prob_grad(&mut self, x: &[F], grad: LogProbGrad<'_, F>) -> Result<F, Error> {
-        self.run(|mix, ws| mix.log_prob_in(ws, x, grad))
+        self.run(|mix, ws| mix.log_prob_on(ws, x, grad))
     }
 
     /// [`DiagMixtureRef::vjp`].
@@ -94,14 +94,14 @@ impl<F: Float> WithWorkspace<'_, '_, F> {
         means_bar: &mut [F],
         scales_bar: &mut [F],
     ) -> Result<(), Error> {
-        self.run(|mix, ws| mix.vjp_in(ws, x, x_bar, logits_bar, means_bar, scales_bar))
+        self.run(|mix, ws| mix.vjp_on(ws, x, x_bar, logits_bar, means_bar, scales_bar))
     }
 
     /// [`DiagMixtureRef::jacobian`].
     pub fn jacobian(&mut self, x: &[F], jac: &mut [F]) -> Result<(), Error> {
         self.mix.check_x(x)?;
         let rows = self.mix.jacobian_rows(jac)?;
-        self.run(|mix, ws| mix.jacobian_in(ws, x, rows))
+        self.run(|mix, ws| mix.jacobian_on(ws, x, rows))
     }
 
     /// [`DiagMixtureRef::sample_quantile`].
@@ -111,7 +111,7 @@ impl<F: Float> WithWorkspace<'_, '_, F> {
         x: &mut [F],
         u: Option<&mut [F]>,
     ) -> Result<SolveStats, Error> {
-        self.run(|mix, ws| mix.sample_quantile_in(ws, rng, x, u))
+        self.run(|mix, ws| mix.sample_quantile_on(ws, rng, x, u))
     }
 
     /// [`DiagMixtureRef::sample_ancestral`].
@@ -120,6 +120,6 @@ impl<F: Float> WithWorkspace<'_, '_, F> {
         rng: &mut R,
         x: &mut [F],
     ) -> Result<usize, Error> {
-        self.run(|mix, ws| mix.sample_ancestral_in(ws, rng, x))
+        self.run(|mix, ws| mix.sample_ancestral_on(ws, rng, x))
     }
 }

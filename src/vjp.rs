@@ -21,8 +21,8 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// `∂L/∂a`, `∂L/∂μ`, `∂L/∂σ` (`K`, `K·D`, `K·D` values; `(k, d)` at
     /// `k·D + d`). Costs `O(DK)`.
     ///
-    /// Errors: [`ErrorKind::BufferLength`], [`ErrorKind::NonFiniteX`],
-    /// [`ErrorKind::NonFiniteCotangent`], [`ErrorKind::ZeroDensity`] (some
+    /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength), [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX),
+    /// [`ErrorKind::NonFiniteCotangent`](crate::ErrorKind::NonFiniteCotangent), [`ErrorKind::ZeroDensity`](crate::ErrorKind::ZeroDensity) (some
     /// `f_d(x_d)` is below the smallest normal number, `2.2e-308` in f64 /
     /// `1.2e-38` in f32: `x` sits in a gap between components where the
     /// gradient `∝ 1/f_d` is not representable); on error nothing is written.
@@ -37,10 +37,11 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         means_bar: &mut [F],
         scales_bar: &mut [F],
     ) -> Result<(), Error> {
-        self.on_stack(|ws| self.vjp_in(ws, x, x_bar, logits_bar, means_bar, scales_bar))
+        self.on_stack(|ws| self.vjp_on(ws, x, x_bar, logits_bar, means_bar, scales_bar))
     }
 
-    pub(crate) fn vjp_in(
+    /// [`vjp`](Self::vjp) on the workspace `ws`.
+    pub(crate) fn vjp_on(
         &self,
         mut ws: Workspace<'_, F>,
         x: &[F],
@@ -82,7 +83,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     pub fn jacobian(&self, x: &[F], jac: &mut [F]) -> Result<(), Error> {
         self.check_x(x)?;
         let rows = self.jacobian_rows(jac)?;
-        self.on_stack(|ws| self.jacobian_in(ws, x, rows))
+        self.on_stack(|ws| self.jacobian_on(ws, x, rows))
     }
 
     /// The rows of a Jacobian buffer from the last to the first, each as
@@ -108,9 +109,9 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         }))
     }
 
-    /// Jacobian rows for `d = D−1` down to `0`, each as
-    /// `(logits, means, scales)` of lengths `K`, `KD`, `KD`.
-    pub(crate) fn jacobian_in<'r>(
+    /// [`jacobian`](Self::jacobian) on the workspace `ws`, into `rows` for
+    /// `d = D−1` down to `0`.
+    pub(crate) fn jacobian_on<'r>(
         &self,
         mut ws: Workspace<'_, F>,
         x: &[F],
@@ -200,7 +201,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     pub fn vjp(&self, x: &[F; D], x_bar: &[F; D]) -> Result<ParamGrad<F, K, D>, Error> {
         let mut g = ParamGrad::default();
         let (logits, means, scales) = g.parts_mut();
-        self.run(|mix, ws| mix.vjp_in(ws, x, x_bar, logits, means, scales))?;
+        self.run(|mix, ws| mix.vjp_on(ws, x, x_bar, logits, means, scales))?;
         Ok(g)
     }
 
@@ -209,7 +210,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     pub fn jacobian(&self, x: &[F; D]) -> Result<[ParamGrad<F, K, D>; D], Error> {
         let mut jac = [ParamGrad::default(); D];
         let rows = jac.iter_mut().rev().map(ParamGrad::parts_mut);
-        self.run(|mix, ws| mix.jacobian_in(ws, x, rows))?;
+        self.run(|mix, ws| mix.jacobian_on(ws, x, rows))?;
         Ok(jac)
     }
 }

@@ -75,7 +75,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// The quantile map `x = T^{-1}(u)`, the inverse of [`cdf`](Self::cdf).
     ///
     /// `u` and `x` hold `D` values, each `u_d` strictly inside (0, 1).
-    /// Errors: [`ErrorKind::BufferLength`], [`ErrorKind::UniformOutOfRange`]; on
+    /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength), [`ErrorKind::UniformOutOfRange`](crate::ErrorKind::UniformOutOfRange); on
     /// error `x` is untouched.
     ///
     /// Accuracy (f64, SPEC §6): `|x̂ − x*| ≤ 8·ulp(x*) + 8ε(1 + z²)·min(u, 1−u)/f(x*)`
@@ -87,10 +87,12 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// [`quantile`](Self::quantile), also reporting how many conditional-CDF
     /// evaluations the solve used.
     pub fn quantile_with_stats(&self, u: &[F], x: &mut [F]) -> Result<SolveStats, Error> {
-        self.on_stack(|ws| self.quantile_in(ws, u, x))
+        self.on_stack(|ws| self.quantile_on(ws, u, x))
     }
 
-    pub(crate) fn quantile_in(
+    /// [`quantile_with_stats`](Self::quantile_with_stats) on the workspace
+    /// `ws`.
+    pub(crate) fn quantile_on(
         &self,
         ws: Workspace<'_, F>,
         u: &[F],
@@ -134,7 +136,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     /// The quantile map; see [`DiagMixtureRef::quantile`].
     pub fn quantile(&self, u: &[F; D]) -> Result<[F; D], Error> {
         let mut x = [F::ZERO; D];
-        self.run(|mix, ws| mix.quantile_in(ws, u, &mut x))?;
+        self.run(|mix, ws| mix.quantile_on(ws, u, &mut x))?;
         Ok(x)
     }
 }

@@ -21,7 +21,9 @@ fn bits(v: &[f64]) -> Vec<u64> {
 #[test]
 fn every_operation_on_a_workspace_equals_the_view_bit_for_bit() {
     let mut unif = uniforms(0x51f1_5eed);
-    for case in 0..300 {
+    // Miri runs a few cases: it checks the buffer handling, not the values.
+    let cases = if cfg!(miri) { 6 } else { 300 };
+    for case in 0..cases {
         let (k, dims) = (1 + case % 11, 1 + case % 4);
         let logits: Vec<f64> = (0..k).map(|_| 4.0 * unif() - 2.0).collect();
         let means: Vec<f64> = (0..k * dims).map(|_| 6.0 * unif() - 3.0).collect();

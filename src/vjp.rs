@@ -199,10 +199,16 @@ fn has_nan<F: Float>(logits: &[F], means: &[F], scales: &[F]) -> bool {
 impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     /// The vector–Jacobian product; see [`DiagMixtureRef::vjp`].
     pub fn vjp(&self, x: &[F; D], x_bar: &[F; D]) -> Result<ParamGrad<F, K, D>, Error> {
-        let mut g = ParamGrad::default();
-        let (logits, means, scales) = g.parts_mut();
-        self.run(|mix, ws| mix.vjp_on(ws, x, x_bar, logits, means, scales))?;
-        Ok(g)
+        // One result, written in place: no copy of the gradient on the
+        // stack (the budget of small microcontrollers).
+        let mut out = Ok(ParamGrad::default());
+        if let Ok(g) = &mut out {
+            let (logits, means, scales) = g.parts_mut();
+            if let Err(e) = self.run(|mix, ws| mix.vjp_on(ws, x, x_bar, logits, means, scales)) {
+                out = Err(e);
+            }
+        }
+        out
     }
 
     /// The Jacobian: row `d` is the gradient of `x_d`; see

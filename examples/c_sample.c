@@ -2,7 +2,7 @@
  * of the sample with respect to every parameter, weights included.
  *
  *   cargo build --release
- *   cc -std=c11 examples/c_sample.c -Iinclude target/release/libmixgrad.a -lm -o c_sample && ./c_sample
+ *   cc -std=c11 examples/c_sample.c -Iinclude target/release/libmixgrad.a -lm -o target/c_sample && ./target/c_sample
  */
 #include <stdio.h>
 

@@ -1,5 +1,5 @@
 //! The distributional transform `T(x) = (F_1, …, F_D)` and the conditional
-//! densities (SPEC §2).
+//! densities (docs/math.md §2).
 
 use crate::kernel::conditional;
 use crate::kernel::log_weights::StepRows;
@@ -12,7 +12,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// `x` and `u` hold `D` values. Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength),
     /// [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX); on error `u` is untouched.
     ///
-    /// Accuracy (f64, SPEC §6): relative error ≤ `1e-14 + 8ε·z²` where
+    /// Accuracy (f64, docs/math.md §6): relative error ≤ `1e-14 + 8ε·z²` where
     /// `u_d ≥ 1e-300`; for `u_d > 1/2` the complement `1 − u_d` is what
     /// carries the information and [`cdf_density`](Self::cdf_density) with
     /// `ccdf` returns it to full relative accuracy.

@@ -1,4 +1,4 @@
-//! The joint log density and its gradients (SPEC §2, §4 last paragraph).
+//! The joint log density and its gradients (docs/math.md §2, §4.4).
 //!
 //! `log q(x) = logsumexp_k(ℓ_k^(D+1)) − logsumexp_k(a_k)`. With the posterior
 //! `r = softmax(ℓ^(D+1))` and `π = softmax(a)`:
@@ -33,8 +33,8 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         self.log_prob_grad(x, LogProbGrad::default())
     }
 
-    /// `log q(x)` and any of its gradients (SPEC §4). Outputs are written
-    /// only on success. Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength) (for `x` or any
+    /// `log q(x)` and any of its gradients (docs/math.md §4.4). Outputs are
+    /// written only on success. Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength) (for `x` or any
     /// given output), [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX).
     pub fn log_prob_grad(&self, x: &[F], grad: LogProbGrad<'_, F>) -> Result<F, Error> {
         self.on_stack(|ws| self.log_prob_on(ws, x, grad))

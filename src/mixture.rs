@@ -1,6 +1,6 @@
-//! The diagonal Gaussian mixture (SPEC §2): a borrowed, runtime-sized view
-//! over flat slices and a const-generic owned type. Both validate once on
-//! construction and share every algorithm through the view.
+//! The diagonal Gaussian mixture (docs/math.md §2): a borrowed, runtime-sized
+//! view over flat slices and a const-generic owned type. Both validate once
+//! on construction and share every algorithm through the view.
 
 use core::num::NonZeroUsize;
 
@@ -9,10 +9,11 @@ use crate::workspace::{self, Storage, Workspace};
 use crate::{Buffer, Error, ErrorKind, Float};
 
 /// The largest `K` the runtime-sized [`DiagMixtureRef`] accepts: its
-/// operations keep `O(K)` scratch in fixed-size arrays on the stack
-/// (4.6 KiB in `f64`, of which an 8-component block is used and initialised
-/// when `K ≤ 8`). The owned [`DiagMixture`] sizes its
-/// scratch by its own `K` instead and has no such bound.
+/// operations keep `O(K)` scratch in fixed-size arrays on the stack (a few
+/// rows of `MAX_COMPONENTS` values, of which only an 8-component block is
+/// used and initialised when `K ≤ 8`; docs/embedded.md). The owned
+/// [`DiagMixture`] sizes its scratch by its own `K` instead and has no such
+/// bound.
 pub const MAX_COMPONENTS: usize = 64;
 
 /// A borrowed view of a diagonal Gaussian mixture with `K` components in `D`
@@ -23,10 +24,10 @@ pub const MAX_COMPONENTS: usize = 64;
 /// ```
 ///
 /// `logits` holds `a` (`K` values), `means` and `scales` hold `μ` and `σ`
-/// component-major (`(k, d)` at `k·D + d`, SPEC §2). The parameters are
-/// validated once by [`new`](Self::new): every logit is finite or `−∞`
-/// (a component of weight zero) and at least one is finite, every mean is
-/// finite and every scale is finite and positive.
+/// component-major (`(k, d)` at `k·D + d`, docs/math.md §2). The parameters
+/// are validated once by [`new`](Self::new): every logit is finite or `−∞` (a
+/// component of weight zero) and at least one is finite, every mean is finite
+/// and every scale is finite and positive.
 #[derive(Clone, Copy, Debug)]
 pub struct DiagMixtureRef<'a, F> {
     logits: &'a [F],
@@ -157,13 +158,13 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
         Ok(())
     }
 
-    /// The same mixture with `ln σ` computed once, into `log_scales`
-    /// (`K·D` values, caller-owned; overwritten): every operation of the
-    /// returned view reads it instead of taking `K·D` logarithms per call
-    /// (`2·K·D` in [`vjp`](Self::vjp)), which is about a fifth of the time
-    /// of `cdf`, `log_prob` and `vjp`. Worth it whenever one mixture serves
-    /// more than one call — a batch of samples and their gradients.
-    /// Results are bit-identical to the plain view's.
+    /// The same mixture with `ln σ` computed once, into `log_scales` (`K·D`
+    /// values, caller-owned; overwritten): every operation of the returned
+    /// view reads it instead of taking `K·D` logarithms per call (`2·K·D` in
+    /// [`vjp`](Self::vjp)), a sizeable share of the time of `cdf`, `log_prob`
+    /// and `vjp` (docs/performance.md). Worth it whenever one mixture serves
+    /// more than one call — a batch of samples and their gradients. Results
+    /// are bit-identical to the plain view's.
     ///
     /// Errors: [`ErrorKind::BufferLength`]; then `log_scales` is untouched.
     ///
@@ -428,7 +429,8 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
 
 /// Gradients with respect to every parameter of a `K × D` mixture, in the
 /// shapes of [`DiagMixture`]. `repr(C)`: a `[ParamGrad; D]` has the memory
-/// layout of the row-major `D × (K + 2KD)` Jacobian of SPEC §5.
+/// layout of the row-major `D × (K + 2KD)` Jacobian of docs/math.md §4.3 (the
+/// one the C surface of §5 writes).
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[repr(C)]
 pub struct ParamGrad<F, const K: usize, const D: usize> {

@@ -1,5 +1,5 @@
-//! Samplers (SPEC §3): uniforms strictly inside (0, 1), the quantile sampler
-//! and the ancestral sampler.
+//! Samplers (docs/math.md §3): uniforms strictly inside (0, 1) (§3.3), the
+//! quantile sampler (§3.1) and the ancestral sampler (§3.2).
 
 use rand_core::RngCore;
 
@@ -10,10 +10,10 @@ use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Float};
 /// A uniform `f64` strictly inside (0, 1): `(bits + ½)·2^-52` from the top
 /// 52 bits of one `next_u64`.
 ///
-/// SPEC §3 suggests 53 bits; but `(2^53 − ½)·2^-53 = 1 − 2^-54` is not an
-/// `f64` and rounds to exactly 1. With 52 bits every value of the grid is
-/// representable, the largest is `1 − 2^-53` (the largest `f64` below 1),
-/// the smallest `2^-53`, and the grid is symmetric: `1 − u` is on it too.
+/// Why 52 bits and not 53 (docs/math.md §3.3): `(2^53 − ½)·2^-53 = 1 − 2^-54`
+/// is not an `f64` and rounds to exactly 1. With 52 bits every value of the
+/// grid is representable, the largest is `1 − 2^-53` (the largest `f64` below
+/// 1), the smallest `2^-53`, and the grid is symmetric: `1 − u` is on it too.
 #[inline]
 pub fn uniform_f64<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
     let bits = rng.next_u64() >> 12;

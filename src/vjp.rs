@@ -27,8 +27,9 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// `1.2e-38` in f32: `x` sits in a gap between components where the
     /// gradient `∝ 1/f_d` is not representable); on error nothing is written.
     ///
-    /// Accuracy (f64, SPEC §6): `max|g − g*| ≤ 1e-10 · (1 + max|g*|)` where
-    /// the densities `f_d(x_d)` are not tiny relative to the mixture's scale.
+    /// Accuracy (f64, docs/math.md §6): `max|g − g*| ≤ 1e-10 · (1 + max|g*|)`
+    /// where the densities `f_d(x_d)` are not tiny relative to the mixture's
+    /// scale.
     pub fn vjp(
         &self,
         x: &[F],
@@ -200,7 +201,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     /// The vector–Jacobian product; see [`DiagMixtureRef::vjp`].
     pub fn vjp(&self, x: &[F; D], x_bar: &[F; D]) -> Result<ParamGrad<F, K, D>, Error> {
         // One result, written in place: no copy of the gradient on the
-        // stack (the budget of small microcontrollers).
+        // stack (the budget of small microcontrollers, docs/embedded.md).
         let mut out = Ok(ParamGrad::default());
         if let Ok(g) = &mut out {
             let (logits, means, scales) = g.parts_mut();

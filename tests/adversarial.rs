@@ -1,7 +1,8 @@
 //! Adversarial inputs at the edges of the valid domain. Each case states the
-//! behaviour it expects — a value, a bound or a specific error — which the
-//! README's "Numeric domain" section documents. The last group holds the
-//! problems the fuzz targets found (each failed before its fix).
+//! behaviour it expects — a value, a bound or a specific error — which
+//! docs/numerics.md ("Numeric domain, case by case") documents. The last
+//! group holds the problems the fuzz targets found (each failed before its
+//! fix).
 //!
 //! Every error variant has its own test in `errors.rs` (Rust API) and in
 //! `ffi-tests/test_c.c` (C ABI).
@@ -48,7 +49,7 @@ fn tails_at(v: &DiagMixtureRef<'_, f64>, x: &[f64], i: usize, xi: f64) -> (f64, 
     (f[i], fc[i])
 }
 
-/// SPEC §6 round trip in backward form: `F(quantile(u)) = u` to
+/// The docs/math.md §6 round trip in backward form: `F(quantile(u)) = u` to
 /// `1e-12·(1 + z²)` relative, or `u` lies between `F` at the floats 8 ulp
 /// either side of `x̂` (the forward bound's 8 ulp; F steps within an ulp
 /// where a component is narrower than ulp(x)), or `x̂ = ±MAX` with the root

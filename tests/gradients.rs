@@ -1,6 +1,7 @@
-//! Gradients against finite differences of the sampler itself (SPEC §1: for
-//! a fixed u, x(u; θ) is smooth in θ), the K = 1 reparameterisation trick,
-//! and log-density gradients against finite differences of log_prob.
+//! Gradients against finite differences of the sampler itself (docs/math.md
+//! §1: for a fixed u, x(u; θ) is smooth in θ), the K = 1 reparameterisation
+//! trick (§4.1), and log-density gradients (§4.4) against finite differences
+//! of log_prob.
 
 // Index loops over several parallel arrays read better than zips here.
 #![allow(clippy::needless_range_loop)]

@@ -3,7 +3,7 @@
 //! the smaller tail and the density to 4ε relative wherever they are normal
 //! numbers, both signs of z; 8ε for the tail below |z| = √2, where it is
 //! `(1 − erf)/2 ≥ 0.079` and the subtraction amplifies erf's rounding up to
-//! 6-fold. (SPEC §6 allows 1e-14 + 8εz² ≈ 45ε + 8εz².)
+//! 6-fold. (docs/math.md §6 allows 1e-14 + 8εz² ≈ 45ε + 8εz².)
 
 mod common;
 

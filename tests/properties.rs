@@ -76,7 +76,8 @@ proptest! {
         v.cdf_density(&x, &mut f, Some(&mut fc), Some(&mut dens)).unwrap();
         for d in 0..m.d {
             // Bracket invariant: the root lies within the span of the active
-            // components' own u-quantiles μ + σ z_u (SPEC §3), up to rounding.
+            // components' own u-quantiles μ + σ z_u (docs/math.md §3.1), up
+            // to rounding.
             let z = probit(u[d].min(1.0 - u[d])) * if u[d] > 0.5 { -1.0 } else { 1.0 };
             let (mut lo, mut hi, mut terms) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
             for k in 0..m.logits.len() {

@@ -1,6 +1,6 @@
 //! Reference vectors (tools/gen_reference.py, mpmath at 60 digits) against
-//! the SPEC §6 accuracy contract, for cdf, log_prob, quantile, vjp and
-//! jacobian.
+//! the docs/math.md §6 accuracy contract, for cdf, log_prob, quantile, vjp
+//! and jacobian.
 
 // Index loops over several parallel arrays read better than zips here.
 #![allow(clippy::needless_range_loop)]
@@ -144,8 +144,8 @@ fn quantile_matches_reference() {
     );
 }
 
-/// SPEC §6: gradients are held to 1e-10 on well-conditioned points, i.e.
-/// where no conditional density is tiny relative to the mixture's scale.
+/// docs/math.md §6: gradients are held to 1e-10 on well-conditioned points,
+/// i.e. where no conditional density is tiny relative to the mixture's scale.
 fn well_conditioned(c: &Case, p: &common::Point) -> bool {
     let smax = c.scales.iter().fold(0.0f64, |m, &s| m.max(s));
     p.pdf.iter().all(|&f| f * smax >= 1e-6)

@@ -77,8 +77,9 @@ fn quantile_of_cdf_returns_x() {
             for i in 0..d {
                 let tail = u[i].min(1.0 - u[i]);
                 let z = probit(tail);
-                // SPEC §6 quantile bound, plus what storing u as a double
-                // costs: ulp(u)/f (large near u = 1, where ulp(u) ≫ ε·(1−u)).
+                // docs/math.md §6 quantile bound, plus what storing u as a
+                // double costs: ulp(u)/f (large near u = 1, where ulp(u) ≫
+                // ε·(1−u)).
                 let tol = 8.0 * ulp(x[i])
                     + 16.0 * EPS * (1.0 + z * z) * tail / f[i]
                     + 2.0 * ulp(u[i]) / f[i];
@@ -122,8 +123,9 @@ fn f32_agrees_with_f64() {
         v64.cdf(&x, &mut u64_).unwrap();
         v32.cdf(&x32, &mut u32_).unwrap();
         for i in 0..d {
-            // SPEC §6 structure: relative below ½, absolute above (an f32
-            // near 1 has ulp 6e-8, so its tail is only absolutely accurate).
+            // docs/math.md §6 structure: relative below ½, absolute above (an
+            // f32 near 1 has ulp 6e-8, so its tail is only absolutely
+            // accurate).
             let (got, want) = (u32_[i] as f64, u64_[i]);
             let ok = if want <= 0.5 {
                 ((got - want) / want).abs() < 1e-5
@@ -151,7 +153,7 @@ fn f32_agrees_with_f64() {
             );
         }
 
-        // Gradients to ≈ 1e-3 (SPEC §6), relative to their scale.
+        // Gradients to ≈ 1e-3 (docs/math.md §6), relative to their scale.
         let xbar: Vec<f64> = (0..d).map(|i| 1.0 - 0.5 * i as f64).collect();
         let (mut ga, mut gm, mut gs) = (vec![0.0; k], vec![0.0; k * d], vec![0.0; k * d]);
         v64.vjp(&x, &xbar, &mut ga, &mut gm, &mut gs).unwrap();

@@ -1,7 +1,7 @@
-//! The samplers' contract with the generator (SPEC §3): the quantile
-//! sampler consumes exactly `D` draws and returns the uniforms it used, the
-//! ancestral sampler `D + 1`; checked against a second generator advanced
-//! by hand, not against the sampler itself.
+//! The samplers' contract with the generator (docs/math.md §3.3): the
+//! quantile sampler consumes exactly `D` draws and returns the uniforms it
+//! used, the ancestral sampler `D + 1`; checked against a second generator
+//! advanced by hand, not against the sampler itself.
 
 use mixgrad::{uniform_f32, uniform_f64, DiagMixtureRef, RngCore, SeedableRng, Xoshiro256PlusPlus};
 

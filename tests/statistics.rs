@@ -1,5 +1,5 @@
-//! Unbiasedness, statistically (SPEC §4): the Monte Carlo mean of pathwise
-//! gradients of `L = Σ_d x_d²` equals the gradient of
+//! Unbiasedness, statistically (docs/math.md §4, §3.2): the Monte Carlo mean
+//! of pathwise gradients of `L = Σ_d x_d²` equals the gradient of
 //! `E[L] = Σ_d Σ_k π_k (μ_kd² + σ_kd²)`, for both samplers.
 //!
 //! Fixed seeds keep the test deterministic; the bound is 5 standard errors

@@ -4,7 +4,8 @@
 Everything is computed with mpmath at 60 significant digits, independently of
 the Rust code:
 
-* cdf:      F_d(x_d | x_<d) from the SPEC §2 formulas (erfc, log-domain weights);
+* cdf:      F_d(x_d | x_<d) from the docs/math.md §2 formulas (erfc,
+            log-domain weights);
 * log_prob: logsumexp(l^(D+1)) - logsumexp(a);
 * quantile: x* with F_d(x*) = u_d, solved by bisection + Newton on log F to 50
             digits, sequentially with the exact x*_<d;
@@ -46,7 +47,7 @@ class Mixture:
         self.mu = [[mp.mpf(v) for v in row] for row in means]
         self.sig = [[mp.mpf(v) for v in row] for row in scales]
 
-    # --- SPEC §2 -----------------------------------------------------------
+    # --- docs/math.md §2 ---------------------------------------------------
     def log_normal(self, k, d, x):
         z = (x - self.mu[k][d]) / self.sig[k][d]
         return -z * z / 2 - mp.log(self.sig[k][d]) - mp.log(2 * mp.pi) / 2
@@ -92,7 +93,7 @@ class Mixture:
     def log_prob(self, x):
         return self.lse(self.log_weights(x, self.D)) - self.lse(self.a)
 
-    # --- SPEC §3: the exact root -------------------------------------------
+    # --- docs/math.md §3.1: the exact root ---------------------------------
     def solve(self, d, p, u):
         u = mp.mpf(u)
         upper = u > mp.mpf(1) / 2
@@ -153,7 +154,7 @@ class Mixture:
             dens.append(self.conditional(d, p, xd)[2])
         return x, dens
 
-    # --- SPEC §4: forward-mode implicit differentiation --------------------
+    # --- docs/math.md §1, §4.1: forward-mode implicit differentiation ------
     def jacobian(self, x):
         K, D = self.K, self.D
         P = K + 2 * K * D

@@ -1,12 +1,12 @@
 //! The Rust API on arbitrary problems (layout: `src/lib.rs`).
 //!
-//! Properties: no panic; a mixture is refused exactly when a parameter
-//! breaks the SPEC's rules, with the first error of the documented order;
-//! per-call inputs are refused exactly when invalid, leaving every output
-//! untouched; valid input gives finite outputs (`vjp`/`jacobian` may refuse
-//! with `ZeroDensity` only), and `cdf(quantile(u))` is `u` to the SPEC §6
-//! backward tolerance; a view `with_log_scales` answers bit for bit as the
-//! plain one.
+//! Properties: no panic; a mixture is refused exactly when a parameter breaks
+//! the rules of docs/math.md §2 and §5, with the first error of the
+//! documented order; per-call inputs are refused exactly when invalid,
+//! leaving every output untouched; valid input gives finite outputs
+//! (`vjp`/`jacobian` may refuse with `ZeroDensity` only), and
+//! `cdf(quantile(u))` is `u` to the docs/math.md §6 backward tolerance; a
+//! view `with_log_scales` answers bit for bit as the plain one.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -113,7 +113,7 @@ fn check<F: Real>(p: &Problem<F>) {
     // within ±1e30. Outside, a true gradient beyond the float range (x̄ near
     // MAX; ∂/∂σ ∝ 1/σ for a subnormal σ; f32 scales 1e60 apart) overflows
     // to ±∞, or to NaN where two overflowing terms of opposite sign meet
-    // (documented in the README).
+    // (docs/numerics.md, "Degrading gracefully" and "Honest limits").
     let is_f32 = core::mem::size_of::<F>() == 4;
     let widen = |v: &[F]| v.iter().map(|x| x.to_f64()).collect::<Vec<f64>>();
     let (l64, m64, s64) = (widen(&p.logits), widen(&p.means), widen(&p.scales));

@@ -60,7 +60,8 @@ pub trait Real: Float + core::fmt::LowerExp {
     type Bits: Copy + Eq + core::fmt::Debug;
     /// Values the decoder's special tags name.
     const SPECIAL: [Self; 32];
-    /// Smallest `u` (and `1 − u`) the SPEC §6 round-trip contract covers.
+    /// Smallest `u` (and `1 − u`) the round-trip contract of docs/math.md §6
+    /// covers.
     const CONTRACT_U: Self;
     /// Relative backward-error tolerance of `cdf(quantile(u))` there.
     const ROUND_TRIP_REL: f64;
@@ -313,8 +314,9 @@ impl<F: Real> Problem<F> {
         }
     }
 
-    /// The error construction must report, derived from the SPEC's rules and
-    /// the documented check order, not from the library.
+    /// The error construction must report, derived from the rules of
+    /// docs/math.md §2 and §5 and the documented check order, not from the
+    /// library.
     pub fn expected_param_error(&self) -> Option<ErrorKind> {
         if self.k == 0 {
             return Some(ErrorKind::NoComponents);
@@ -381,15 +383,15 @@ pub fn same_bits<F: Real>(a: &[F], b: &[F]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.bits() == y.bits())
 }
 
-/// The round-trip oracle of SPEC §6 in backward form: `x̂ = quantile(u)`
-/// must satisfy `F(x̂) = u` to `ROUND_TRIP_REL·(1 + z²)` relative, or lie
-/// within SPEC §6's 8 ulp of the root: `u` lies between `F` at the floats
-/// 8 ulp either side of `x̂` (to the same tolerance). The latter is what ulp resolution
-/// allows where `F` climbs steeply within one ulp (a component narrower
-/// than its mean's ulp, or means near ±MAX). Checked where the contract
-/// applies: `u` and `1 − u` at least `CONTRACT_U`. `tails(x)` is the
-/// library's `(F, 1 − F)` with this coordinate set to `x`; `at_x` is its
-/// value at `x̂` itself.
+/// The round-trip oracle of docs/math.md §6 in backward form:
+/// `x̂ = quantile(u)` must satisfy `F(x̂) = u` to `ROUND_TRIP_REL·(1 + z²)`
+/// relative, or lie within the 8 ulp of the root that §6 allows: `u` lies
+/// between `F` at the floats 8 ulp either side of `x̂` (to the same
+/// tolerance). The latter is what ulp resolution allows where `F` climbs
+/// steeply within one ulp (a component narrower than its mean's ulp, or means
+/// near ±MAX). Checked where the contract applies: `u` and `1 − u` at least
+/// `CONTRACT_U`. `tails(x)` is the library's `(F, 1 − F)` with this
+/// coordinate set to `x`; `at_x` is its value at `x̂` itself.
 pub fn round_trip_ok<F: Real>(
     u: F,
     x: F,
@@ -417,7 +419,7 @@ pub fn round_trip_ok<F: Real>(
     if (x == -F::MAX && (got >= want) == rises) || (x == F::MAX && (got <= want) == rises) {
         return Ok(());
     }
-    // SPEC §6's forward bound allows 8 ulp(x*).
+    // The forward bound of docs/math.md §6 allows 8 ulp(x*).
     let (mut lo, mut hi) = (x, x);
     for _ in 0..8 {
         (lo, hi) = (lo.next_toward(false), hi.next_toward(true));

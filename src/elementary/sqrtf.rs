@@ -1,15 +1,15 @@
 //! `sqrtf`, correctly rounded, in integer arithmetic without a table.
 //!
 //! `libm::sqrtf` (0.2.16) is a Goldschmidt iteration seeded from a 256-byte
-//! reciprocal-square-root table: about 520 B of flash on a Cortex-M4F, whose
+//! reciprocal-square-root table, whose flash counts on a Cortex-M4F (its
 //! `vsqrt.f32` instruction stable `no_std` Rust cannot reach without
-//! `unsafe`. The f32 path spends its whole flash budget (12 KiB for
-//! sampling, `vjp` and `cdf`) on the mathematics, so this is the classic
+//! `unsafe`). The f32 path spends its whole flash budget for sampling, `vjp`
+//! and `cdf` (docs/embedded.md) on the mathematics, so this is the classic
 //! restoring square root instead (Sun's `e_sqrtf.c`, as in FreeBSD and the
-//! early `libm` crate): one result bit per step, exact remainder, rounding
-//! to nearest-even from the remainder: 160 B. Speed is irrelevant here
-//! (a few calls per sample: the tails of the normal quantile and the
-//! quantile solver's set-up).
+//! early `libm` crate): one result bit per step, exact remainder, rounding to
+//! nearest-even from the remainder, in little code and no table. Speed is
+//! irrelevant here (a few calls per sample: the tails of the normal quantile
+//! and the quantile solver's set-up).
 //!
 //! `tests/sqrtf.rs` compares it bit for bit with `libm::sqrtf` (also
 //! correctly rounded, so an exact reference) on every exponent with a
@@ -19,9 +19,9 @@
 /// `√x` rounded to nearest-even; `sqrt(±0) = ±0`, `sqrt(+∞) = +∞`, NaN for
 /// NaN and for `x < 0`.
 ///
-/// Never inlined: inlined into the quantile solver its loop state cost the
-/// Cortex-M0 80 B of stack in sample + `vjp` (2 116 B against a 2 KiB
-/// budget; 2 036 B as a call).
+/// Never inlined: inlined into the quantile solver, its loop state added
+/// to the solver's frame and pushed the Cortex-M0's stack for sample +
+/// `vjp` over its budget (docs/embedded.md).
 #[inline(never)]
 pub fn sqrtf(x: f32) -> f32 {
     let bits = x.to_bits();

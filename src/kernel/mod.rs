@@ -44,14 +44,14 @@ pub(crate) fn standardise<F: Float>(x: F, mu: F, sigma: F) -> F {
     z.max(-F::Z_MAX).min(F::Z_MAX)
 }
 
-/// `log N_kd = −z²/2 − ln σ − ½ ln 2π` (SPEC §2), given `ln σ`.
+/// `log N_kd = −z²/2 − ln σ − ½ ln 2π` (docs/math.md §2), given `ln σ`.
 #[inline(always)]
 pub(crate) fn log_normal<F: Float>(z: F, ln_sigma: F) -> F {
     -F::HALF * z * z - ln_sigma - F::LN_SQRT_2PI
 }
 
 /// The conditional CDF, its complement, the density and its derivative of
-/// one coordinate at one point (SPEC §2):
+/// one coordinate at one point (docs/math.md §2):
 /// `F = Σ p Φ(z)`, `Fc = Σ p Φc(z)`, `f = Σ p φ(z)/σ`, `f' = −Σ p φ(z) z/σ²`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Conditional<F> {

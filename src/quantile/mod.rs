@@ -1,5 +1,5 @@
-//! The quantile map `x = T^{-1}(u)` (SPEC §3): for each `d` in order, solve
-//! `F_d(x | x_<d) = u_d`.
+//! The quantile map `x = T^{-1}(u)` (docs/math.md §3.1): for each `d` in
+//! order, solve `F_d(x | x_<d) = u_d`.
 //!
 //! Per dimension:
 //! 1. *Rigorous bracket.* With `z_u = Φ^{-1}(u)`, every component with
@@ -16,9 +16,9 @@
 //! 3. *Stop* when the step is below `2ε(|x| + (1 + z_u²)·h/f)` — the
 //!    rounding of `x` plus the conditioning of the root (`h = min(F, Fc)`;
 //!    the `z²` is what rounding `(x − μ)/σ` does to a tail probability),
-//!    a quarter of the SPEC §6 bound: after such a step the remaining error
-//!    is second order. Or when the observed convergence rate predicts that,
-//!    or when the bracket is a few ulps wide.
+//!    a quarter of the docs/math.md §6 bound: after such a step the
+//!    remaining error is second order. Or when the observed convergence
+//!    rate predicts that, or when the bracket is a few ulps wide.
 
 mod solver;
 
@@ -78,7 +78,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength), [`ErrorKind::UniformOutOfRange`](crate::ErrorKind::UniformOutOfRange); on
     /// error `x` is untouched.
     ///
-    /// Accuracy (f64, SPEC §6): `|x̂ − x*| ≤ 8·ulp(x*) + 8ε(1 + z²)·min(u, 1−u)/f(x*)`
+    /// Accuracy (f64, docs/math.md §6): `|x̂ − x*| ≤ 8·ulp(x*) + 8ε(1 + z²)·min(u, 1−u)/f(x*)`
     /// for `u ∈ [1e-300, 1 − 2^-53]`.
     pub fn quantile(&self, u: &[F], x: &mut [F]) -> Result<(), Error> {
         self.quantile_with_stats(u, x).map(|_| ())

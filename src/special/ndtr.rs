@@ -106,8 +106,8 @@ fn exp_minus_half_square(a: f64) -> f64 {
 ///
 /// `#[inline]`, not `always`: forced into every call site it made the
 /// panic-check firmware (every entry point, both precisions) overflow the
-/// micro:bit's 256 KiB of flash, and cost f64 firmware 1.7 KiB; the vjp
-/// was 8 % faster with it.
+/// micro:bit's flash and enlarged every f64 firmware, for a modest gain in
+/// the vjp's speed (docs/performance.md, "Tried and dropped").
 #[inline]
 pub fn tails_density_f64(z: f64) -> (f64, f64, f64) {
     const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_677_939_946_059_934_381_87;

@@ -1,4 +1,4 @@
-//! The standard normal quantile `Φ^{-1}(p)` (SPEC §3).
+//! The standard normal quantile `Φ^{-1}(p)` (docs/math.md §3.1).
 //!
 //! M. J. Wichura, *Algorithm AS 241: The Percentage Points of the Normal
 //! Distribution*, Applied Statistics 37(3), 477–484, 1988. `PPND16` (relative
@@ -178,7 +178,7 @@ mod tests {
                 let want = if q < 0.5 { q } else { 1.0 - q };
                 // Relative error of the tail probability: z² × (relative
                 // error of z, and again of erfc's rounded argument): the
-                // 8ε(1 + z²) budget of SPEC §6.
+                // 8ε(1 + z²) budget of docs/math.md §6.
                 let tol = 8.0 * f64::EPSILON * (1.0 + z * z);
                 assert!(
                     ((back - want) / want).abs() <= tol,

@@ -1,4 +1,5 @@
-//! The standard normal tails `Φ`, `Φc` and density `φ` (SPEC §2).
+//! The standard normal tails `Φ`, `Φc` and density `φ` (docs/math.md §2; the
+//! smaller tail first, §7.6).
 //!
 //! `Φ(z) = erfc(−z/√2)/2` and `Φc(z) = erfc(z/√2)/2`. Only the *smaller*
 //! tail is ever computed through `erfc`; the larger is `1 − small`, which is
@@ -55,7 +56,7 @@ mod tests {
         assert_eq!(hi, 1.0);
         let (lo, hi) = tails(37.0f64);
         assert_eq!(lo, 1.0);
-        // SPEC §6: 1e-14 + 8ε·z² (the rounding of z/√2 costs z²·ε).
+        // docs/math.md §6: 1e-14 + 8ε·z² (the rounding of z/√2 costs z²·ε).
         let tol = 1e-14 + 8.0 * f64::EPSILON * 37.0 * 37.0;
         assert!((hi / 5.725_571_222_524_577e-300 - 1.0).abs() < tol);
         let (a, b) = tails(0.0f64);

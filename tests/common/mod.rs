@@ -141,7 +141,7 @@ pub fn ulp(x: f64) -> f64 {
 
 pub const EPS: f64 = f64::EPSILON;
 
-/// `max|g − g*| / (1 + max|g*|)`: the SPEC §6 gradient error measure.
+/// `max|g − g*| / (1 + max|g*|)`: the docs/math.md §6 gradient error measure.
 pub fn grad_error(got: &[f64], want: &[f64]) -> f64 {
     assert_eq!(got.len(), want.len());
     let scale = 1.0 + want.iter().fold(0.0f64, |m, v| m.max(v.abs()));

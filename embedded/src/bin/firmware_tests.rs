@@ -1,8 +1,8 @@
 //! On-target tests under QEMU (Cortex-M4F `mps2-an386`, Cortex-M0
 //! `microbit`): a subset of the 60-digit reference vectors in f64 and f32
-//! (cdf, quantile, vjp, log q) with the SPEC §6 tolerances, sampling with a
-//! fixed seed bit for bit against the build host, the error paths through
-//! the Rust API and the C ABI, and the stack depth of sample + vjp
+//! (cdf, quantile, vjp, log q) with the docs/math.md §6 tolerances, sampling
+//! with a fixed seed bit for bit against the build host, the error paths
+//! through the Rust API and the C ABI, and the stack depth of sample + vjp
 //! measured by painting the stack. Prints a summary through semihosting and
 //! exits non-zero on any failure (a panic exits non-zero too).
 #![no_std]
@@ -88,7 +88,7 @@ fn abs(x: f64) -> f64 {
     }
 }
 
-/// SPEC §6 gradient measure: max|g − g*| / (1 + max|g*|).
+/// The docs/math.md §6 gradient measure: max|g − g*| / (1 + max|g*|).
 fn grad_error(got: &[f64], want: &[f64]) -> f64 {
     let scale = 1.0 + want.iter().fold(0.0f64, |m, &v| m.max(abs(v)));
     let err = got
@@ -175,8 +175,8 @@ fn check_f32(t: &mut Tally, case: &Case) {
         Err(_) => return t.check(false, "construct f32", case.name),
     };
     for p in case.points {
-        // f32 covers the bulk (SPEC §6: ≈1e-5 relative); points whose u
-        // or density is beyond f32's reach are left to the f64 checks.
+        // f32 covers the bulk (docs/math.md §6: ≈1e-5 relative); points whose
+        // u or density is beyond f32's reach are left to the f64 checks.
         let in_f32_range =
             p.u.iter().all(|&u| u.min(1.0 - u) >= 1e-4) && p.fq.iter().all(|&f| f >= 1e-6);
         if !in_f32_range {
@@ -184,8 +184,8 @@ fn check_f32(t: &mut Tally, case: &Case) {
         }
         let (mut x, mut u) = ([0.0f32; MAX_D], [0.0f32; MAX_D]);
         cast(p.x, &mut x[..d]);
-        // cdf: 1e-5 relative below 1/2, 1e-6 absolute above (SPEC §6 f32),
-        // on top of what rounding x to f32 moves F by.
+        // cdf: 1e-5 relative below 1/2, 1e-6 absolute above (docs/math.md §6,
+        // f32), on top of what rounding x to f32 moves F by.
         let ok = v.cdf(&x[..d], &mut u[..d]).is_ok();
         let good = ok
             && (0..d).all(|i| {

@@ -109,17 +109,7 @@ impl<F: Float> LogWeights<'_, F> {
     ) {
         let StepRows { logn, z } = row;
         mix.log_scales_into(d, logn);
-        // By index, one counter for both arrays: less code than two row
-        // iterators (and fewer registers on a Cortex-M0).
-        let (shape, mut zs) = (mix.shape(), z.map(|s| s.iter_mut()));
-        for (k, slot) in logn.iter_mut().enumerate() {
-            let (mu, sigma) = (shape.at(mix.means(), k, d), shape.at(mix.scales(), k, d));
-            let zkd = standardise(x, mu, sigma);
-            *slot = log_normal(zkd, *slot);
-            if let Some(zslot) = zs.as_mut().and_then(|it| it.next()) {
-                *zslot = zkd;
-            }
-        }
+        log_normals_in_place(mix, d, x, z, logn);
         self.add(sign, logn);
     }
 
@@ -204,6 +194,17 @@ impl<'r, F> StepRows<'r, F> {
     }
 }
 
+/// `log N(x; μ, σ)` given `ln σ`, with `z = (x − μ)/σ` into `z_slot` if
+/// given.
+#[inline(always)]
+fn log_normal_at<F: Float>(x: F, mu: F, sigma: F, ln_sigma: F, z_slot: Option<&mut F>) -> F {
+    let z = standardise(x, mu, sigma);
+    if let Some(slot) = z_slot {
+        *slot = z;
+    }
+    log_normal(z, ln_sigma)
+}
+
 /// `log N_kd` into `logn`, with `ln σ_kd` read from `logn` itself.
 #[inline(always)]
 fn log_normals_in_place<F: Float>(
@@ -215,11 +216,8 @@ fn log_normals_in_place<F: Float>(
 ) {
     let mut zs = z_out.map(|s| s.iter_mut());
     for (slot, (mu, sigma)) in logn.iter_mut().zip(mix.column(d)) {
-        let z = standardise(x, mu, sigma);
-        *slot = log_normal(z, *slot);
-        if let Some(zslot) = zs.as_mut().and_then(|it| it.next()) {
-            *zslot = z;
-        }
+        let z_slot = zs.as_mut().and_then(|it| it.next());
+        *slot = log_normal_at(x, mu, sigma, *slot, z_slot);
     }
 }
 
@@ -236,11 +234,8 @@ fn log_normals_from<F: Float>(
     let mut zs = z_out.map(|s| s.iter_mut());
     let column = mix.column(d).zip(mix.shape().column(log_scales, d));
     for (slot, ((mu, sigma), ln_sigma)) in logn.iter_mut().zip(column) {
-        let z = standardise(x, mu, sigma);
-        *slot = log_normal(z, ln_sigma);
-        if let Some(zslot) = zs.as_mut().and_then(|it| it.next()) {
-            *zslot = z;
-        }
+        let z_slot = zs.as_mut().and_then(|it| it.next());
+        *slot = log_normal_at(x, mu, sigma, ln_sigma, z_slot);
     }
 }
 

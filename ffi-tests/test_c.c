@@ -535,6 +535,216 @@ static void test_errors(void) {
     CHECK(mixgrad_diag_cdf_f64(&empty, NULL, b.out_u) == MIXGRAD_ERR_NULL_POINTER, "NULL before K == 0");
 }
 
+/* ---- caller scratch: the _work forms ----------------------------------- */
+
+/* A mixture of k components in d dimensions; component i has the values of
+ * component i % period, so with period = k/2 it is the k/2-component
+ * mixture with each component twice (the same distribution). */
+typedef struct owned_mix {
+    double *logits, *means, *scales;
+    mixgrad_diag_f64 m;
+} owned_mix;
+
+static owned_mix owned_mix_new(uint32_t k, uint32_t d, uint32_t period) {
+    owned_mix o;
+    o.logits = (double *)malloc(k * sizeof(double));
+    o.means = (double *)malloc((size_t)k * d * sizeof(double));
+    o.scales = (double *)malloc((size_t)k * d * sizeof(double));
+    for (uint32_t i = 0; i < k; i++) {
+        uint32_t c = i % period;
+        o.logits[i] = 0.3 * sin(1.7 * c);
+        for (uint32_t j = 0; j < d; j++) {
+            o.means[i * d + j] = 3.0 * sin(0.9 * c + 2.1 * j);
+            o.scales[i * d + j] = 0.6 + 0.4 * cos(1.3 * c + j);
+        }
+    }
+    mixgrad_diag_f64 m = {k, d, o.logits, o.means, o.scales};
+    o.m = m;
+    return o;
+}
+
+static void owned_mix_free(owned_mix *o) {
+    free(o->logits), free(o->means), free(o->scales);
+}
+
+/* Each _work function against its stack form on the same inputs: the same
+ * status and the same bits; then the same call on a workspace one value
+ * short: MIXGRAD_ERR_SHORT_WORKSPACE, nothing written. */
+static void test_work_against_stack(void) {
+    const uint32_t K = 7, D = 3, KD = K * D, P = K + 2 * KD;
+    owned_mix o = owned_mix_new(K, D, K);
+    const mixgrad_diag_f64 *m = &o.m;
+    const size_t need = mixgrad_diag_work_len(K);
+    CHECK(need == 9 * (size_t)K, "work_len(%u) = %zu", K, need);
+    CHECK(mixgrad_diag_work_len(0) == 0, "work_len(0)");
+    CHECK(mixgrad_diag_work_len(UINT32_MAX) ==
+              (SIZE_MAX / 9 >= UINT32_MAX ? 9 * (size_t)UINT32_MAX : SIZE_MAX),
+          "work_len(UINT32_MAX)");
+    double *work = (double *)malloc(need * sizeof(double));
+    const double x[3] = {0.4, -1.2, 2.0}, u[3] = {0.3, 0.9, 0.05}, xb[3] = {1.0, -0.5, 2.0};
+    /* out[0] the stack form, out[1] the work form, out[2] the short work form */
+    double *out[3];
+    mixgrad_rng rng[3];
+    uint32_t comp[3];
+    const size_t len = 1 + D + P + D * P;
+    for (int v = 0; v < 3; v++) out[v] = (double *)malloc(len * sizeof(double));
+    for (int op = 0; op < 8; op++) {
+        mixgrad_status s[3];
+        for (int v = 0; v < 3; v++) {
+            double *o1 = out[v];
+            size_t wl = v == 2 ? need - 1 : need;
+            for (size_t i = 0; i < len; i++) o1[i] = -7.0;
+            for (size_t i = 0; i < need; i++) work[i] = NAN;
+            mixgrad_rng_seed(&rng[v], 31);
+            comp[v] = 99;
+            switch (op) {
+            case 0:
+                s[v] = v ? mixgrad_diag_log_prob_work_f64(m, x, o1, work, wl) : mixgrad_diag_log_prob_f64(m, x, o1);
+                break;
+            case 1:
+                s[v] = v ? mixgrad_diag_log_prob_grad_work_f64(m, x, o1, o1 + 1, o1 + 1 + D, o1 + 1 + D + K,
+                                                                o1 + 1 + D + K + KD, work, wl)
+                         : mixgrad_diag_log_prob_grad_f64(m, x, o1, o1 + 1, o1 + 1 + D, o1 + 1 + D + K,
+                                                           o1 + 1 + D + K + KD);
+                break;
+            case 2:
+                s[v] = v ? mixgrad_diag_cdf_work_f64(m, x, o1, work, wl) : mixgrad_diag_cdf_f64(m, x, o1);
+                break;
+            case 3:
+                s[v] = v ? mixgrad_diag_quantile_work_f64(m, u, o1, work, wl) : mixgrad_diag_quantile_f64(m, u, o1);
+                break;
+            case 4:
+                s[v] = v ? mixgrad_diag_vjp_work_f64(m, x, xb, o1, o1 + K, o1 + K + KD, work, wl)
+                         : mixgrad_diag_vjp_f64(m, x, xb, o1, o1 + K, o1 + K + KD);
+                break;
+            case 5:
+                s[v] = v ? mixgrad_diag_jacobian_work_f64(m, x, o1, work, wl) : mixgrad_diag_jacobian_f64(m, x, o1);
+                break;
+            case 6:
+                s[v] = v ? mixgrad_diag_sample_quantile_work_f64(m, &rng[v], o1, o1 + D, work, wl)
+                         : mixgrad_diag_sample_quantile_f64(m, &rng[v], o1, o1 + D);
+                break;
+            default:
+                s[v] = v ? mixgrad_diag_sample_ancestral_work_f64(m, &rng[v], o1, &comp[v], work, wl)
+                         : mixgrad_diag_sample_ancestral_f64(m, &rng[v], o1, &comp[v]);
+                break;
+            }
+        }
+        CHECK(s[0] == MIXGRAD_OK && s[1] == MIXGRAD_OK, "op %d: %s / %s", op, mixgrad_status_str(s[0]),
+              mixgrad_status_str(s[1]));
+        CHECK(memcmp(out[0], out[1], len * sizeof(double)) == 0 && comp[0] == comp[1] &&
+                  memcmp(&rng[0], &rng[1], sizeof rng[0]) == 0,
+              "op %d: the work form differs from the stack form", op);
+        CHECK(s[2] == MIXGRAD_ERR_SHORT_WORKSPACE, "op %d, short workspace: %s", op, mixgrad_status_str(s[2]));
+        int untouched = comp[2] == 99;
+        for (size_t i = 0; i < len; i++) untouched = untouched && out[2][i] == -7.0;
+        mixgrad_rng fresh;
+        mixgrad_rng_seed(&fresh, 31);
+        CHECK(untouched && memcmp(&rng[2], &fresh, sizeof fresh) == 0, "op %d, short workspace: written", op);
+    }
+
+    /* The single-precision forms, once each, against their stack forms. */
+    {
+        float lf[7], mf[21], sf[21], xf[3] = {0.4f, -1.2f, 2.0f}, uf[3] = {0.3f, 0.9f, 0.05f}, wf[63];
+        for (uint32_t i = 0; i < K; i++) lf[i] = (float)o.logits[i];
+        for (uint32_t i = 0; i < KD; i++) mf[i] = (float)o.means[i], sf[i] = (float)o.scales[i];
+        const mixgrad_diag_f32 m32 = {K, D, lf, mf, sf};
+        float a[1 + 3 + 49 + 3 * 49], b[1 + 3 + 49 + 3 * 49];
+        mixgrad_rng ra, rb;
+        uint32_t ka = 0, kb = 1;
+        int same = 1;
+        CHECK(mixgrad_diag_work_len(K) <= sizeof wf / sizeof wf[0], "f32 workspace size");
+#define SAME32(stack, work)                                                                    \
+    do {                                                                                       \
+        memset(a, 0, sizeof a), memset(b, 0, sizeof b);                                        \
+        mixgrad_rng_seed(&ra, 8), mixgrad_rng_seed(&rb, 8);                                    \
+        mixgrad_status sa = (stack), sb = (work);                                              \
+        same = same && sa == MIXGRAD_OK && sb == MIXGRAD_OK && memcmp(a, b, sizeof a) == 0 && \
+               memcmp(&ra, &rb, sizeof ra) == 0;                                               \
+        CHECK(same, "f32 %s", #work);                                                          \
+    } while (0)
+        SAME32(mixgrad_diag_log_prob_f32(&m32, xf, a), mixgrad_diag_log_prob_work_f32(&m32, xf, b, wf, 63));
+        SAME32(mixgrad_diag_log_prob_grad_f32(&m32, xf, a, a + 1, a + 4, a + 11, a + 32),
+               mixgrad_diag_log_prob_grad_work_f32(&m32, xf, b, b + 1, b + 4, b + 11, b + 32, wf, 63));
+        SAME32(mixgrad_diag_cdf_f32(&m32, xf, a), mixgrad_diag_cdf_work_f32(&m32, xf, b, wf, 63));
+        SAME32(mixgrad_diag_quantile_f32(&m32, uf, a), mixgrad_diag_quantile_work_f32(&m32, uf, b, wf, 63));
+        SAME32(mixgrad_diag_vjp_f32(&m32, xf, uf, a, a + 7, a + 28),
+               mixgrad_diag_vjp_work_f32(&m32, xf, uf, b, b + 7, b + 28, wf, 63));
+        SAME32(mixgrad_diag_jacobian_f32(&m32, xf, a), mixgrad_diag_jacobian_work_f32(&m32, xf, b, wf, 63));
+        SAME32(mixgrad_diag_sample_quantile_f32(&m32, &ra, a, a + 3),
+               mixgrad_diag_sample_quantile_work_f32(&m32, &rb, b, b + 3, wf, 63));
+        SAME32(mixgrad_diag_sample_ancestral_f32(&m32, &ra, a, &ka),
+               mixgrad_diag_sample_ancestral_work_f32(&m32, &rb, b, &kb, wf, 63));
+#undef SAME32
+        CHECK(ka == kb, "f32 ancestral component");
+        CHECK(mixgrad_diag_cdf_work_f32(&m32, xf, b, wf, 62) == MIXGRAD_ERR_SHORT_WORKSPACE, "f32 short");
+    }
+
+    /* work is required, and may not overlap another argument. */
+    double u_out[3];
+    CHECK(mixgrad_diag_cdf_work_f64(m, x, u_out, NULL, need) == MIXGRAD_ERR_NULL_POINTER, "NULL work");
+    CHECK(mixgrad_diag_cdf_work_f64(m, x, work + 1, work, need) == MIXGRAD_ERR_OVERLAPPING_BUFFERS,
+          "u inside work");
+    CHECK(mixgrad_diag_cdf_work_f64(m, x, u_out, o.scales, need) == MIXGRAD_ERR_OVERLAPPING_BUFFERS,
+          "work over the scales");
+    CHECK(mixgrad_diag_cdf_work_f64(NULL, x, u_out, work, 0) == MIXGRAD_ERR_NULL_POINTER, "NULL mix first");
+    for (int v = 0; v < 3; v++) free(out[v]);
+    free(work);
+    owned_mix_free(&o);
+}
+
+/* K = 100 > MIXGRAD_MAX_COMPONENTS: only the _work forms take it. Each
+ * component twice is the 50-component mixture: the same density, CDF and
+ * quantile (to rounding). */
+static void test_work_k100(void) {
+    const uint32_t K = 100, D = 2, P = K + 2 * K * D;
+    owned_mix big = owned_mix_new(K, D, K / 2), half = owned_mix_new(K / 2, D, K / 2);
+    const size_t need = mixgrad_diag_work_len(K);
+    double *work = (double *)malloc(need * sizeof(double));
+    double *jac = (double *)malloc((size_t)D * P * sizeof(double));
+    double *bars = (double *)malloc(P * sizeof(double));
+    const double x[2] = {0.7, -0.4}, u[2] = {0.35, 0.8}, xb[2] = {1.0, 1.0};
+    double lp_big, lp_half, c_big[2], c_half[2], q_big[2], q_half[2];
+    CHECK(mixgrad_diag_log_prob_f64(&big.m, x, &lp_big) == MIXGRAD_ERR_TOO_MANY_COMPONENTS, "K = 100 on the stack");
+    CHECK(mixgrad_diag_validate_f64(&big.m) == MIXGRAD_ERR_TOO_MANY_COMPONENTS, "validate applies the bound");
+    CHECK(mixgrad_diag_log_prob_work_f64(&big.m, x, &lp_big, work, need) == MIXGRAD_OK, "K = 100 log_prob");
+    CHECK(mixgrad_diag_cdf_work_f64(&big.m, x, c_big, work, need) == MIXGRAD_OK, "K = 100 cdf");
+    CHECK(mixgrad_diag_quantile_work_f64(&big.m, u, q_big, work, need) == MIXGRAD_OK, "K = 100 quantile");
+    mixgrad_diag_log_prob_f64(&half.m, x, &lp_half);
+    mixgrad_diag_cdf_f64(&half.m, x, c_half);
+    mixgrad_diag_quantile_f64(&half.m, u, q_half);
+    CHECK(fabs(lp_big - lp_half) <= 1e-13 * fmax(1.0, fabs(lp_half)), "K = 100 log q %.17g vs %.17g", lp_big,
+          lp_half);
+    for (int d = 0; d < 2; d++) {
+        CHECK(fabs(c_big[d] - c_half[d]) <= 1e-13, "K = 100 cdf %.17g vs %.17g", c_big[d], c_half[d]);
+        CHECK(fabs(q_big[d] - q_half[d]) <= 1e-12 * fmax(1.0, fabs(q_half[d])), "K = 100 quantile %.17g vs %.17g",
+              q_big[d], q_half[d]);
+    }
+    /* The gradients: x_bar^T J is the vjp. */
+    CHECK(mixgrad_diag_vjp_work_f64(&big.m, q_big, xb, bars, bars + K, bars + K + K * D, work, need) == MIXGRAD_OK,
+          "K = 100 vjp");
+    CHECK(mixgrad_diag_jacobian_work_f64(&big.m, q_big, jac, work, need) == MIXGRAD_OK, "K = 100 jacobian");
+    double worst = 0.0;
+    for (uint32_t j = 0; j < P; j++) worst = fmax(worst, fabs(jac[j] + jac[P + j] - bars[j]));
+    CHECK(worst <= 1e-12, "K = 100: x_bar^T J - vjp = %g", worst);
+    mixgrad_rng r;
+    mixgrad_rng_seed(&r, 4);
+    double xs[2], us[2], xq[2];
+    uint32_t k = 999;
+    CHECK(mixgrad_diag_sample_quantile_work_f64(&big.m, &r, xs, us, work, need) == MIXGRAD_OK &&
+              mixgrad_diag_quantile_work_f64(&big.m, us, xq, work, need) == MIXGRAD_OK && memcmp(xs, xq, sizeof xs) == 0,
+          "K = 100 sample_quantile is quantile(u)");
+    CHECK(mixgrad_diag_sample_ancestral_work_f64(&big.m, &r, xs, &k, work, need) == MIXGRAD_OK && k < K,
+          "K = 100 ancestral");
+    CHECK(mixgrad_diag_log_prob_grad_work_f64(&big.m, x, NULL, NULL, bars, NULL, NULL, work, need) == MIXGRAD_OK,
+          "K = 100 log_prob_grad");
+    CHECK(mixgrad_diag_cdf_work_f64(&big.m, x, c_big, work, need - 1) == MIXGRAD_ERR_SHORT_WORKSPACE,
+          "K = 100 short workspace");
+    free(work), free(jac), free(bars);
+    owned_mix_free(&big);
+    owned_mix_free(&half);
+}
+
 /* The header's enumerators, each with its own spelling. A switch without a
  * default: under -Wall -Werror (-Wswitch) the suite stops compiling when the
  * header gains a status this list lacks, and a name that is not an
@@ -563,6 +773,7 @@ static const char *enumerator_name(uint32_t code) {
         NAME(MIXGRAD_ERR_NONFINITE_COTANGENT)
         NAME(MIXGRAD_ERR_ZERO_DENSITY)
         NAME(MIXGRAD_ERR_UNSEEDED_RNG)
+        NAME(MIXGRAD_ERR_SHORT_WORKSPACE)
         NAME(MIXGRAD_ERR_INTERNAL)
     }
 #undef NAME
@@ -605,6 +816,8 @@ int main(int argc, char **argv) {
     test_f32_against_f64(cases, num_cases);
     test_sampling();
     test_errors();
+    test_work_against_stack();
+    test_work_k100();
     test_names_and_version();
     ref_free(cases, num_cases);
     return support_summary("C suite");

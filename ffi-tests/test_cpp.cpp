@@ -10,6 +10,7 @@
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <vector>
 
 // The C header inside a namespace: its declarations keep C linkage, so the
 // symbols still resolve, and nothing leaks into the global namespace.
@@ -36,6 +37,14 @@ template <> struct api<double> {
     static constexpr auto jacobian = mg::mixgrad_diag_jacobian_f64;
     static constexpr auto sample_quantile = mg::mixgrad_diag_sample_quantile_f64;
     static constexpr auto sample_ancestral = mg::mixgrad_diag_sample_ancestral_f64;
+    static constexpr auto log_prob_work = mg::mixgrad_diag_log_prob_work_f64;
+    static constexpr auto log_prob_grad_work = mg::mixgrad_diag_log_prob_grad_work_f64;
+    static constexpr auto cdf_work = mg::mixgrad_diag_cdf_work_f64;
+    static constexpr auto quantile_work = mg::mixgrad_diag_quantile_work_f64;
+    static constexpr auto vjp_work = mg::mixgrad_diag_vjp_work_f64;
+    static constexpr auto jacobian_work = mg::mixgrad_diag_jacobian_work_f64;
+    static constexpr auto sample_quantile_work = mg::mixgrad_diag_sample_quantile_work_f64;
+    static constexpr auto sample_ancestral_work = mg::mixgrad_diag_sample_ancestral_work_f64;
     static constexpr double fd_step = 1e-6, fd_tol = 1e-6;
     static constexpr const char *name = "f64";
 };
@@ -50,6 +59,14 @@ template <> struct api<float> {
     static constexpr auto jacobian = mg::mixgrad_diag_jacobian_f32;
     static constexpr auto sample_quantile = mg::mixgrad_diag_sample_quantile_f32;
     static constexpr auto sample_ancestral = mg::mixgrad_diag_sample_ancestral_f32;
+    static constexpr auto log_prob_work = mg::mixgrad_diag_log_prob_work_f32;
+    static constexpr auto log_prob_grad_work = mg::mixgrad_diag_log_prob_grad_work_f32;
+    static constexpr auto cdf_work = mg::mixgrad_diag_cdf_work_f32;
+    static constexpr auto quantile_work = mg::mixgrad_diag_quantile_work_f32;
+    static constexpr auto vjp_work = mg::mixgrad_diag_vjp_work_f32;
+    static constexpr auto jacobian_work = mg::mixgrad_diag_jacobian_work_f32;
+    static constexpr auto sample_quantile_work = mg::mixgrad_diag_sample_quantile_work_f32;
+    static constexpr auto sample_ancestral_work = mg::mixgrad_diag_sample_ancestral_work_f32;
     // f32 gradients are held to ~1e-3 (docs/math.md §6); the finite differences of
     // an f32 quantile map need a large step.
     static constexpr double fd_step = 2e-2, fd_tol = 2e-2;
@@ -231,6 +248,106 @@ template <typename T> void test_sampling_and_refusals() {
     CHECK(A::quantile(&m, u_bad.data(), nullptr) == mg::MIXGRAD_ERR_NULL_POINTER, "%s NULL x", A::name);
 }
 
+// The _work forms: each against its stack form (same status, same bits),
+// a workspace one value short refused with nothing written, and K = 100
+// (beyond MIXGRAD_MAX_COMPONENTS) accepted on a workspace only.
+template <typename T> void test_workspace() {
+    using A = api<T>;
+    const params<T> p;
+    const auto m = p.view();
+    const std::size_t need = mg::mixgrad_diag_work_len(K);
+    CHECK(need == 9 * K, "work_len(%zu) = %zu", K, need);
+    std::array<T, 9 * K> work{};
+    const std::array<T, D> x{T(0.2), T(-0.7), T(1.1), T(0.0)}, u{T(0.6), T(0.1), T(0.95), T(0.4)};
+    using out = std::array<T, 1 + D + P + D * P>;
+    // Runs `call(outputs, rng, component, work_len)` with work_len 0 meaning
+    // the stack form.
+    auto agree = [&](const char *what, auto call) {
+        out o[3];
+        mg::mixgrad_rng r[3];
+        std::uint32_t c[3] = {7, 7, 7};
+        mg::mixgrad_status s[3];
+        const std::size_t lens[3] = {0, need, need - 1};
+        for (int v = 0; v < 3; v++) {
+            o[v].fill(T(-3));
+            mg::mixgrad_rng_seed(&r[v], 17);
+            s[v] = call(o[v].data(), &r[v], &c[v], lens[v]);
+        }
+        CHECK(s[0] == mg::MIXGRAD_OK && s[1] == mg::MIXGRAD_OK, "%s %s: %s / %s", A::name, what,
+              mg::mixgrad_status_str(s[0]), mg::mixgrad_status_str(s[1]));
+        CHECK(std::memcmp(&o[0], &o[1], sizeof(out)) == 0 && std::memcmp(&r[0], &r[1], sizeof r[0]) == 0 &&
+                  c[0] == c[1],
+              "%s %s: the work form differs from the stack form", A::name, what);
+        mg::mixgrad_rng fresh;
+        mg::mixgrad_rng_seed(&fresh, 17);
+        bool untouched = c[2] == 7 && std::memcmp(&r[2], &fresh, sizeof fresh) == 0;
+        for (T v : o[2]) untouched = untouched && v == T(-3);
+        CHECK(s[2] == mg::MIXGRAD_ERR_SHORT_WORKSPACE && untouched, "%s %s, short workspace: %s", A::name, what,
+              mg::mixgrad_status_str(s[2]));
+    };
+    T *w = work.data();
+    agree("log_prob", [&](T *o, mg::mixgrad_rng *, std::uint32_t *, std::size_t n) {
+        return n ? A::log_prob_work(&m, x.data(), o, w, n) : A::log_prob(&m, x.data(), o);
+    });
+    agree("log_prob_grad", [&](T *o, mg::mixgrad_rng *, std::uint32_t *, std::size_t n) {
+        T *g = o + 1 + D;
+        return n ? A::log_prob_grad_work(&m, x.data(), o, o + 1, g, g + K, g + K + KD, w, n)
+                 : A::log_prob_grad(&m, x.data(), o, o + 1, g, g + K, g + K + KD);
+    });
+    agree("cdf", [&](T *o, mg::mixgrad_rng *, std::uint32_t *, std::size_t n) {
+        return n ? A::cdf_work(&m, x.data(), o, w, n) : A::cdf(&m, x.data(), o);
+    });
+    agree("quantile", [&](T *o, mg::mixgrad_rng *, std::uint32_t *, std::size_t n) {
+        return n ? A::quantile_work(&m, u.data(), o, w, n) : A::quantile(&m, u.data(), o);
+    });
+    agree("vjp", [&](T *o, mg::mixgrad_rng *, std::uint32_t *, std::size_t n) {
+        return n ? A::vjp_work(&m, x.data(), u.data(), o, o + K, o + K + KD, w, n)
+                 : A::vjp(&m, x.data(), u.data(), o, o + K, o + K + KD);
+    });
+    agree("jacobian", [&](T *o, mg::mixgrad_rng *, std::uint32_t *, std::size_t n) {
+        return n ? A::jacobian_work(&m, x.data(), o, w, n) : A::jacobian(&m, x.data(), o);
+    });
+    agree("sample_quantile", [&](T *o, mg::mixgrad_rng *r, std::uint32_t *, std::size_t n) {
+        return n ? A::sample_quantile_work(&m, r, o, o + D, w, n) : A::sample_quantile(&m, r, o, o + D);
+    });
+    agree("sample_ancestral", [&](T *o, mg::mixgrad_rng *r, std::uint32_t *c, std::size_t n) {
+        return n ? A::sample_ancestral_work(&m, r, o, c, w, n) : A::sample_ancestral(&m, r, o, c);
+    });
+    std::array<T, D> xo{};
+    CHECK(A::cdf_work(&m, x.data(), xo.data(), nullptr, need) == mg::MIXGRAD_ERR_NULL_POINTER, "%s NULL work",
+          A::name);
+    CHECK(A::cdf_work(&m, x.data(), w + 1, w, need) == mg::MIXGRAD_ERR_OVERLAPPING_BUFFERS, "%s u over work",
+          A::name);
+
+    // K = 100: a mixture of 25 copies of the 4-component mixture below.
+    constexpr std::size_t BK = 100, BD = 2;
+    std::array<T, BK> logits{};
+    std::array<T, BK * BD> means{}, scales{};
+    for (std::size_t i = 0; i < BK; i++) {
+        logits[i] = T(0.25 * double(i % 4));
+        for (std::size_t d = 0; d < BD; d++) {
+            means[i * BD + d] = T(double(i % 4) - 1.5 + 0.5 * double(d));
+            scales[i * BD + d] = T(0.5 + 0.25 * double((i + d) % 4));
+        }
+    }
+    const typename A::mixture big{std::uint32_t(BK), std::uint32_t(BD), logits.data(), means.data(),
+                                  scales.data()};
+    std::vector<T> bw(mg::mixgrad_diag_work_len(BK));
+    std::array<T, BD> bx{}, bu{}, back{};
+    mg::mixgrad_rng r;
+    mg::mixgrad_rng_seed(&r, 3);
+    CHECK(A::sample_quantile(&big, &r, bx.data(), bu.data()) == mg::MIXGRAD_ERR_TOO_MANY_COMPONENTS,
+          "%s K = 100 on the stack", A::name);
+    CHECK(A::sample_quantile_work(&big, &r, bx.data(), bu.data(), bw.data(), bw.size()) == mg::MIXGRAD_OK &&
+              A::cdf_work(&big, bx.data(), back.data(), bw.data(), bw.size()) == mg::MIXGRAD_OK,
+          "%s K = 100 on a workspace", A::name);
+    for (std::size_t d = 0; d < BD; d++)
+        CHECK(std::fabs(double(back[d]) - double(bu[d])) <= (sizeof(T) == 8 ? 1e-13 : 1e-5),
+              "%s K = 100: cdf(sample) = u", A::name);
+    CHECK(A::cdf_work(&big, bx.data(), back.data(), bw.data(), bw.size() - 1) == mg::MIXGRAD_ERR_SHORT_WORKSPACE,
+          "%s K = 100 short workspace", A::name);
+}
+
 }  // namespace
 
 int main() {
@@ -241,5 +358,7 @@ int main() {
     test_vjp_against_differences<float>();
     test_sampling_and_refusals<double>();
     test_sampling_and_refusals<float>();
+    test_workspace<double>();
+    test_workspace<float>();
     return support_summary("C++ suite");
 }

@@ -52,9 +52,11 @@
 #define MIXGRAD_VERSION_PATCH 0
 
 /**
- * The largest `num_components` (`K`) any function accepts; larger `K` gives
- * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`. Scratch for `K` components lives on the
- * stack (about 5 KiB at the maximum, in `double`); nothing is allocated.
+ * The largest `num_components` (`K`) the functions with stack scratch
+ * accept; larger `K` gives `MIXGRAD_ERR_TOO_MANY_COMPONENTS`. Their scratch
+ * for `K` components lives on the stack (about 5 KiB at the maximum, in
+ * `double`); nothing is allocated. The `_work` functions run on the
+ * caller's scratch instead (`mixgrad_diag_work_len()`) and accept any `K`.
  */
 #define MIXGRAD_MAX_COMPONENTS 64
 
@@ -66,7 +68,8 @@
  * Checks run in a fixed order and the first failure is reported: required
  * pointers (NULL, then alignment) in argument order, with the mixture's
  * own arrays right after the mixture; then the shape (`K`, `D`, capacity,
- * sizes); then overlap between outputs and any other buffer; then the
+ * sizes, then the `work_len` of the `_work` functions); then overlap
+ * between outputs (`work` counts as one) and any other buffer; then the
  * parameter values (logits, means, scales); then the per-call inputs
  * (`u`, `x`, cotangents, the generator's state); finally, for gradients,
  * the density check.
@@ -117,12 +120,14 @@ enum mixgrad_status
     MIXGRAD_ERR_NO_DIMENSIONS = 4,
     /**
      * The field `mix->num_components` (`K`) exceeds
-     * `MIXGRAD_MAX_COMPONENTS`.
+     * `MIXGRAD_MAX_COMPONENTS`, the capacity of the stack scratch. The
+     * `_work` functions, which run on the caller's scratch, accept any `K`.
      */
     MIXGRAD_ERR_TOO_MANY_COMPONENTS = 5,
     /**
      * `mix->num_components * mix->num_dims` (`K*D`, for `mix->means` and
-     * `mix->scales`), or for the Jacobian the length of `jac`,
+     * `mix->scales`), for the `_work` functions the workspace,
+     * `mixgrad_diag_work_len(K)`, or for the Jacobian the length of `jac`,
      * `D*(K + 2*K*D)`, times the element size does not fit the address
      * space of this target.
      */
@@ -131,7 +136,8 @@ enum mixgrad_status
      * An output argument's memory (its full length, from `K` and `D`)
      * overlaps an input's (the mixture's arrays included) or another
      * output's. In-place operation is not supported: give every output its
-     * own memory.
+     * own memory. The `work` argument of the `_work` functions counts as
+     * an output (its first `mixgrad_diag_work_len(K)` values).
      */
     MIXGRAD_ERR_OVERLAPPING_BUFFERS = 7,
     /**
@@ -202,6 +208,12 @@ enum mixgrad_status
      */
     MIXGRAD_ERR_UNSEEDED_RNG = 18,
     /**
+     * The `_work` functions only: the `work_len` argument is below
+     * `mixgrad_diag_work_len(mix->num_components)`, the values of scratch
+     * `K` components need.
+     */
+    MIXGRAD_ERR_SHORT_WORKSPACE = 19,
+    /**
      * An internal invariant failed. Never expected; please report it.
      */
     MIXGRAD_ERR_INTERNAL = 255,
@@ -229,7 +241,8 @@ typedef uint32_t mixgrad_status;
  */
 typedef struct mixgrad_diag_f64 {
     /**
-     * `K`, the number of components: `1 <= K <= MIXGRAD_MAX_COMPONENTS`.
+     * `K`, the number of components: `1 <= K <= MIXGRAD_MAX_COMPONENTS`
+     * (any `K >= 1` for the `_work` functions).
      */
     uint32_t num_components;
     /**
@@ -257,7 +270,8 @@ typedef struct mixgrad_diag_f64 {
  */
 typedef struct mixgrad_diag_f32 {
     /**
-     * `K`, the number of components: `1 <= K <= MIXGRAD_MAX_COMPONENTS`.
+     * `K`, the number of components: `1 <= K <= MIXGRAD_MAX_COMPONENTS`
+     * (any `K >= 1` for the `_work` functions).
      */
     uint32_t num_components;
     /**
@@ -305,7 +319,8 @@ extern "C" {
 /**
  * Checks a mixture without computing anything: its pointers, shape and
  * parameter values. Returns the status any other function would report for
- * the mixture itself.
+ * the mixture itself; it applies the bound `K <= MIXGRAD_MAX_COMPONENTS` of
+ * the functions with stack scratch, which the `_work` functions lift.
  *
  * Errors: `MIXGRAD_ERR_NULL_POINTER`, `MIXGRAD_ERR_MISALIGNED_POINTER`,
  * `MIXGRAD_ERR_NO_COMPONENTS`, `MIXGRAD_ERR_NO_DIMENSIONS`,
@@ -613,6 +628,322 @@ const char *mixgrad_status_str(uint32_t status);
  * Compare it with `MIXGRAD_VERSION_*` to detect a header/library mismatch.
  */
 const char *mixgrad_version(void);
+
+/**
+ * The number of values (`double` for the `_f64` functions, `float` for the
+ * `_f32` ones) of scratch a `_work` function needs for a mixture of
+ * `num_components` (`K`) components: `9*K`, whatever `D`; `SIZE_MAX` if
+ * that overflows `size_t` (no buffer can be long enough then).
+ *
+ * The `_work` functions (`mixgrad_diag_cdf_work_f64()` and the rest) take
+ * two trailing arguments, `work` and `work_len`:
+ *
+ * - `work`: required (not NULL), aligned for its element type, writable
+ *   for `work_len` values, of which the first `mixgrad_diag_work_len(K)`
+ *   are used. It must not overlap any other argument
+ *   (`MIXGRAD_ERR_OVERLAPPING_BUFFERS`), the mixture's arrays included.
+ *   Its contents on entry do not matter and on return are unspecified.
+ *   One buffer may serve every call, and every mixture of at most `K`
+ *   components, but not two calls at once.
+ * - `work_len`: at least `mixgrad_diag_work_len(K)`, else
+ *   `MIXGRAD_ERR_SHORT_WORKSPACE`.
+ *
+ * With them, any `K >= 1` is accepted (no
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`); nothing else changes. `work` is
+ * checked last among the pointers (it is the last argument), and
+ * `work_len` right after the mixture's shape.
+ */
+size_t mixgrad_diag_work_len(uint32_t num_components);
+
+/**
+ * `mixgrad_diag_log_prob_f64()` on the caller's scratch: `work` holds
+ * `work_len` values, at least `mixgrad_diag_work_len(K)` (see there), and
+ * any `K >= 1` is accepted.
+ *
+ * Errors: as `mixgrad_diag_log_prob_f64()` (but never
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`), plus `MIXGRAD_ERR_NULL_POINTER` or
+ * `MIXGRAD_ERR_MISALIGNED_POINTER` for `work`,
+ * `MIXGRAD_ERR_SHORT_WORKSPACE`, `MIXGRAD_ERR_SIZE_OVERFLOW` for the
+ * workspace and `MIXGRAD_ERR_OVERLAPPING_BUFFERS` for `work`.
+ *
+ * # Safety
+ * As `mixgrad_diag_log_prob_f64()`; `work` must be writable for `work_len`
+ * values.
+ */
+mixgrad_status mixgrad_diag_log_prob_work_f64(const struct mixgrad_diag_f64 *mix,
+                                              const double *x,
+                                              double *log_prob,
+                                              double *work,
+                                              size_t work_len);
+
+/**
+ * Single-precision `mixgrad_diag_log_prob_work_f64()`: `work` holds `float`
+ * values.
+ *
+ * # Safety
+ * As `mixgrad_diag_log_prob_work_f64()`.
+ */
+mixgrad_status mixgrad_diag_log_prob_work_f32(const struct mixgrad_diag_f32 *mix,
+                                              const float *x,
+                                              float *log_prob,
+                                              float *work,
+                                              size_t work_len);
+
+/**
+ * `mixgrad_diag_log_prob_grad_f64()` on the caller's scratch: `work` holds
+ * `work_len` values, at least `mixgrad_diag_work_len(K)` (see there), and
+ * any `K >= 1` is accepted.
+ *
+ * Errors: as `mixgrad_diag_log_prob_grad_f64()` (but never
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`), plus `MIXGRAD_ERR_NULL_POINTER` or
+ * `MIXGRAD_ERR_MISALIGNED_POINTER` for `work`,
+ * `MIXGRAD_ERR_SHORT_WORKSPACE`, `MIXGRAD_ERR_SIZE_OVERFLOW` for the
+ * workspace and `MIXGRAD_ERR_OVERLAPPING_BUFFERS` for `work`.
+ *
+ * # Safety
+ * As `mixgrad_diag_log_prob_grad_f64()`; `work` must be writable for
+ * `work_len` values.
+ */
+mixgrad_status mixgrad_diag_log_prob_grad_work_f64(const struct mixgrad_diag_f64 *mix,
+                                                   const double *x,
+                                                   double *log_prob,
+                                                   double *x_grad,
+                                                   double *logits_grad,
+                                                   double *means_grad,
+                                                   double *scales_grad,
+                                                   double *work,
+                                                   size_t work_len);
+
+/**
+ * Single-precision `mixgrad_diag_log_prob_grad_work_f64()`: `work` holds
+ * `float` values.
+ *
+ * # Safety
+ * As `mixgrad_diag_log_prob_grad_work_f64()`.
+ */
+mixgrad_status mixgrad_diag_log_prob_grad_work_f32(const struct mixgrad_diag_f32 *mix,
+                                                   const float *x,
+                                                   float *log_prob,
+                                                   float *x_grad,
+                                                   float *logits_grad,
+                                                   float *means_grad,
+                                                   float *scales_grad,
+                                                   float *work,
+                                                   size_t work_len);
+
+/**
+ * `mixgrad_diag_cdf_f64()` on the caller's scratch: `work` holds `work_len`
+ * values, at least `mixgrad_diag_work_len(K)` (see there), and any `K >= 1`
+ * is accepted.
+ *
+ * Errors: as `mixgrad_diag_cdf_f64()` (but never
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`), plus `MIXGRAD_ERR_NULL_POINTER` or
+ * `MIXGRAD_ERR_MISALIGNED_POINTER` for `work`,
+ * `MIXGRAD_ERR_SHORT_WORKSPACE`, `MIXGRAD_ERR_SIZE_OVERFLOW` for the
+ * workspace and `MIXGRAD_ERR_OVERLAPPING_BUFFERS` for `work`.
+ *
+ * # Safety
+ * As `mixgrad_diag_cdf_f64()`; `work` must be writable for `work_len`
+ * values.
+ */
+mixgrad_status mixgrad_diag_cdf_work_f64(const struct mixgrad_diag_f64 *mix,
+                                         const double *x,
+                                         double *u,
+                                         double *work,
+                                         size_t work_len);
+
+/**
+ * Single-precision `mixgrad_diag_cdf_work_f64()`: `work` holds `float`
+ * values.
+ *
+ * # Safety
+ * As `mixgrad_diag_cdf_work_f64()`.
+ */
+mixgrad_status mixgrad_diag_cdf_work_f32(const struct mixgrad_diag_f32 *mix,
+                                         const float *x,
+                                         float *u,
+                                         float *work,
+                                         size_t work_len);
+
+/**
+ * `mixgrad_diag_quantile_f64()` on the caller's scratch: `work` holds
+ * `work_len` values, at least `mixgrad_diag_work_len(K)` (see there), and
+ * any `K >= 1` is accepted.
+ *
+ * Errors: as `mixgrad_diag_quantile_f64()` (but never
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`), plus `MIXGRAD_ERR_NULL_POINTER` or
+ * `MIXGRAD_ERR_MISALIGNED_POINTER` for `work`,
+ * `MIXGRAD_ERR_SHORT_WORKSPACE`, `MIXGRAD_ERR_SIZE_OVERFLOW` for the
+ * workspace and `MIXGRAD_ERR_OVERLAPPING_BUFFERS` for `work`.
+ *
+ * # Safety
+ * As `mixgrad_diag_quantile_f64()`; `work` must be writable for `work_len`
+ * values.
+ */
+mixgrad_status mixgrad_diag_quantile_work_f64(const struct mixgrad_diag_f64 *mix,
+                                              const double *u,
+                                              double *x,
+                                              double *work,
+                                              size_t work_len);
+
+/**
+ * Single-precision `mixgrad_diag_quantile_work_f64()`: `work` holds `float`
+ * values.
+ *
+ * # Safety
+ * As `mixgrad_diag_quantile_work_f64()`.
+ */
+mixgrad_status mixgrad_diag_quantile_work_f32(const struct mixgrad_diag_f32 *mix,
+                                              const float *u,
+                                              float *x,
+                                              float *work,
+                                              size_t work_len);
+
+/**
+ * `mixgrad_diag_vjp_f64()` on the caller's scratch: `work` holds `work_len`
+ * values, at least `mixgrad_diag_work_len(K)` (see there), and any `K >= 1`
+ * is accepted.
+ *
+ * Errors: as `mixgrad_diag_vjp_f64()` (but never
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`), plus `MIXGRAD_ERR_NULL_POINTER` or
+ * `MIXGRAD_ERR_MISALIGNED_POINTER` for `work`,
+ * `MIXGRAD_ERR_SHORT_WORKSPACE`, `MIXGRAD_ERR_SIZE_OVERFLOW` for the
+ * workspace and `MIXGRAD_ERR_OVERLAPPING_BUFFERS` for `work`.
+ *
+ * # Safety
+ * As `mixgrad_diag_vjp_f64()`; `work` must be writable for `work_len`
+ * values.
+ */
+mixgrad_status mixgrad_diag_vjp_work_f64(const struct mixgrad_diag_f64 *mix,
+                                         const double *x,
+                                         const double *x_bar,
+                                         double *logits_bar,
+                                         double *means_bar,
+                                         double *scales_bar,
+                                         double *work,
+                                         size_t work_len);
+
+/**
+ * Single-precision `mixgrad_diag_vjp_work_f64()`: `work` holds `float`
+ * values.
+ *
+ * # Safety
+ * As `mixgrad_diag_vjp_work_f64()`.
+ */
+mixgrad_status mixgrad_diag_vjp_work_f32(const struct mixgrad_diag_f32 *mix,
+                                         const float *x,
+                                         const float *x_bar,
+                                         float *logits_bar,
+                                         float *means_bar,
+                                         float *scales_bar,
+                                         float *work,
+                                         size_t work_len);
+
+/**
+ * `mixgrad_diag_jacobian_f64()` on the caller's scratch: `work` holds
+ * `work_len` values, at least `mixgrad_diag_work_len(K)` (see there), and
+ * any `K >= 1` is accepted.
+ *
+ * Errors: as `mixgrad_diag_jacobian_f64()` (but never
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`), plus `MIXGRAD_ERR_NULL_POINTER` or
+ * `MIXGRAD_ERR_MISALIGNED_POINTER` for `work`,
+ * `MIXGRAD_ERR_SHORT_WORKSPACE`, `MIXGRAD_ERR_SIZE_OVERFLOW` for the
+ * workspace and `MIXGRAD_ERR_OVERLAPPING_BUFFERS` for `work`.
+ *
+ * # Safety
+ * As `mixgrad_diag_jacobian_f64()`; `work` must be writable for `work_len`
+ * values.
+ */
+mixgrad_status mixgrad_diag_jacobian_work_f64(const struct mixgrad_diag_f64 *mix,
+                                              const double *x,
+                                              double *jac,
+                                              double *work,
+                                              size_t work_len);
+
+/**
+ * Single-precision `mixgrad_diag_jacobian_work_f64()`: `work` holds `float`
+ * values.
+ *
+ * # Safety
+ * As `mixgrad_diag_jacobian_work_f64()`.
+ */
+mixgrad_status mixgrad_diag_jacobian_work_f32(const struct mixgrad_diag_f32 *mix,
+                                              const float *x,
+                                              float *jac,
+                                              float *work,
+                                              size_t work_len);
+
+/**
+ * `mixgrad_diag_sample_quantile_f64()` on the caller's scratch: `work` holds
+ * `work_len` values, at least `mixgrad_diag_work_len(K)` (see there), and
+ * any `K >= 1` is accepted.
+ *
+ * Errors: as `mixgrad_diag_sample_quantile_f64()` (but never
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`), plus `MIXGRAD_ERR_NULL_POINTER` or
+ * `MIXGRAD_ERR_MISALIGNED_POINTER` for `work`,
+ * `MIXGRAD_ERR_SHORT_WORKSPACE`, `MIXGRAD_ERR_SIZE_OVERFLOW` for the
+ * workspace and `MIXGRAD_ERR_OVERLAPPING_BUFFERS` for `work`.
+ *
+ * # Safety
+ * As `mixgrad_diag_sample_quantile_f64()`; `work` must be writable for
+ * `work_len` values.
+ */
+mixgrad_status mixgrad_diag_sample_quantile_work_f64(const struct mixgrad_diag_f64 *mix,
+                                                     struct mixgrad_rng *rng,
+                                                     double *x,
+                                                     double *u,
+                                                     double *work,
+                                                     size_t work_len);
+
+/**
+ * Single-precision `mixgrad_diag_sample_quantile_work_f64()`: `work` holds
+ * `float` values.
+ *
+ * # Safety
+ * As `mixgrad_diag_sample_quantile_work_f64()`.
+ */
+mixgrad_status mixgrad_diag_sample_quantile_work_f32(const struct mixgrad_diag_f32 *mix,
+                                                     struct mixgrad_rng *rng,
+                                                     float *x,
+                                                     float *u,
+                                                     float *work,
+                                                     size_t work_len);
+
+/**
+ * `mixgrad_diag_sample_ancestral_f64()` on the caller's scratch: `work`
+ * holds `work_len` values, at least `mixgrad_diag_work_len(K)` (see there),
+ * and any `K >= 1` is accepted.
+ *
+ * Errors: as `mixgrad_diag_sample_ancestral_f64()` (but never
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`), plus `MIXGRAD_ERR_NULL_POINTER` or
+ * `MIXGRAD_ERR_MISALIGNED_POINTER` for `work`,
+ * `MIXGRAD_ERR_SHORT_WORKSPACE`, `MIXGRAD_ERR_SIZE_OVERFLOW` for the
+ * workspace and `MIXGRAD_ERR_OVERLAPPING_BUFFERS` for `work`.
+ *
+ * # Safety
+ * As `mixgrad_diag_sample_ancestral_f64()`; `work` must be writable for
+ * `work_len` values.
+ */
+mixgrad_status mixgrad_diag_sample_ancestral_work_f64(const struct mixgrad_diag_f64 *mix,
+                                                      struct mixgrad_rng *rng,
+                                                      double *x,
+                                                      uint32_t *component,
+                                                      double *work,
+                                                      size_t work_len);
+
+/**
+ * Single-precision `mixgrad_diag_sample_ancestral_work_f64()`: `work` holds
+ * `float` values.
+ *
+ * # Safety
+ * As `mixgrad_diag_sample_ancestral_work_f64()`.
+ */
+mixgrad_status mixgrad_diag_sample_ancestral_work_f32(const struct mixgrad_diag_f32 *mix,
+                                                      struct mixgrad_rng *rng,
+                                                      float *x,
+                                                      uint32_t *component,
+                                                      float *work,
+                                                      size_t work_len);
 
 #ifdef __cplusplus
 }  // extern "C"

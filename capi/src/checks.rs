@@ -6,7 +6,7 @@
 
 use core::mem::size_of;
 
-use mixgrad::{DiagMixtureRef, Float, MAX_COMPONENTS};
+use mixgrad::{DiagMixtureRef, Float};
 
 use crate::mixgrad_status as S;
 use crate::mixgrad_status;
@@ -164,8 +164,9 @@ impl<F: Float> Mixture<F> {
         })
     }
 
-    /// `K ≥ 1`, `D ≥ 1`, `K ≤ MIXGRAD_MAX_COMPONENTS`, `K·D` elements fit.
-    pub(crate) fn shape(&self) -> Checked<Shape> {
+    /// `K ≥ 1`, `D ≥ 1`, `K ≤ max_components` (the capacity of the stack
+    /// scratch, or unbounded), `K·D` elements fit.
+    pub(crate) fn shape(&self, max_components: usize) -> Checked<Shape> {
         let (k, d) = (self.num_components as usize, self.num_dims as usize);
         if k == 0 {
             return Err(S::MIXGRAD_ERR_NO_COMPONENTS);
@@ -173,7 +174,7 @@ impl<F: Float> Mixture<F> {
         if d == 0 {
             return Err(S::MIXGRAD_ERR_NO_DIMENSIONS);
         }
-        if k > MAX_COMPONENTS {
+        if k > max_components {
             return Err(S::MIXGRAD_ERR_TOO_MANY_COMPONENTS);
         }
         let kd = k.checked_mul(d).ok_or(S::MIXGRAD_ERR_SIZE_OVERFLOW)?;
@@ -198,7 +199,9 @@ impl<F: Float> Mixture<F> {
         self.buffers(s).map(|b| b.span())
     }
 
-    /// Validates the parameter values and wraps them in the core view.
+    /// Validates the parameter values and wraps them in the core view,
+    /// unbounded: [`Mixture::shape`] has applied the bound on `K` that the
+    /// scratch imposes.
     ///
     /// # Safety
     /// The arrays must be readable for `K`, `K·D`, `K·D` elements and not be
@@ -208,6 +211,6 @@ impl<F: Float> Mixture<F> {
         // SAFETY: forwarded to the caller.
         let (logits, means, scales) =
             unsafe { (logits.into_slice(), means.into_slice(), scales.into_slice()) };
-        Ok(DiagMixtureRef::new(logits, means, scales, s.d)?)
+        Ok(DiagMixtureRef::new_unbounded(logits, means, scales, s.d)?)
     }
 }

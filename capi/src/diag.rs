@@ -9,6 +9,7 @@
 use crate::checks::RawMixture;
 use crate::mixgrad_status;
 use crate::ops;
+use crate::scratch::Scratch::Stack;
 use crate::status::into_status;
 
 /// A diagonal Gaussian mixture with `K` components in `D` dimensions
@@ -26,7 +27,8 @@ use crate::status::into_status;
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct mixgrad_diag_f64 {
-    /// `K`, the number of components: `1 <= K <= MIXGRAD_MAX_COMPONENTS`.
+    /// `K`, the number of components: `1 <= K <= MIXGRAD_MAX_COMPONENTS`
+    /// (any `K >= 1` for the `_work` functions).
     pub num_components: u32,
     /// `D`, the number of dimensions: `D >= 1`.
     pub num_dims: u32,
@@ -45,7 +47,8 @@ pub struct mixgrad_diag_f64 {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct mixgrad_diag_f32 {
-    /// `K`, the number of components: `1 <= K <= MIXGRAD_MAX_COMPONENTS`.
+    /// `K`, the number of components: `1 <= K <= MIXGRAD_MAX_COMPONENTS`
+    /// (any `K >= 1` for the `_work` functions).
     pub num_components: u32,
     /// `D`, the number of dimensions: `D >= 1`.
     pub num_dims: u32,
@@ -75,7 +78,8 @@ impl RawMixture for mixgrad_diag_f32 {
 
 /// Checks a mixture without computing anything: its pointers, shape and
 /// parameter values. Returns the status any other function would report for
-/// the mixture itself.
+/// the mixture itself; it applies the bound `K <= MIXGRAD_MAX_COMPONENTS` of
+/// the functions with stack scratch, which the `_work` functions lift.
 ///
 /// Errors: `MIXGRAD_ERR_NULL_POINTER`, `MIXGRAD_ERR_MISALIGNED_POINTER`,
 /// `MIXGRAD_ERR_NO_COMPONENTS`, `MIXGRAD_ERR_NO_DIMENSIONS`,
@@ -119,7 +123,7 @@ pub unsafe extern "C" fn mixgrad_diag_log_prob_f64(
     x: *const f64,
     log_prob: *mut f64,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::log_prob(mix, x, log_prob) })
+    into_status(unsafe { ops::log_prob(mix, x, log_prob, Stack) })
 }
 
 /// Single-precision `mixgrad_diag_log_prob_f64()`.
@@ -132,7 +136,7 @@ pub unsafe extern "C" fn mixgrad_diag_log_prob_f32(
     x: *const f32,
     log_prob: *mut f32,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::log_prob(mix, x, log_prob) })
+    into_status(unsafe { ops::log_prob(mix, x, log_prob, Stack) })
 }
 
 /// `log q(x)` and its gradients; every output is optional (NULL skips it):
@@ -164,7 +168,7 @@ pub unsafe extern "C" fn mixgrad_diag_log_prob_grad_f64(
     scales_grad: *mut f64,
 ) -> mixgrad_status {
     let grads = [x_grad, logits_grad, means_grad, scales_grad];
-    into_status(unsafe { ops::log_prob_grad(mix, x, log_prob, grads) })
+    into_status(unsafe { ops::log_prob_grad(mix, x, log_prob, grads, Stack) })
 }
 
 /// Single-precision `mixgrad_diag_log_prob_grad_f64()`.
@@ -182,7 +186,7 @@ pub unsafe extern "C" fn mixgrad_diag_log_prob_grad_f32(
     scales_grad: *mut f32,
 ) -> mixgrad_status {
     let grads = [x_grad, logits_grad, means_grad, scales_grad];
-    into_status(unsafe { ops::log_prob_grad(mix, x, log_prob, grads) })
+    into_status(unsafe { ops::log_prob_grad(mix, x, log_prob, grads, Stack) })
 }
 
 /// The conditional CDFs (the "T" map of the paper, docs/math.md §3):
@@ -202,7 +206,7 @@ pub unsafe extern "C" fn mixgrad_diag_cdf_f64(
     x: *const f64,
     u: *mut f64,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::cdf(mix, x, u) })
+    into_status(unsafe { ops::cdf(mix, x, u, Stack) })
 }
 
 /// Single-precision `mixgrad_diag_cdf_f64()`.
@@ -215,7 +219,7 @@ pub unsafe extern "C" fn mixgrad_diag_cdf_f32(
     x: *const f32,
     u: *mut f32,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::cdf(mix, x, u) })
+    into_status(unsafe { ops::cdf(mix, x, u, Stack) })
 }
 
 /// The inverse of `mixgrad_diag_cdf_f64()`: solves `F_d(x_d | x_<d) = u_d`
@@ -238,7 +242,7 @@ pub unsafe extern "C" fn mixgrad_diag_quantile_f64(
     u: *const f64,
     x: *mut f64,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::quantile(mix, u, x) })
+    into_status(unsafe { ops::quantile(mix, u, x, Stack) })
 }
 
 /// Single-precision `mixgrad_diag_quantile_f64()`.
@@ -251,7 +255,7 @@ pub unsafe extern "C" fn mixgrad_diag_quantile_f32(
     u: *const f32,
     x: *mut f32,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::quantile(mix, u, x) })
+    into_status(unsafe { ops::quantile(mix, u, x, Stack) })
 }
 
 /// The pathwise gradient of a sample (docs/math.md §4): given a sample `x` and the
@@ -282,7 +286,7 @@ pub unsafe extern "C" fn mixgrad_diag_vjp_f64(
     scales_bar: *mut f64,
 ) -> mixgrad_status {
     let bars = [logits_bar, means_bar, scales_bar];
-    into_status(unsafe { ops::vjp(mix, x, x_bar, bars) })
+    into_status(unsafe { ops::vjp(mix, x, x_bar, bars, Stack) })
 }
 
 /// Single-precision `mixgrad_diag_vjp_f64()`.
@@ -299,7 +303,7 @@ pub unsafe extern "C" fn mixgrad_diag_vjp_f32(
     scales_bar: *mut f32,
 ) -> mixgrad_status {
     let bars = [logits_bar, means_bar, scales_bar];
-    into_status(unsafe { ops::vjp(mix, x, x_bar, bars) })
+    into_status(unsafe { ops::vjp(mix, x, x_bar, bars, Stack) })
 }
 
 /// The full Jacobian `dx/dtheta` of the quantile map at the sample `x`:
@@ -319,7 +323,7 @@ pub unsafe extern "C" fn mixgrad_diag_jacobian_f64(
     x: *const f64,
     jac: *mut f64,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::jacobian(mix, x, jac) })
+    into_status(unsafe { ops::jacobian(mix, x, jac, Stack) })
 }
 
 /// Single-precision `mixgrad_diag_jacobian_f64()`.
@@ -332,5 +336,5 @@ pub unsafe extern "C" fn mixgrad_diag_jacobian_f32(
     x: *const f32,
     jac: *mut f32,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::jacobian(mix, x, jac) })
+    into_status(unsafe { ops::jacobian(mix, x, jac, Stack) })
 }

@@ -26,11 +26,14 @@ mod diag;
 mod ops;
 mod rng;
 mod sample;
+mod scratch;
 mod status;
 mod version;
+mod work;
 
 pub use diag::*;
 pub use rng::*;
 pub use sample::*;
 pub use status::{mixgrad_status, mixgrad_status_str};
 pub use version::*;
+pub use work::*;

@@ -1,25 +1,28 @@
 //! One generic implementation per C function, shared by the `f64` and `f32`
-//! entry points. Each follows the same steps: pointer checks in argument
-//! order, the shape, the overlap check, the parameter values (the core
-//! view), then the core call, which validates the per-call inputs before it
-//! writes anything.
+//! entry points and by the stack and `_work` forms (a [`Scratch`]
+//! argument). Each follows the same steps: pointer checks in argument
+//! order (`work` last), the shape and the workspace length, the overlap
+//! check (`work` is an output), the parameter values (the core view), then
+//! the core call, which validates the per-call inputs before it writes
+//! anything.
 //!
 //! # Safety (all functions)
 //! Every non-NULL pointer must be valid for the reads or writes its length
 //! implies (documented on the C functions) for the duration of the call.
 
-use mixgrad::{DiagMixtureRef, Error, Float, LogProbGrad};
+use mixgrad::{Error, Float, LogProbGrad};
 
 use crate::checks::{
     disjoint, elements, optional_mut, required, required_mut, Buffer, Checked, Mixture, RawMixture,
 };
 use crate::mixgrad_rng;
+use crate::scratch::{Runner, Scratch};
 
 type F<M> = <M as RawMixture>::F;
 
 pub(crate) unsafe fn validate<M: RawMixture>(mix: *const M) -> Checked<()> {
     let m = unsafe { Mixture::read(mix) }?;
-    let s = m.shape()?;
+    let (s, _) = Scratch::Stack.shape(&m)?;
     unsafe { m.view(s) }.map(drop)
 }
 
@@ -27,11 +30,12 @@ pub(crate) unsafe fn log_prob<M: RawMixture>(
     mix: *const M,
     x: *const F<M>,
     log_prob: *mut F<M>,
+    scratch: Scratch<F<M>>,
 ) -> Checked<()> {
     let m = unsafe { Mixture::read(mix) }?;
     let x = required(x)?;
     let log_prob = required_mut(log_prob)?;
-    unsafe { log_prob_with(m, x, Some(log_prob), [None; 4]) }
+    unsafe { log_prob_with(m, x, Some(log_prob), [None; 4], scratch) }
 }
 
 pub(crate) unsafe fn log_prob_grad<M: RawMixture>(
@@ -39,6 +43,7 @@ pub(crate) unsafe fn log_prob_grad<M: RawMixture>(
     x: *const F<M>,
     log_prob: *mut F<M>,
     grads: [*mut F<M>; 4],
+    scratch: Scratch<F<M>>,
 ) -> Checked<()> {
     let m = unsafe { Mixture::read(mix) }?;
     let x = required(x)?;
@@ -50,7 +55,7 @@ pub(crate) unsafe fn log_prob_grad<M: RawMixture>(
         optional_mut(gm)?,
         optional_mut(gs)?,
     ];
-    unsafe { log_prob_with(m, x, log_prob, grads) }
+    unsafe { log_prob_with(m, x, log_prob, grads, scratch) }
 }
 
 /// `log q(x)` and the gradients w.r.t. `x`, logits, means, scales (each
@@ -60,8 +65,9 @@ unsafe fn log_prob_with<T: Float>(
     x: *const T,
     log_prob: Option<*mut T>,
     grads: [Option<*mut T>; 4],
+    scratch: Scratch<T>,
 ) -> Checked<()> {
-    let s = m.shape()?;
+    let (s, work) = scratch.shape(&m)?;
     let x = Buffer::input(x, s.d);
     let value = log_prob.map(|p| Buffer::output(p, 1));
     let [gx, ga, gm, gs] = grads;
@@ -71,10 +77,10 @@ unsafe fn log_prob_with<T: Float>(
     let gs = gs.map(|p| Buffer::output(p, s.kd));
     let [pa, pm, ps] = m.spans(s);
     disjoint(
-        &[value, gx, ga, gm, gs].map(|b| b.map(|b| b.span())),
+        &[value, gx, ga, gm, gs, work].map(|b| b.map(|b| b.span())),
         &[pa, pm, ps, x.span()],
     )?;
-    let mix = unsafe { m.view(s) }?;
+    let mut mix = unsafe { Runner::new(&m, s, work) }?;
     let grad = LogProbGrad {
         x: gx.map(|b| unsafe { b.into_mut_slice() }),
         logits: ga.map(|b| unsafe { b.into_mut_slice() }),
@@ -92,16 +98,18 @@ pub(crate) unsafe fn cdf<M: RawMixture>(
     mix: *const M,
     x: *const F<M>,
     u: *mut F<M>,
+    scratch: Scratch<F<M>>,
 ) -> Checked<()> {
-    unsafe { per_dimension(mix, x, u, |m, x, u| m.cdf(x, u)) }
+    unsafe { per_dimension(mix, x, u, scratch, |m, x, u| m.cdf(x, u)) }
 }
 
 pub(crate) unsafe fn quantile<M: RawMixture>(
     mix: *const M,
     u: *const F<M>,
     x: *mut F<M>,
+    scratch: Scratch<F<M>>,
 ) -> Checked<()> {
-    unsafe { per_dimension(mix, u, x, |m, u, x| m.quantile(u, x)) }
+    unsafe { per_dimension(mix, u, x, scratch, |m, u, x| m.quantile(u, x)) }
 }
 
 /// `D` values in, `D` values out: the shape of `cdf` and `quantile`.
@@ -109,16 +117,20 @@ unsafe fn per_dimension<M: RawMixture>(
     mix: *const M,
     input: *const F<M>,
     output: *mut F<M>,
-    op: impl FnOnce(&DiagMixtureRef<'_, F<M>>, &[F<M>], &mut [F<M>]) -> Result<(), Error>,
+    scratch: Scratch<F<M>>,
+    op: impl FnOnce(&mut Runner<'_, F<M>>, &[F<M>], &mut [F<M>]) -> Result<(), Error>,
 ) -> Checked<()> {
     let m = unsafe { Mixture::read(mix) }?;
     let (input, output) = (required(input)?, required_mut(output)?);
-    let s = m.shape()?;
+    let (s, work) = scratch.shape(&m)?;
     let (input, output) = (Buffer::input(input, s.d), Buffer::output(output, s.d));
     let [pa, pm, ps] = m.spans(s);
-    disjoint(&[Some(output.span())], &[pa, pm, ps, input.span()])?;
-    let mix = unsafe { m.view(s) }?;
-    Ok(op(&mix, unsafe { input.into_slice() }, unsafe {
+    disjoint(
+        &[Some(output.span()), work.map(|b| b.span())],
+        &[pa, pm, ps, input.span()],
+    )?;
+    let mut mix = unsafe { Runner::new(&m, s, work) }?;
+    Ok(op(&mut mix, unsafe { input.into_slice() }, unsafe {
         output.into_mut_slice()
     })?)
 }
@@ -128,27 +140,27 @@ pub(crate) unsafe fn vjp<M: RawMixture>(
     x: *const F<M>,
     x_bar: *const F<M>,
     bars: [*mut F<M>; 3],
+    scratch: Scratch<F<M>>,
 ) -> Checked<()> {
     let m = unsafe { Mixture::read(mix) }?;
     let (x, x_bar) = (required(x)?, required(x_bar)?);
     let [a, mu, sigma] = bars;
     let (a, mu, sigma) = (required_mut(a)?, required_mut(mu)?, required_mut(sigma)?);
-    let s = m.shape()?;
+    let (s, work) = scratch.shape(&m)?;
     let (x, x_bar) = (Buffer::input(x, s.d), Buffer::input(x_bar, s.d));
     let a = Buffer::output(a, s.k);
     let (mu, sigma) = (Buffer::output(mu, s.kd), Buffer::output(sigma, s.kd));
     let [pa, pm, ps] = m.spans(s);
     disjoint(
-        &[Some(a.span()), Some(mu.span()), Some(sigma.span())],
+        &[Some(a), Some(mu), Some(sigma), work].map(|b| b.map(|b| b.span())),
         &[pa, pm, ps, x.span(), x_bar.span()],
     )?;
-    let mix = unsafe { m.view(s) }?;
+    let mut mix = unsafe { Runner::new(&m, s, work) }?;
+    let bars = [a, mu, sigma].map(|b| unsafe { b.into_mut_slice() });
     Ok(mix.vjp(
         unsafe { x.into_slice() },
         unsafe { x_bar.into_slice() },
-        unsafe { a.into_mut_slice() },
-        unsafe { mu.into_mut_slice() },
-        unsafe { sigma.into_mut_slice() },
+        bars,
     )?)
 }
 
@@ -156,10 +168,11 @@ pub(crate) unsafe fn jacobian<M: RawMixture>(
     mix: *const M,
     x: *const F<M>,
     jac: *mut F<M>,
+    scratch: Scratch<F<M>>,
 ) -> Checked<()> {
     let m = unsafe { Mixture::read(mix) }?;
     let (x, jac) = (required(x)?, required_mut(jac)?);
-    let s = m.shape()?;
+    let (s, work) = scratch.shape(&m)?;
     // D rows of K + 2KD columns; K + 2KD cannot overflow once K·D fits.
     let len =
         s.d.checked_mul(s.k + 2 * s.kd)
@@ -169,8 +182,11 @@ pub(crate) unsafe fn jacobian<M: RawMixture>(
         Buffer::output(jac, elements::<F<M>>(len)?),
     );
     let [pa, pm, ps] = m.spans(s);
-    disjoint(&[Some(jac.span())], &[pa, pm, ps, x.span()])?;
-    let mix = unsafe { m.view(s) }?;
+    disjoint(
+        &[Some(jac.span()), work.map(|b| b.span())],
+        &[pa, pm, ps, x.span()],
+    )?;
+    let mut mix = unsafe { Runner::new(&m, s, work) }?;
     Ok(mix.jacobian(unsafe { x.into_slice() }, unsafe { jac.into_mut_slice() })?)
 }
 
@@ -189,18 +205,24 @@ pub(crate) unsafe fn sample_quantile<M: RawMixture>(
     rng: *mut mixgrad_rng,
     x: *mut F<M>,
     u: *mut F<M>,
+    scratch: Scratch<F<M>>,
 ) -> Checked<()> {
     let m = unsafe { Mixture::read(mix) }?;
     let (rng, x, u) = (required_mut(rng)?, required_mut(x)?, optional_mut(u)?);
-    let s = m.shape()?;
+    let (s, work) = scratch.shape(&m)?;
     let rng = Buffer::output(rng, 1);
     let x = Buffer::output(x, s.d);
     let u = u.map(|p| Buffer::output(p, s.d));
     disjoint(
-        &[Some(rng.span()), Some(x.span()), u.map(|b| b.span())],
+        &[
+            Some(rng.span()),
+            Some(x.span()),
+            u.map(|b| b.span()),
+            work.map(|b| b.span()),
+        ],
         &m.spans(s),
     )?;
-    let mix = unsafe { m.view(s) }?;
+    let mut mix = unsafe { Runner::new(&m, s, work) }?;
     let rng = seeded(unsafe { rng.into_mut_slice() })?;
     let u = u.map(|b| unsafe { b.into_mut_slice() });
     mix.sample_quantile(rng, unsafe { x.into_mut_slice() }, u)?;
@@ -212,11 +234,12 @@ pub(crate) unsafe fn sample_ancestral<M: RawMixture>(
     rng: *mut mixgrad_rng,
     x: *mut F<M>,
     component: *mut u32,
+    scratch: Scratch<F<M>>,
 ) -> Checked<()> {
     let m = unsafe { Mixture::read(mix) }?;
     let (rng, x) = (required_mut(rng)?, required_mut(x)?);
     let component = optional_mut(component)?;
-    let s = m.shape()?;
+    let (s, work) = scratch.shape(&m)?;
     let rng = Buffer::output(rng, 1);
     let x = Buffer::output(x, s.d);
     let component = component.map(|p| Buffer::output(p, 1));
@@ -225,14 +248,15 @@ pub(crate) unsafe fn sample_ancestral<M: RawMixture>(
             Some(rng.span()),
             Some(x.span()),
             component.map(|b| b.span()),
+            work.map(|b| b.span()),
         ],
         &m.spans(s),
     )?;
-    let mix = unsafe { m.view(s) }?;
+    let mut mix = unsafe { Runner::new(&m, s, work) }?;
     let rng = seeded(unsafe { rng.into_mut_slice() })?;
     let k = mix.sample_ancestral(rng, unsafe { x.into_mut_slice() })?;
     if let Some(slot) = component.and_then(|b| unsafe { b.into_mut_slice() }.first_mut()) {
-        // k < K ≤ MIXGRAD_MAX_COMPONENTS, so it fits.
+        // k < K = mix->num_components, a u32, so it fits.
         *slot = k as u32;
     }
     Ok(())

@@ -2,6 +2,7 @@
 //! `mixgrad_rng`.
 
 use crate::ops;
+use crate::scratch::Scratch::Stack;
 use crate::status::into_status;
 use crate::{mixgrad_diag_f32, mixgrad_diag_f64, mixgrad_rng, mixgrad_status};
 
@@ -28,7 +29,7 @@ pub unsafe extern "C" fn mixgrad_diag_sample_quantile_f64(
     x: *mut f64,
     u: *mut f64,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::sample_quantile(mix, rng, x, u) })
+    into_status(unsafe { ops::sample_quantile(mix, rng, x, u, Stack) })
 }
 
 /// Single-precision `mixgrad_diag_sample_quantile_f64()`.
@@ -42,7 +43,7 @@ pub unsafe extern "C" fn mixgrad_diag_sample_quantile_f32(
     x: *mut f32,
     u: *mut f32,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::sample_quantile(mix, rng, x, u) })
+    into_status(unsafe { ops::sample_quantile(mix, rng, x, u, Stack) })
 }
 
 /// Draws one sample with the ancestral sampler (docs/math.md §3): a component
@@ -64,7 +65,7 @@ pub unsafe extern "C" fn mixgrad_diag_sample_ancestral_f64(
     x: *mut f64,
     component: *mut u32,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::sample_ancestral(mix, rng, x, component) })
+    into_status(unsafe { ops::sample_ancestral(mix, rng, x, component, Stack) })
 }
 
 /// Single-precision `mixgrad_diag_sample_ancestral_f64()`.
@@ -78,5 +79,5 @@ pub unsafe extern "C" fn mixgrad_diag_sample_ancestral_f32(
     x: *mut f32,
     component: *mut u32,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::sample_ancestral(mix, rng, x, component) })
+    into_status(unsafe { ops::sample_ancestral(mix, rng, x, component, Stack) })
 }

@@ -11,7 +11,8 @@ use mixgrad::{Error, ErrorKind};
 /// Checks run in a fixed order and the first failure is reported: required
 /// pointers (NULL, then alignment) in argument order, with the mixture's
 /// own arrays right after the mixture; then the shape (`K`, `D`, capacity,
-/// sizes); then overlap between outputs and any other buffer; then the
+/// sizes, then the `work_len` of the `_work` functions); then overlap
+/// between outputs (`work` counts as one) and any other buffer; then the
 /// parameter values (logits, means, scales); then the per-call inputs
 /// (`u`, `x`, cotangents, the generator's state); finally, for gradients,
 /// the density check.
@@ -49,17 +50,20 @@ pub enum mixgrad_status {
     /// The field `mix->num_dims` (`D`) is 0.
     MIXGRAD_ERR_NO_DIMENSIONS = 4,
     /// The field `mix->num_components` (`K`) exceeds
-    /// `MIXGRAD_MAX_COMPONENTS`.
+    /// `MIXGRAD_MAX_COMPONENTS`, the capacity of the stack scratch. The
+    /// `_work` functions, which run on the caller's scratch, accept any `K`.
     MIXGRAD_ERR_TOO_MANY_COMPONENTS = 5,
     /// `mix->num_components * mix->num_dims` (`K*D`, for `mix->means` and
-    /// `mix->scales`), or for the Jacobian the length of `jac`,
+    /// `mix->scales`), for the `_work` functions the workspace,
+    /// `mixgrad_diag_work_len(K)`, or for the Jacobian the length of `jac`,
     /// `D*(K + 2*K*D)`, times the element size does not fit the address
     /// space of this target.
     MIXGRAD_ERR_SIZE_OVERFLOW = 6,
     /// An output argument's memory (its full length, from `K` and `D`)
     /// overlaps an input's (the mixture's arrays included) or another
     /// output's. In-place operation is not supported: give every output its
-    /// own memory.
+    /// own memory. The `work` argument of the `_work` functions counts as
+    /// an output (its first `mixgrad_diag_work_len(K)` values).
     MIXGRAD_ERR_OVERLAPPING_BUFFERS = 7,
     /// An entry of `mix->logits` (`K` values) is NaN: component `k` with
     /// `isnan(mix->logits[k])`.
@@ -106,6 +110,10 @@ pub enum mixgrad_status {
     /// `mixgrad_rng_seed()`. All-zero is xoshiro's fixed point (every draw
     /// would be the same number), so it is refused; seed it first.
     MIXGRAD_ERR_UNSEEDED_RNG = 18,
+    /// The `_work` functions only: the `work_len` argument is below
+    /// `mixgrad_diag_work_len(mix->num_components)`, the values of scratch
+    /// `K` components need.
+    MIXGRAD_ERR_SHORT_WORKSPACE = 19,
     /// An internal invariant failed. Never expected; please report it.
     MIXGRAD_ERR_INTERNAL = 255,
 }
@@ -183,6 +191,7 @@ macro_rules! status_list {
             MIXGRAD_ERR_NONFINITE_COTANGENT <= NonFiniteCotangent,
             MIXGRAD_ERR_ZERO_DENSITY <= ZeroDensity,
             MIXGRAD_ERR_UNSEEDED_RNG,
+            MIXGRAD_ERR_SHORT_WORKSPACE,
             MIXGRAD_ERR_INTERNAL,
         }
     };

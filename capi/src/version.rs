@@ -9,9 +9,11 @@ pub const MIXGRAD_VERSION_MINOR: u32 = 1;
 /// Patch version.
 pub const MIXGRAD_VERSION_PATCH: u32 = 0;
 
-/// The largest `num_components` (`K`) any function accepts; larger `K` gives
-/// `MIXGRAD_ERR_TOO_MANY_COMPONENTS`. Scratch for `K` components lives on the
-/// stack (about 5 KiB at the maximum, in `double`); nothing is allocated.
+/// The largest `num_components` (`K`) the functions with stack scratch
+/// accept; larger `K` gives `MIXGRAD_ERR_TOO_MANY_COMPONENTS`. Their scratch
+/// for `K` components lives on the stack (about 5 KiB at the maximum, in
+/// `double`); nothing is allocated. The `_work` functions run on the
+/// caller's scratch instead (`mixgrad_diag_work_len()`) and accept any `K`.
 pub const MIXGRAD_MAX_COMPONENTS: u32 = 64;
 
 // cbindgen only writes literal constants; these keep them honest.

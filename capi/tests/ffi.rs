@@ -421,3 +421,322 @@ fn jacobian_size_overflow_is_refused_before_any_read() {
     let status = unsafe { mixgrad_diag_jacobian_f64(&m, one.as_ptr(), jac.as_mut_ptr()) };
     assert_eq!(status, MIXGRAD_ERR_SIZE_OVERFLOW);
 }
+
+// ---- the `_work` forms against the stack forms -------------------------
+
+/// Declares `Api`, every diag operation of one precision behind one name:
+/// `work` `None` calls the stack form, `Some((work, work_len))` the `_work`
+/// form, with the same other arguments.
+macro_rules! api {
+    ($($op:ident($($arg:ident: $ty:ty),*) => $s64:ident, $w64:ident, $s32:ident, $w32:ident;)*) => {
+        trait Api: Copy + 'static {
+            type Mix;
+            fn mix(k: u32, d: u32, a: *const Self, m: *const Self, s: *const Self) -> Self::Mix;
+            fn of(v: f64) -> Self;
+            fn bits(self) -> u64;
+            $(#[allow(clippy::too_many_arguments)]
+            unsafe fn $op(
+                m: *const Self::Mix, $($arg: $ty,)* work: Option<(*mut Self, usize)>,
+            ) -> mixgrad_status;)*
+        }
+        api!(@impl f64, mixgrad_diag_f64, $($op($($arg: $ty),*) => $s64, $w64;)*);
+        api!(@impl f32, mixgrad_diag_f32, $($op($($arg: $ty),*) => $s32, $w32;)*);
+    };
+    (@impl $t:ty, $mix:ident, $($op:ident($($arg:ident: $ty:ty),*) => $s:ident, $w:ident;)*) => {
+        impl Api for $t {
+            type Mix = $mix;
+            fn mix(k: u32, d: u32, a: *const $t, m: *const $t, s: *const $t) -> $mix {
+                $mix { num_components: k, num_dims: d, logits: a, means: m, scales: s }
+            }
+            fn of(v: f64) -> $t {
+                v as $t
+            }
+            fn bits(self) -> u64 {
+                self.to_bits().into()
+            }
+            $(#[allow(clippy::too_many_arguments)]
+            unsafe fn $op(
+                m: *const $mix, $($arg: $ty,)* work: Option<(*mut $t, usize)>,
+            ) -> mixgrad_status {
+                match work {
+                    None => unsafe { $s(m, $($arg),*) },
+                    Some((w, n)) => unsafe { $w(m, $($arg,)* w, n) },
+                }
+            })*
+        }
+    };
+}
+
+api! {
+    log_prob(x: *const Self, lp: *mut Self) =>
+        mixgrad_diag_log_prob_f64, mixgrad_diag_log_prob_work_f64,
+        mixgrad_diag_log_prob_f32, mixgrad_diag_log_prob_work_f32;
+    log_prob_grad(x: *const Self, lp: *mut Self, gx: *mut Self, ga: *mut Self, gm: *mut Self,
+                  gs: *mut Self) =>
+        mixgrad_diag_log_prob_grad_f64, mixgrad_diag_log_prob_grad_work_f64,
+        mixgrad_diag_log_prob_grad_f32, mixgrad_diag_log_prob_grad_work_f32;
+    cdf(x: *const Self, u: *mut Self) =>
+        mixgrad_diag_cdf_f64, mixgrad_diag_cdf_work_f64,
+        mixgrad_diag_cdf_f32, mixgrad_diag_cdf_work_f32;
+    quantile(u: *const Self, x: *mut Self) =>
+        mixgrad_diag_quantile_f64, mixgrad_diag_quantile_work_f64,
+        mixgrad_diag_quantile_f32, mixgrad_diag_quantile_work_f32;
+    vjp(x: *const Self, xb: *const Self, a: *mut Self, m: *mut Self, s: *mut Self) =>
+        mixgrad_diag_vjp_f64, mixgrad_diag_vjp_work_f64,
+        mixgrad_diag_vjp_f32, mixgrad_diag_vjp_work_f32;
+    jacobian(x: *const Self, jac: *mut Self) =>
+        mixgrad_diag_jacobian_f64, mixgrad_diag_jacobian_work_f64,
+        mixgrad_diag_jacobian_f32, mixgrad_diag_jacobian_work_f32;
+    sample_quantile(rng: *mut mixgrad_rng, x: *mut Self, u: *mut Self) =>
+        mixgrad_diag_sample_quantile_f64, mixgrad_diag_sample_quantile_work_f64,
+        mixgrad_diag_sample_quantile_f32, mixgrad_diag_sample_quantile_work_f32;
+    sample_ancestral(rng: *mut mixgrad_rng, x: *mut Self, c: *mut u32) =>
+        mixgrad_diag_sample_ancestral_f64, mixgrad_diag_sample_ancestral_work_f64,
+        mixgrad_diag_sample_ancestral_f32, mixgrad_diag_sample_ancestral_work_f32;
+}
+
+/// A random mixture of `k` components in `d` dimensions, with a point `x`,
+/// uniforms `u` and a cotangent `x_bar`.
+struct Problem<T> {
+    k: usize,
+    d: usize,
+    logits: Vec<T>,
+    means: Vec<T>,
+    scales: Vec<T>,
+    x: Vec<T>,
+    u: Vec<T>,
+    x_bar: Vec<T>,
+}
+
+impl<T: Api> Problem<T> {
+    fn random(k: usize, d: usize, seed: u64) -> Self {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut draw = |n: usize, lo: f64, hi: f64| -> Vec<T> {
+            (0..n)
+                .map(|_| T::of(lo + (hi - lo) * mixgrad::uniform_f64(&mut rng)))
+                .collect()
+        };
+        Problem {
+            k,
+            d,
+            logits: draw(k, -2.0, 2.0),
+            means: draw(k * d, -3.0, 3.0),
+            scales: draw(k * d, 0.3, 2.0),
+            x: draw(d, -2.0, 2.0),
+            u: draw(d, 0.01, 0.99),
+            x_bar: draw(d, -1.0, 1.0),
+        }
+    }
+
+    fn mix(&self) -> T::Mix {
+        let (k, d) = (self.k as u32, self.d as u32);
+        let p = (self.logits.as_ptr(), self.means.as_ptr());
+        T::mix(k, d, p.0, p.1, self.scales.as_ptr())
+    }
+}
+
+const POISON: f64 = f64::from_bits(0x7ff8_dead_beef_0001);
+
+/// Every diag operation once on `p` (the stack forms for `work` `None`):
+/// the statuses, and the bits of every output, each poisoned beforehand,
+/// and of the generators afterwards.
+fn run_all<T: Api>(
+    p: &Problem<T>,
+    work: Option<(*mut T, usize)>,
+) -> (Vec<mixgrad_status>, Vec<u64>) {
+    let (k, d, m) = (p.k, p.d, p.mix());
+    let kd = k * d;
+    let mut out = vec![T::of(POISON); 2 + 6 * d + 2 * k + 4 * kd + d * (k + 2 * kd)];
+    let o = out.as_mut_ptr();
+    let at = |n: usize| o.wrapping_add(n);
+    let (x, u, xb) = (p.x.as_ptr(), p.u.as_ptr(), p.x_bar.as_ptr());
+    let (mut r1, mut r2, mut c) = (
+        mixgrad_rng::from_seed(5),
+        mixgrad_rng::from_seed(6),
+        u32::MAX,
+    );
+    let (lpg, grads) = (at(1), 1 + 1 + d);
+    let vjp = grads + k + 2 * kd;
+    let jac = vjp + k + 2 * kd;
+    let smp = jac + d * (k + 2 * kd);
+    let statuses = unsafe {
+        vec![
+            T::log_prob(&m, x, at(0), work),
+            T::log_prob_grad(
+                &m,
+                x,
+                lpg,
+                at(2),
+                at(grads),
+                at(grads + k),
+                at(grads + k + kd),
+                work,
+            ),
+            T::cdf(&m, x, at(smp), work),
+            T::quantile(&m, u, at(smp + d), work),
+            T::vjp(&m, x, xb, at(vjp), at(vjp + k), at(vjp + k + kd), work),
+            T::jacobian(&m, x, at(jac), work),
+            T::sample_quantile(&m, &mut r1, at(smp + 2 * d), at(smp + 3 * d), work),
+            T::sample_ancestral(&m, &mut r2, at(smp + 4 * d), &mut c, work),
+        ]
+    };
+    let mut bits: Vec<u64> = out.iter().map(|v| v.bits()).collect();
+    bits.extend(r1.state.iter().chain(&r2.state).chain(&[c.into()]));
+    (statuses, bits)
+}
+
+/// [`run_all`] on the stack and on a workspace of exactly
+/// `mixgrad_diag_work_len(K)` values (poisoned): the statuses and outputs.
+fn stack_and_work<T: Api>(p: &Problem<T>) -> [(Vec<mixgrad_status>, Vec<u64>); 2] {
+    let mut work = vec![T::of(POISON); mixgrad_diag_work_len(p.k as u32)];
+    let on_work = run_all(p, Some((work.as_mut_ptr(), work.len())));
+    [run_all(p, None), on_work]
+}
+
+fn work_forms_are_the_stack_forms<T: Api>() {
+    for seed in 0..40u64 {
+        let (k, d) = (1 + (seed as usize * 7) % 64, 1 + seed as usize % 4);
+        let p = Problem::<T>::random(k, d, seed);
+        let [stack, work] = stack_and_work(&p);
+        assert!(stack.0.iter().all(|&s| s == MIXGRAD_OK), "{:?}", stack.0);
+        assert_eq!(stack, work, "K={k} D={d} seed={seed}");
+    }
+}
+
+#[test]
+fn work_forms_are_bit_identical_to_the_stack_forms() {
+    work_forms_are_the_stack_forms::<f64>();
+    work_forms_are_the_stack_forms::<f32>();
+}
+
+#[test]
+fn work_len_is_the_cores_workspace_len() {
+    for k in [1usize, 2, 8, 9, 64, 65, 100, 1000] {
+        let p = Problem::<f64>::random(k, 2, 1);
+        let view = DiagMixtureRef::new_unbounded(&p.logits, &p.means, &p.scales, 2).unwrap();
+        assert_eq!(mixgrad_diag_work_len(k as u32), view.workspace_len());
+    }
+    assert_eq!(mixgrad_diag_work_len(0), 0);
+    let max = (u32::MAX as usize).saturating_mul(9);
+    assert_eq!(mixgrad_diag_work_len(u32::MAX), max);
+}
+
+#[test]
+fn k_100_works_on_a_workspace_only() {
+    let p = Problem::<f64>::random(100, 3, 11);
+    let [stack, work] = stack_and_work(&p);
+    assert!(stack
+        .0
+        .iter()
+        .all(|&s| s == MIXGRAD_ERR_TOO_MANY_COMPONENTS));
+    assert!(work.0.iter().all(|&s| s == MIXGRAD_OK), "{:?}", work.0);
+    // The core on its own workspace agrees (log q first, then cdf).
+    let view = DiagMixtureRef::new_unbounded(&p.logits, &p.means, &p.scales, 3).unwrap();
+    let mut scratch = vec![0.0; view.workspace_len()];
+    let mut on = view.with_workspace(&mut scratch).unwrap();
+    let lp = on.log_prob_grad(&p.x, LogProbGrad::default()).unwrap();
+    assert_eq!(work.1[0], lp.to_bits());
+    let mut u = [0.0; 3];
+    on.cdf(&p.x, &mut u).unwrap();
+    let n = 2 + 6 * 3 + 2 * 100 + 4 * 300 + 3 * (100 + 600);
+    let cdf_at = n - 5 * 3;
+    assert_eq!(work.1[cdf_at..cdf_at + 3], u.map(f64::to_bits));
+    // f32 too.
+    let p32 = Problem::<f32>::random(100, 2, 12);
+    let [stack, work] = stack_and_work(&p32);
+    assert!(stack
+        .0
+        .iter()
+        .all(|&s| s == MIXGRAD_ERR_TOO_MANY_COMPONENTS));
+    assert!(work.0.iter().all(|&s| s == MIXGRAD_OK));
+}
+
+/// Every operation refuses `work` with `want` and writes nothing (the
+/// workspace included).
+fn work_refused<T: Api>(p: &Problem<T>, work: *mut T, len: usize, want: mixgrad_status) {
+    let (statuses, bits) = run_all(p, Some((work, len)));
+    assert!(
+        statuses.iter().all(|&s| s == want),
+        "{statuses:?}, want {want:?}"
+    );
+    let (_, untouched) = run_all(p, Some((null_mut(), 0)));
+    assert_eq!(bits, untouched);
+}
+
+#[test]
+fn bad_workspaces_are_refused_without_writing() {
+    let p = Problem::<f64>::random(5, 2, 3);
+    let need = mixgrad_diag_work_len(5);
+    let mut work = vec![POISON; need + 2];
+    let w = work.as_mut_ptr();
+    work_refused(&p, w, need - 1, MIXGRAD_ERR_SHORT_WORKSPACE);
+    work_refused(&p, w, 0, MIXGRAD_ERR_SHORT_WORKSPACE);
+    work_refused(&p, null_mut(), need, MIXGRAD_ERR_NULL_POINTER);
+    work_refused(
+        &p,
+        w.cast::<u8>().wrapping_add(1).cast(),
+        need,
+        MIXGRAD_ERR_MISALIGNED_POINTER,
+    );
+    assert!(work.iter().all(|v| v.to_bits() == POISON.to_bits()));
+    // Over a parameter array's first or last value (never written: refused
+    // first), or x.
+    let (means, scales) = (p.means.as_ptr().cast_mut(), p.scales.as_ptr().cast_mut());
+    let overlap = MIXGRAD_ERR_OVERLAPPING_BUFFERS;
+    work_refused(&p, means.wrapping_sub(need - 1), need, overlap);
+    work_refused(&p, scales.wrapping_add(9), need, overlap);
+    let x = p.x.as_ptr().cast_mut();
+    let status = unsafe { mixgrad_diag_cdf_work_f64(&p.mix(), x, w, x, need) };
+    assert_eq!(status, overlap);
+    // Over an output: cdf's u inside the workspace.
+    let status = unsafe { mixgrad_diag_cdf_work_f64(&p.mix(), p.x.as_ptr(), w.add(3), w, need) };
+    assert_eq!(status, MIXGRAD_ERR_OVERLAPPING_BUFFERS);
+    // A longer workspace is fine, and only its first `need` values are used.
+    let status = unsafe { mixgrad_diag_cdf_work_f64(&p.mix(), p.x.as_ptr(), w.add(need), w, need) };
+    assert_eq!(status, MIXGRAD_OK);
+    let f32s = Problem::<f32>::random(5, 2, 3);
+    let mut w32 = vec![0.0f32; need];
+    work_refused(
+        &f32s,
+        w32.as_mut_ptr(),
+        need - 1,
+        MIXGRAD_ERR_SHORT_WORKSPACE,
+    );
+    work_refused(&f32s, null_mut(), need, MIXGRAD_ERR_NULL_POINTER);
+}
+
+#[test]
+fn workspace_checks_keep_their_place_in_the_order() {
+    let mut p = Problem::<f64>::random(3, 2, 4);
+    let mut work = vec![0.0; 1];
+    let w = work.as_mut_ptr();
+    // Pointers before the shape, the shape before the workspace length.
+    let status = unsafe { mixgrad_diag_cdf_work_f64(&p.mix(), null(), w, null_mut(), 0) };
+    assert_eq!(status, MIXGRAD_ERR_NULL_POINTER);
+    let mut m = p.mix();
+    m.num_dims = 0;
+    let status = unsafe { mixgrad_diag_cdf_work_f64(&m, p.x.as_ptr(), w, null_mut(), 0) };
+    assert_eq!(status, MIXGRAD_ERR_NULL_POINTER);
+    let mut u = [0.0; 2];
+    let status = unsafe { mixgrad_diag_cdf_work_f64(&m, p.x.as_ptr(), u.as_mut_ptr(), w, 0) };
+    assert_eq!(status, MIXGRAD_ERR_NO_DIMENSIONS);
+    // The length before the parameter values.
+    p.scales[0] = -1.0;
+    work_refused(&p, w, 1, MIXGRAD_ERR_SHORT_WORKSPACE);
+    // A workspace as long as `SIZE_MAX` values cannot exist: 9K values overflow
+    // the address space before K*D does only on 32-bit targets, so here the
+    // huge `work_len` is simply enough.
+    p.scales[0] = 1.0;
+    let need = mixgrad_diag_work_len(3);
+    let mut big = vec![0.0; need];
+    let status = unsafe {
+        mixgrad_diag_cdf_work_f64(
+            &p.mix(),
+            p.x.as_ptr(),
+            u.as_mut_ptr(),
+            big.as_mut_ptr(),
+            usize::MAX,
+        )
+    };
+    assert_eq!(status, MIXGRAD_OK);
+}

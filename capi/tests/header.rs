@@ -41,6 +41,11 @@ fn header_has_the_conformance_surface() {
         "mixgrad_status mixgrad_diag_jacobian_f64(const struct mixgrad_diag_f64 *mix,",
         "mixgrad_status mixgrad_diag_jacobian_f32(const struct mixgrad_diag_f32 *mix,",
         "#define MIXGRAD_MAX_COMPONENTS 64",
+        // The caller-scratch forms (one per operation, checked in ffi.rs).
+        "size_t mixgrad_diag_work_len(uint32_t num_components);",
+        "MIXGRAD_ERR_SHORT_WORKSPACE = 19,",
+        "double *work,\n",
+        "float *work,\n",
         "extern \"C\" {",
         "#ifndef MIXGRAD_H",
     ] {

@@ -2,6 +2,9 @@
 //! symbols (declared here as a C program would, status read as a plain
 //! `uint32_t`), against the Rust API as the oracle.
 //!
+//! One call, `cdf`, also runs on a caller's workspace (its `_work` form,
+//! without faults) against the Rust API's workspace form.
+//!
 //! Properties: no crash and no UB (the build runs under AddressSanitizer);
 //! the status is the C code of the Rust API's error, or the pointer fault
 //! the flags inject (a NULL pointer, an output overlapping another buffer);
@@ -15,7 +18,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use mixgrad::{DiagMixtureRef, Error, SeedableRng, Xoshiro256PlusPlus};
-use mixgrad_capi::{mixgrad_diag_f32, mixgrad_diag_f64, mixgrad_rng, mixgrad_status};
+use mixgrad_capi::{
+    mixgrad_diag_f32, mixgrad_diag_f64, mixgrad_diag_work_len, mixgrad_rng, mixgrad_status,
+};
 use mixgrad_fuzz::{
     decode, poisoned, remember, same_bits, show_problem_on_panic, untouched, Problem, Real,
     FLAG_F32,
@@ -24,9 +29,10 @@ use mixgrad_fuzz::{
 /// The C declarations, with the status as the `uint32_t` a C caller sees.
 macro_rules! c_api {
     ($f:ty, $mix:ty, $cdf:ident, $quantile:ident, $vjp:ident, $jac:ident, $lp:ident,
-     $sq:ident, $sa:ident) => {
+     $sq:ident, $sa:ident, $cdf_work:ident) => {
         extern "C" {
             fn $cdf(mix: *const $mix, x: *const $f, u: *mut $f) -> u32;
+            fn $cdf_work(mix: *const $mix, x: *const $f, u: *mut $f, w: *mut $f, n: usize) -> u32;
             fn $quantile(mix: *const $mix, u: *const $f, x: *mut $f) -> u32;
             fn $vjp(
                 mix: *const $mix,
@@ -49,6 +55,15 @@ macro_rules! c_api {
             }
             unsafe fn cdf(mix: *const $mix, x: *const $f, u: *mut $f) -> u32 {
                 unsafe { $cdf(mix, x, u) }
+            }
+            unsafe fn cdf_work(
+                mix: *const $mix,
+                x: *const $f,
+                u: *mut $f,
+                w: *mut $f,
+                n: usize,
+            ) -> u32 {
+                unsafe { $cdf_work(mix, x, u, w, n) }
             }
             unsafe fn quantile(mix: *const $mix, u: *const $f, x: *mut $f) -> u32 {
                 unsafe { $quantile(mix, u, x) }
@@ -122,6 +137,13 @@ trait CApi: Real {
     type Mix;
     fn mix(k: u32, d: u32, a: *const Self, m: *const Self, s: *const Self) -> Self::Mix;
     unsafe fn cdf(mix: *const Self::Mix, x: *const Self, u: *mut Self) -> u32;
+    unsafe fn cdf_work(
+        mix: *const Self::Mix,
+        x: *const Self,
+        u: *mut Self,
+        w: *mut Self,
+        n: usize,
+    ) -> u32;
     unsafe fn quantile(mix: *const Self::Mix, u: *const Self, x: *mut Self) -> u32;
     unsafe fn vjp(
         mix: *const Self::Mix,
@@ -156,7 +178,8 @@ c_api!(
     mixgrad_diag_jacobian_f64,
     mixgrad_diag_log_prob_f64,
     mixgrad_diag_sample_quantile_f64,
-    mixgrad_diag_sample_ancestral_f64
+    mixgrad_diag_sample_ancestral_f64,
+    mixgrad_diag_cdf_work_f64
 );
 c_api!(
     f32,
@@ -167,7 +190,8 @@ c_api!(
     mixgrad_diag_jacobian_f32,
     mixgrad_diag_log_prob_f32,
     mixgrad_diag_sample_quantile_f32,
-    mixgrad_diag_sample_ancestral_f32
+    mixgrad_diag_sample_ancestral_f32,
+    mixgrad_diag_cdf_work_f32
 );
 
 const OK: u32 = mixgrad_status::MIXGRAD_OK as u32;
@@ -284,6 +308,31 @@ fn check<F: CApi>(p: &Problem<F>, fault: Fault) {
         assert!(same_bits(&x, &p.x), "cdf wrote its input");
         if got == OK {
             assert!(same_bits(&u, &want_u), "cdf differs from the Rust API");
+        } else {
+            assert!(untouched(&u));
+        }
+    }
+
+    // cdf on a caller's workspace, without faults: the Rust API's workspace
+    // form on an unbounded view (so K = 65, refused above, works here).
+    {
+        let mix = F::mix(
+            k32,
+            d32,
+            p.logits.as_ptr(),
+            p.means.as_ptr(),
+            p.scales.as_ptr(),
+        );
+        let mut u = poisoned::<F>(d);
+        let mut work = poisoned::<F>(mixgrad_diag_work_len(k32));
+        let (w, n) = (work.as_mut_ptr(), work.len());
+        let got = unsafe { F::cdf_work(&mix, p.x.as_ptr(), u.as_mut_ptr(), w, n) };
+        let (mut want_u, mut scratch) = (vec![F::ZERO; d], vec![F::ZERO; n]);
+        let rust = DiagMixtureRef::new_unbounded(&p.logits, &p.means, &p.scales, d)
+            .and_then(|v| v.with_workspace(&mut scratch)?.cdf(&p.x, &mut want_u));
+        assert_eq!(got, status(rust), "cdf_work status");
+        if got == OK {
+            assert!(same_bits(&u, &want_u), "cdf_work differs from the Rust API");
         } else {
             assert!(untouched(&u));
         }

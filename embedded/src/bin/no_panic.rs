@@ -151,6 +151,34 @@ fn special_functions() {
 
 /// Every exported C function, on opaque pointers.
 fn c_abi() {
+    // The `_work` forms of one precision, on scratch of opaque length.
+    macro_rules! work_forms {
+        ($mp:ident, $x:ident, $o1:ident, $o2:ident, $rng:ident, $comp:ident,
+         [$lp:ident, $lpg:ident, $cdf:ident, $q:ident, $vjp:ident, $jac:ident, $sq:ident,
+          $sa:ident]) => {{
+            let (x, o1, o2) = ($x.as_ptr(), $o1.as_mut_ptr(), $o2.as_mut_ptr());
+            let (w, wl) = (o2.add(N / 2), black_box(N / 2));
+            black_box(mixgrad_diag_work_len(black_box(3)));
+            black_box($lp($mp, x, o1, w, wl));
+            black_box($lpg(
+                $mp,
+                x,
+                o1,
+                o2,
+                o2.add(16),
+                o2.add(64),
+                o2.add(256),
+                w,
+                wl,
+            ));
+            black_box($cdf($mp, x, o1, w, wl));
+            black_box($q($mp, x, o1, w, wl));
+            black_box($vjp($mp, x, x, o1, o2, o2.add(256), w, wl));
+            black_box($jac($mp, x, o1, w, wl));
+            black_box($sq($mp, &mut $rng, o1, o2, w, wl));
+            black_box($sa($mp, &mut $rng, o1, &mut $comp, w, wl));
+        }};
+    }
     let mut mem = black_box([[0.0f64; N]; 6]);
     let mut mem32 = black_box([[0.0f32; N]; 6]);
     let [l, m, s, x, o1, o2] = &mut mem;
@@ -200,6 +228,12 @@ fn c_abi() {
             o1.as_mut_ptr(),
             &mut comp,
         ));
+        work_forms! { mp, x, o1, o2, rng, comp, [
+            mixgrad_diag_log_prob_work_f64, mixgrad_diag_log_prob_grad_work_f64,
+            mixgrad_diag_cdf_work_f64, mixgrad_diag_quantile_work_f64, mixgrad_diag_vjp_work_f64,
+            mixgrad_diag_jacobian_work_f64, mixgrad_diag_sample_quantile_work_f64,
+            mixgrad_diag_sample_ancestral_work_f64
+        ] }
         black_box(mixgrad_status_str(black_box(3)));
         black_box(mixgrad_version());
     }
@@ -247,6 +281,12 @@ fn c_abi() {
             o1.as_mut_ptr(),
             &mut comp,
         ));
+        work_forms! { mp, x, o1, o2, rng, comp, [
+            mixgrad_diag_log_prob_work_f32, mixgrad_diag_log_prob_grad_work_f32,
+            mixgrad_diag_cdf_work_f32, mixgrad_diag_quantile_work_f32, mixgrad_diag_vjp_work_f32,
+            mixgrad_diag_jacobian_work_f32, mixgrad_diag_sample_quantile_work_f32,
+            mixgrad_diag_sample_ancestral_work_f32
+        ] }
     }
 }
 

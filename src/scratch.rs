@@ -36,7 +36,13 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
     /// Values of scratch [`with_workspace`](Self::with_workspace) needs:
     /// nine rows of `K`.
     pub fn workspace_len(&self) -> usize {
-        workspace::len(self.num_components()).unwrap_or(usize::MAX)
+        Self::workspace_len_for(self.num_components()).unwrap_or(usize::MAX)
+    }
+
+    /// [`workspace_len`](Self::workspace_len) for `num_components`
+    /// components, before any mixture exists (`None` if it overflows).
+    pub fn workspace_len_for(num_components: usize) -> Option<usize> {
+        workspace::len(num_components)
     }
 
     /// This mixture with its operations running on `work`, which must hold

@@ -8,14 +8,10 @@ use mixgrad::{DiagMixtureRef, Error, Float, LogProbGrad, RngCore, SolveStats, Wi
 use crate::checks::{elements, required_mut, Buffer, Checked, Mixture, Shape};
 use crate::mixgrad_status as S;
 
-/// `K`-long rows of scratch an operation needs: the core's
-/// `DiagMixtureRef::workspace_len` is this times `K` (tested in
-/// `tests/ffi.rs`).
-const WORK_ROWS: usize = 9;
-
-/// Values of scratch for `k` components (`None` if it overflows `usize`).
+/// Values of scratch for `k` components (`None` if it overflows `usize`):
+/// the core's own figure.
 pub(crate) fn work_len(k: usize) -> Option<usize> {
-    k.checked_mul(WORK_ROWS)
+    DiagMixtureRef::<f64>::workspace_len_for(k)
 }
 
 /// The scratch a C function was given.

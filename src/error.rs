@@ -66,6 +66,10 @@ error_kinds! {
     /// `dx_d/dθ = −(∂F_d/∂θ)/f_d` is not representable. Returned by the
     /// gradient operations only.
     ZeroDensity => "a conditional density underflows; the gradient is not representable",
+    /// A size computed from the shape (a batch's `n·D`, `n·K` or `n·K·D`
+    /// values) overflows the address space: the buffers it describes
+    /// cannot exist.
+    SizeOverflow => "a buffer size overflows the address space",
 }
 
 /// The buffer an [`Error`] is about.
@@ -98,6 +102,8 @@ pub enum Buffer {
     Jacobian,
     /// A caller-provided workspace.
     Workspace,
+    /// The drawn components of an ancestral batch (`n` values).
+    Components,
 }
 
 impl Buffer {
@@ -117,6 +123,7 @@ impl Buffer {
             Buffer::ScalesBar => "scales_bar",
             Buffer::Jacobian => "jacobian",
             Buffer::Workspace => "workspace",
+            Buffer::Components => "components",
         }
     }
 }
@@ -163,6 +170,8 @@ enum Place {
 pub struct Error {
     kind: ErrorKind,
     place: Place,
+    /// The row of a batch call the error is about, if any.
+    row: Option<usize>,
 }
 
 impl Error {
@@ -172,6 +181,7 @@ impl Error {
         Error {
             kind,
             place: Place::Whole,
+            row: None,
         }
     }
 
@@ -186,6 +196,7 @@ impl Error {
                 expected,
                 actual,
             },
+            row: None,
         }
     }
 
@@ -201,6 +212,18 @@ impl Error {
                 index,
                 dims,
             },
+            row: None,
+        }
+    }
+
+    /// The same error, about row `row` of a batch call (its index and
+    /// place are then those within the row).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn in_row(self, row: usize) -> Self {
+        Error {
+            row: Some(row),
+            ..self
         }
     }
 
@@ -227,7 +250,17 @@ impl Error {
         }
     }
 
-    /// The index of the offending value in its buffer.
+    /// The row of a batch call (`many` or packed batch) the error is about:
+    /// the first row, in order, with an invalid input, or the first whose
+    /// conditional density underflows. [`index`](Self::index),
+    /// [`component`](Self::component) and [`dim`](Self::dim) are then
+    /// within that row.
+    pub const fn row(&self) -> Option<usize> {
+        self.row
+    }
+
+    /// The index of the offending value in its buffer (in its row, for a
+    /// batch call).
     pub const fn index(&self) -> Option<usize> {
         match self.place {
             Place::Entry { index, .. } => Some(index),
@@ -282,6 +315,9 @@ impl fmt::Display for Error {
             ),
             Place::Entry { buffer, index, .. } => {
                 write!(f, ": {}[{index}]", buffer.name())?;
+                if let Some(row) = self.row {
+                    write!(f, " of row {row}")?;
+                }
                 match (self.component(), self.dim()) {
                     (Some(k), Some(d)) => write!(f, " (component {k}, dimension {d})"),
                     (Some(k), None) => write!(f, " (component {k})"),
@@ -289,6 +325,10 @@ impl fmt::Display for Error {
                     (None, None) => Ok(()),
                 }
             }
+        }?;
+        match (self.row, self.place) {
+            (Some(row), Place::Whole) => write!(f, ": row {row}"),
+            _ => Ok(()),
         }
     }
 }

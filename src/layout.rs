@@ -27,6 +27,12 @@ impl ComponentMajor {
         ComponentMajor { components, dims }
     }
 
+    /// `K`.
+    #[inline(always)]
+    pub fn components(&self) -> usize {
+        self.components
+    }
+
     /// `D`.
     #[inline(always)]
     pub fn dims(&self) -> NonZeroUsize {

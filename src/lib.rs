@@ -50,6 +50,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod batch;
 mod cdf;
 mod elementary;
 mod error;
@@ -66,6 +67,7 @@ mod sweep;
 mod vjp;
 mod workspace;
 
+pub use batch::{DiagBatchRef, HOISTED_LOG_SCALES};
 pub use error::{Buffer, Error, ErrorKind};
 pub use float::Float;
 pub use log_prob::LogProbGrad;

@@ -7,6 +7,7 @@
 
 use crate::kernel::log_weights::StepRows;
 use crate::kernel::standardise;
+use crate::sweep::{Assign, GradientSink};
 use crate::workspace::Workspace;
 use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Float, ParamGrad};
 
@@ -48,7 +49,19 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         grad: LogProbGrad<'_, F>,
     ) -> Result<F, Error> {
         self.check_x(x)?;
-        self.check_log_prob_grad(&grad)?;
+        self.check_log_prob_grad(&grad, 1)?;
+        Ok(self.log_prob_unchecked(ws, x, grad, &mut Assign))
+    }
+
+    /// `log q(x)` with the gradients asked for, `x` and the outputs already
+    /// checked: `∂/∂x` is stored, the parameter gradients go to `sink`.
+    pub(crate) fn log_prob_unchecked(
+        &self,
+        ws: Workspace<'_, F>,
+        x: &[F],
+        grad: LogProbGrad<'_, F>,
+        sink: &mut impl GradientSink<F>,
+    ) -> F {
         let Workspace {
             mut weights,
             p: posterior,
@@ -68,7 +81,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         let log_q = (lse1.max_hi - lse0.max_hi) + (lse1.rest() - lse0.rest());
         if let Some(g) = grad.logits {
             for ((gk, &r), &pi) in g.iter_mut().zip(posterior.iter()).zip(prior.iter()) {
-                *gk = r - pi;
+                sink.put(gk, r - pi);
             }
         }
         let LogProbGrad {
@@ -78,16 +91,21 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             ..
         } = grad;
         if gx.is_some() || means.is_some() || scales.is_some() {
-            self.write_log_prob_grad(x, posterior, gx, means, scales);
+            self.write_log_prob_grad(x, posterior, gx, means, scales, sink);
         }
-        Ok(log_q)
+        log_q
     }
 
-    /// The length of every output that `grad` asks for.
-    fn check_log_prob_grad(&self, grad: &LogProbGrad<'_, F>) -> Result<(), Error> {
+    /// The length of every output that `grad` asks for, with `rows` rows of
+    /// `∂/∂x`.
+    pub(crate) fn check_log_prob_grad(
+        &self,
+        grad: &LogProbGrad<'_, F>,
+        rows: usize,
+    ) -> Result<(), Error> {
         let (k, dims) = (self.num_components(), self.num_dims());
         let wanted = [
-            (grad.x.as_deref(), dims, Buffer::Output),
+            (grad.x.as_deref(), rows * dims, Buffer::Output),
             (grad.logits.as_deref(), k, Buffer::LogitsBar),
             (grad.means.as_deref(), k * dims, Buffer::MeansBar),
             (grad.scales.as_deref(), k * dims, Buffer::ScalesBar),
@@ -109,6 +127,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         gx: Option<&mut [F]>,
         means: Option<&mut [F]>,
         scales: Option<&mut [F]>,
+        sink: &mut impl GradientSink<F>,
     ) {
         let shape = self.shape();
         let mut gx = gx.map(|s| s.iter_mut());
@@ -122,10 +141,10 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 let zs = rk * z / sigma;
                 dx -= zs;
                 if let Some(slot) = gm_col.as_mut().and_then(|it| it.next()) {
-                    *slot = zs;
+                    sink.put(slot, zs);
                 }
                 if let Some(slot) = gs_col.as_mut().and_then(|it| it.next()) {
-                    *slot = rk * (z * z - F::ONE) / sigma;
+                    sink.put(slot, rk * (z * z - F::ONE) / sigma);
                 }
             }
             if let Some(slot) = gx.as_mut().and_then(|it| it.next()) {

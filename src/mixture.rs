@@ -118,6 +118,24 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
         Ok(mix)
     }
 
+    /// A view of parameters already validated for `shape` (a mixture of a
+    /// validated batch).
+    #[inline]
+    pub(crate) fn from_validated(
+        logits: &'a [F],
+        means: &'a [F],
+        scales: &'a [F],
+        shape: ComponentMajor,
+    ) -> Self {
+        DiagMixtureRef {
+            logits,
+            means,
+            scales,
+            log_scales: None,
+            shape,
+        }
+    }
+
     /// Checks the parameter values: [`ErrorKind::NanLogit`],
     /// [`ErrorKind::InfiniteLogit`], [`ErrorKind::NoActiveComponent`],
     /// [`ErrorKind::NonFiniteMean`], [`ErrorKind::NonFiniteScale`],

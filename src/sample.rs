@@ -121,6 +121,18 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         let Workspace { mut weights, p, .. } = ws;
         weights.init(self.logits());
         weights.responsibilities(p);
+        Ok(self.ancestral_draw(p, rng, x))
+    }
+
+    /// One ancestral draw into `x` (`D` values) given the weights `p`
+    /// (`π`, from the logits): returns the component.
+    #[inline]
+    pub(crate) fn ancestral_draw<R: RngCore + ?Sized>(
+        &self,
+        p: &[F],
+        rng: &mut R,
+        x: &mut [F],
+    ) -> usize {
         let k = pick_component(p, F::uniform(rng));
         for (xd, (mu, sigma)) in x.iter_mut().zip(self.component(k)) {
             // A draw beyond the float range (σ near MAX) saturates, as
@@ -128,7 +140,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             let v = mu + sigma * F::normal_quantile(F::uniform(rng));
             *xd = v.max(-F::MAX).min(F::MAX);
         }
-        Ok(k)
+        k
     }
 }
 

@@ -55,6 +55,25 @@ impl SweepLimits for f32 {
     const RESCUE_SCALE: Option<f32> = None;
 }
 
+/// Where the reverse sweep puts each gradient entry it computes: the single
+/// calls assign ([`Assign`]); a batch call that sums over its rows adds,
+/// or only watches for NaN (`batch::Accumulate`, `batch::Probe`). One
+/// sweep serves all, so the values are the same bits either way.
+pub(crate) trait GradientSink<F> {
+    /// Delivers `value`, the entry for `slot`.
+    fn put(&mut self, slot: &mut F, value: F);
+}
+
+/// Stores each entry: `slot = value`.
+pub(crate) struct Assign;
+
+impl<F> GradientSink<F> for Assign {
+    #[inline(always)]
+    fn put(&mut self, slot: &mut F, value: F) {
+        *slot = value;
+    }
+}
+
 /// What the forward pass over the components of one dimension found.
 #[derive(Clone, Copy, Debug)]
 struct DimensionSums<F> {
@@ -92,8 +111,9 @@ impl<F: Float> DiagMixtureRef<'_, F> {
 
     /// The reverse sweep over dimensions `top` down to `0`, starting from
     /// `ℓ^(top+1)` in the workspace, with cotangent `x̄_j = xbar(j)`.
-    /// Assigns `means_bar`/`scales_bar` at dimensions `0..=top` and leaves
-    /// `ā = S` in `ws.suffix`.
+    /// Delivers `means_bar`/`scales_bar` at dimensions `0..=top` to `sink`
+    /// and leaves `ā = S` in `ws.suffix`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn sweep(
         &self,
         ws: &mut Workspace<'_, F>,
@@ -102,6 +122,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         xbar: impl Fn(usize) -> F,
         means_bar: &mut [F],
         scales_bar: &mut [F],
+        sink: &mut impl GradientSink<F>,
     ) {
         let shape = self.shape();
         ws.suffix.fill(F::ZERO);
@@ -125,7 +146,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 self.rescale_densities(ws, d, lse)
             };
             let columns = shape.columns_mut(&mut *means_bar, &mut *scales_bar, d);
-            self.adjoint(ws, d, sums, (inv_f_dens, inv_f), columns);
+            self.adjoint(ws, d, sums, (inv_f_dens, inv_f), columns, sink);
         }
     }
 
@@ -215,7 +236,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     }
 
     /// The adjoint pass over the components of dimension `d`: assigns
-    /// `μ̄_kd`, `σ̄_kd` (the `columns`) and updates `S_k`. `inv` holds the
+    /// `μ̄_kd`, `σ̄_kd` (to the `columns`, through `sink`) and updates `S_k`. `inv` holds the
     /// factors for the densities in `ws.logn` and for `e_kd`: both `1/f_d`,
     /// unless [`rescale_densities`](Self::rescale_densities) rescaled them.
     #[inline(always)]
@@ -226,6 +247,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         sums: DimensionSums<F>,
         (inv_f_dens, inv_f): (F, F),
         outs: impl Iterator<Item = (&'g mut F, &'g mut F)>,
+        sink: &mut impl GradientSink<F>,
     ) where
         F: 'g,
     {
@@ -250,8 +272,8 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             };
             let r = lambda * (dens * inv_f_dens);
             let b = mul_div(*sk, z * z - F::ONE, sigma);
-            *mb = a + r;
-            *sb = b + r * z;
+            sink.put(mb, a + r);
+            sink.put(sb, b + r * z);
             *sk -= lambda * (e * inv_f);
         }
     }

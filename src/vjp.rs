@@ -8,6 +8,7 @@
 //! was drawn: it applies unchanged to ancestral samples.
 
 use crate::kernel::log_weights::StepRows;
+use crate::sweep::{Assign, GradientSink};
 use crate::workspace::{copy, Workspace};
 use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Float, ParamGrad};
 
@@ -58,22 +59,41 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         Self::check_len(scales_bar, self.scales().len(), Buffer::ScalesBar)?;
         self.check_finite(x_bar, Buffer::XBar)?;
         self.forward(&mut ws, x)?;
-        let top = self.num_dims() - 1;
         let scale = cotangent_scale(x_bar);
         let rescue = with_rescue(|rescue| {
             if rescue != F::ONE {
                 // The first pass consumed ℓ^(D+1).
                 self.forward(&mut ws, x)?;
             }
-            let xbar = |j| x_bar.get(j).map_or(F::ZERO, |&v: &F| v / scale * rescue);
-            self.sweep(&mut ws, x, top, xbar, means_bar, scales_bar);
-            copy(logits_bar, ws.suffix);
+            let outs = (&mut *logits_bar, &mut *means_bar, &mut *scales_bar);
+            self.vjp_pass(&mut ws, x, x_bar, [scale, rescue], outs, &mut Assign);
             Ok(has_nan(logits_bar, means_bar, scales_bar))
         })?;
         for factor in [F::ONE / rescue, scale] {
             scale_gradient(logits_bar, means_bar, scales_bar, factor);
         }
         Ok(())
+    }
+
+    /// One reverse sweep of the vector–Jacobian product from `ℓ^(D+1)` in
+    /// `ws` ([`forward`](Self::forward)), with the cotangent divided by
+    /// `scale` and multiplied by `rescue`: every entry of `(ā, μ̄, σ̄)` goes
+    /// to `sink` (unscaled).
+    pub(crate) fn vjp_pass(
+        &self,
+        ws: &mut Workspace<'_, F>,
+        x: &[F],
+        x_bar: &[F],
+        [scale, rescue]: [F; 2],
+        (logits_bar, means_bar, scales_bar): GradientRow<'_, F>,
+        sink: &mut impl GradientSink<F>,
+    ) {
+        let top = self.num_dims() - 1;
+        let xbar = |j| x_bar.get(j).map_or(F::ZERO, |&v: &F| v / scale * rescue);
+        self.sweep(ws, x, top, xbar, means_bar, scales_bar, sink);
+        for (slot, &s) in logits_bar.iter_mut().zip(ws.suffix.iter()) {
+            sink.put(slot, s);
+        }
     }
 
     /// The full Jacobian `∂x/∂θ` of the quantile map at `x`: `D` rows of
@@ -134,7 +154,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 means.fill(F::ZERO);
                 scales.fill(F::ZERO);
                 let xbar = |j| if j == d { rescue } else { F::ZERO };
-                self.sweep(&mut ws, x, d, xbar, means, scales);
+                self.sweep(&mut ws, x, d, xbar, means, scales, &mut Assign);
                 copy(logits, ws.suffix);
                 Ok(has_nan(logits, means, scales))
             })?;
@@ -151,7 +171,9 @@ impl<F: Float> DiagMixtureRef<'_, F> {
 /// dimensions) whose overflowing terms met. Returns the scale of the pass
 /// whose result stands.
 #[inline(always)]
-fn with_rescue<F: Float>(mut pass: impl FnMut(F) -> Result<bool, Error>) -> Result<F, Error> {
+pub(crate) fn with_rescue<F: Float>(
+    mut pass: impl FnMut(F) -> Result<bool, Error>,
+) -> Result<F, Error> {
     let mut rescue = F::ONE;
     // One call site of `pass`: the sweep inside it is not duplicated.
     loop {
@@ -170,7 +192,7 @@ fn with_rescue<F: Float>(mut pass: impl FnMut(F) -> Result<bool, Error>) -> Resu
 /// result is out of range: such a result becomes ±∞. Dividing by a power
 /// of two is exact, except for entries more than `2^-1000` (f64) below
 /// the largest, which become subnormal or zero.
-fn cotangent_scale<F: Float>(x_bar: &[F]) -> F {
+pub(crate) fn cotangent_scale<F: Float>(x_bar: &[F]) -> F {
     let big = x_bar.iter().fold(F::ZERO, |m, v| m.max(v.abs()));
     if big < F::ONE / (F::EPSILON * F::EPSILON) {
         return F::ONE;

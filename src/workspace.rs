@@ -51,6 +51,24 @@ pub(crate) struct Workspace<'w, F> {
 }
 
 impl<'w, F> Workspace<'w, F> {
+    /// The same rows, borrowed for one operation of a batch.
+    #[inline(always)]
+    pub fn reborrow(&mut self) -> Workspace<'_, F> {
+        Workspace {
+            weights: LogWeights {
+                hi: &mut *self.weights.hi,
+                lo: &mut *self.weights.lo,
+            },
+            p: &mut *self.p,
+            suffix: &mut *self.suffix,
+            logn: &mut *self.logn,
+            z: &mut *self.z,
+            tail: &mut *self.tail,
+            suffix_z: &mut *self.suffix_z,
+            path_max: &mut *self.path_max,
+        }
+    }
+
     /// The workspace over [`ROWS`] rows of `K` values each.
     #[inline(always)]
     fn from_rows(rows: [&'w mut [F]; ROWS]) -> Self {

@@ -178,7 +178,7 @@ macro_rules! status_list {
             MIXGRAD_ERR_NO_COMPONENTS <= NoComponents,
             MIXGRAD_ERR_NO_DIMENSIONS <= NoDimensions,
             MIXGRAD_ERR_TOO_MANY_COMPONENTS <= TooManyComponents,
-            MIXGRAD_ERR_SIZE_OVERFLOW,
+            MIXGRAD_ERR_SIZE_OVERFLOW <= SizeOverflow,
             MIXGRAD_ERR_OVERLAPPING_BUFFERS,
             MIXGRAD_ERR_NAN_LOGIT <= NanLogit,
             MIXGRAD_ERR_INFINITE_LOGIT <= InfiniteLogit,

@@ -1,0 +1,290 @@
+//! `n` points of one mixture (docs/math.md §8.1): every `*_many` method of
+//! [`DiagMixtureRef`] and [`DiagMixture`].
+
+use rand_core::RngCore;
+
+use super::{check_each_row, check_rows, row_count, rows, rows_mut, zero, Accumulate, Probe};
+use crate::vjp::{cotangent_scale, GradientRow};
+use crate::workspace::Workspace;
+use crate::{Buffer, DiagMixtureRef, Error, Float, LogProbGrad, SolveStats};
+
+impl<F: Float> DiagMixtureRef<'_, F> {
+    /// `n` draws of [`sample_quantile`](Self::sample_quantile) into `x`
+    /// (`n·D` values, row `i` at `i·D`; `n = x.len() / D`) and, if given,
+    /// the uniforms used into `u` (`n·D` values). The same samples, bit for
+    /// bit, as `n` consecutive single calls, from the same `n·D` uniforms.
+    ///
+    /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength);
+    /// then nothing is written and the generator is not advanced.
+    pub fn sample_quantile_many<R: RngCore + ?Sized>(
+        &self,
+        rng: &mut R,
+        x: &mut [F],
+        u: Option<&mut [F]>,
+    ) -> Result<SolveStats, Error> {
+        let dims = self.num_dims();
+        let n = row_count(x, dims, Buffer::Output)?;
+        if let Some(u) = u.as_deref() {
+            check_rows(u, n, dims, Buffer::Output)?;
+        }
+        let mut u_rows = u.map(|u| rows_mut(u, dims));
+        let mut stats = SolveStats::default();
+        self.on_stack_hoisted(n, |mix, mut ws| {
+            for xi in rows_mut(x, dims) {
+                let ui = u_rows.as_mut().and_then(Iterator::next);
+                stats.merge(mix.sample_quantile_on(ws.reborrow(), rng, xi, ui)?);
+            }
+            Ok(stats)
+        })
+    }
+
+    /// `n` draws of [`sample_ancestral`](Self::sample_ancestral) into `x`
+    /// (`n·D` values) and, if given, their components into `components`
+    /// (`n` values): the same draws as `n` single calls, from the same
+    /// `n·(D + 1)` uniforms. The weights `π` are computed once.
+    ///
+    /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength);
+    /// then nothing is written and the generator is not advanced.
+    pub fn sample_ancestral_many<R: RngCore + ?Sized>(
+        &self,
+        rng: &mut R,
+        x: &mut [F],
+        components: Option<&mut [usize]>,
+    ) -> Result<(), Error> {
+        let dims = self.num_dims();
+        let n = row_count(x, dims, Buffer::Output)?;
+        if let Some(c) = components.as_deref() {
+            check_rows(c, n, 1, Buffer::Components)?;
+        }
+        let mut slots = components.map(|c| c.iter_mut());
+        self.on_stack(|ws| {
+            let Workspace { mut weights, p, .. } = ws;
+            weights.init(self.logits());
+            weights.responsibilities(p);
+            for xi in rows_mut(x, dims) {
+                let k = self.ancestral_draw(p, rng, xi);
+                if let Some(slot) = slots.as_mut().and_then(Iterator::next) {
+                    *slot = k;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// [`cdf`](Self::cdf) of `n` points: `x` and `u` hold `n·D` values.
+    ///
+    /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength),
+    /// [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX) in any row
+    /// ([`Error::row`]); then `u` is untouched.
+    pub fn cdf_many(&self, x: &[F], u: &mut [F]) -> Result<(), Error> {
+        let dims = self.num_dims();
+        let n = row_count(x, dims, Buffer::X)?;
+        check_rows(u, n, dims, Buffer::Output)?;
+        check_each_row(x, dims, |xi| self.check_x(xi))?;
+        self.on_stack_hoisted(n, |mix, mut ws| {
+            for (xi, ui) in rows(x, dims).zip(rows_mut(u, dims)) {
+                mix.cdf_on(ws.reborrow(), xi, ui, None, None)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// [`quantile`](Self::quantile) of `n` points: `u` and `x` hold `n·D`
+    /// values. Returns the solver's counts summed over the rows.
+    ///
+    /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength),
+    /// [`ErrorKind::UniformOutOfRange`](crate::ErrorKind::UniformOutOfRange)
+    /// in any row ([`Error::row`]); then `x` is untouched.
+    pub fn quantile_many(&self, u: &[F], x: &mut [F]) -> Result<SolveStats, Error> {
+        let dims = self.num_dims();
+        let n = row_count(u, dims, Buffer::U)?;
+        check_rows(x, n, dims, Buffer::Output)?;
+        check_each_row(u, dims, |ui| self.check_u(ui))?;
+        let mut stats = SolveStats::default();
+        self.on_stack_hoisted(n, |mix, mut ws| {
+            for (ui, xi) in rows(u, dims).zip(rows_mut(x, dims)) {
+                stats.merge(mix.quantile_on(ws.reborrow(), ui, xi)?);
+            }
+            Ok(stats)
+        })
+    }
+
+    /// [`log_prob`](Self::log_prob) of `n` points: `x` holds `n·D` values,
+    /// `log_prob` receives `n`.
+    ///
+    /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength),
+    /// [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX) in any row;
+    /// then nothing is written.
+    pub fn log_prob_many(&self, x: &[F], log_prob: &mut [F]) -> Result<(), Error> {
+        self.log_prob_grad_many(x, log_prob, LogProbGrad::default())
+    }
+
+    /// [`log_prob_grad`](Self::log_prob_grad) of `n` points: `log q` of each
+    /// row into `log_prob` (`n` values); `grad.x`, if given, receives the
+    /// `n·D` per-row gradients `∂ log q(xᵢ)/∂xᵢ`; `grad.logits`,
+    /// `grad.means`, `grad.scales` receive the gradients of
+    /// `Σᵢ log q(xᵢ)`, summed in row order (module docs) and overwritten
+    /// (`n = 0` writes zeros).
+    ///
+    /// Errors: as [`log_prob_many`](Self::log_prob_many).
+    pub fn log_prob_grad_many(
+        &self,
+        x: &[F],
+        log_prob: &mut [F],
+        grad: LogProbGrad<'_, F>,
+    ) -> Result<(), Error> {
+        let dims = self.num_dims();
+        let n = row_count(x, dims, Buffer::X)?;
+        check_rows(log_prob, n, 1, Buffer::Output)?;
+        self.check_log_prob_grad(&grad, n)?;
+        check_each_row(x, dims, |xi| self.check_x(xi))?;
+        let LogProbGrad {
+            x: gx,
+            logits,
+            means,
+            scales,
+        } = grad;
+        let (mut logits, mut means, mut scales) = (logits, means, scales);
+        for out in [&mut logits, &mut means, &mut scales].into_iter().flatten() {
+            out.fill(F::ZERO);
+        }
+        let mut gx_rows = gx.map(|g| rows_mut(g, dims));
+        self.on_stack_hoisted(n, |mix, mut ws| {
+            for (xi, lp) in rows(x, dims).zip(log_prob.iter_mut()) {
+                let row = LogProbGrad {
+                    x: gx_rows.as_mut().and_then(Iterator::next),
+                    logits: logits.as_deref_mut(),
+                    means: means.as_deref_mut(),
+                    scales: scales.as_deref_mut(),
+                };
+                let sum = &mut Accumulate::plain();
+                *lp = mix.log_prob_unchecked(ws.reborrow(), xi, row, sum);
+            }
+            Ok(())
+        })
+    }
+
+    /// The first row of `x` (`n·D` values) whose gradient a single call
+    /// would refuse with [`ErrorKind::ZeroDensity`](crate::ErrorKind::ZeroDensity),
+    /// if any: the forward pre-pass of [`vjp_many`](Self::vjp_many) alone,
+    /// for a caller that wants to drop such rows and call again.
+    ///
+    /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength),
+    /// [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX) in any row.
+    pub fn first_zero_density_many(&self, x: &[F]) -> Result<Option<usize>, Error> {
+        let dims = self.num_dims();
+        row_count(x, dims, Buffer::X)?;
+        check_each_row(x, dims, |xi| self.check_x(xi))?;
+        self.on_stack(|mut ws| {
+            let mut first = None;
+            for (i, xi) in rows(x, dims).enumerate() {
+                if self.forward(&mut ws, xi).is_err() {
+                    first = Some(i);
+                    break;
+                }
+            }
+            Ok(first)
+        })
+    }
+
+    /// The vector–Jacobian product summed over `n` points:
+    /// `Σᵢ x̄ᵢ·∂xᵢ/∂θ` for `x` and `x_bar` of `n·D` values, into
+    /// `logits_bar`, `means_bar`, `scales_bar` (`K`, `K·D`, `K·D` values,
+    /// overwritten): the single-call [`vjp`](Self::vjp)s added in row
+    /// order to `+0` (module docs), so `n = 0` writes zeros.
+    ///
+    /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength),
+    /// [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX),
+    /// [`ErrorKind::NonFiniteCotangent`](crate::ErrorKind::NonFiniteCotangent),
+    /// [`ErrorKind::ZeroDensity`](crate::ErrorKind::ZeroDensity) in any row
+    /// (the first is [`Error::row`]); then nothing is written.
+    pub fn vjp_many(
+        &self,
+        x: &[F],
+        x_bar: &[F],
+        logits_bar: &mut [F],
+        means_bar: &mut [F],
+        scales_bar: &mut [F],
+    ) -> Result<(), Error> {
+        let dims = self.num_dims();
+        let n = row_count(x, dims, Buffer::X)?;
+        check_rows(x_bar, n, dims, Buffer::XBar)?;
+        Self::check_len(logits_bar, self.num_components(), Buffer::LogitsBar)?;
+        Self::check_len(means_bar, self.means().len(), Buffer::MeansBar)?;
+        Self::check_len(scales_bar, self.scales().len(), Buffer::ScalesBar)?;
+        check_each_row(x, dims, |xi| self.check_x(xi))?;
+        check_each_row(x_bar, dims, |xb| self.check_finite(xb, Buffer::XBar))?;
+        self.on_stack_hoisted(n, |mix, mut ws| {
+            // The zero-density pre-pass: nothing is written before every
+            // row is known to have a representable gradient.
+            check_each_row(x, dims, |xi| mix.forward(&mut ws, xi))?;
+            let outs = (logits_bar, means_bar, scales_bar);
+            mix.vjp_sum(&mut ws, x, x_bar, outs);
+            Ok(())
+        })
+    }
+
+    /// `Σᵢ vjp(xᵢ, x̄ᵢ)` in row order into `outs`, inputs checked and every
+    /// row past the zero-density test.
+    ///
+    /// A row whose first reverse sweep meets NaN takes the single call's
+    /// rescue pass (f64), but by then its NaN entries are in the sum. The
+    /// sum is then started again: the rows before it as before (they did
+    /// not meet NaN), that row rescued, and every later row first swept dry
+    /// ([`Probe`]) to learn whether it needs the rescue. Such rows have
+    /// gradients beyond the float range; they cost the call at most twice
+    /// its time and never change the bits.
+    fn vjp_sum(&self, ws: &mut Workspace<'_, F>, x: &[F], x_bar: &[F], outs: GradientRow<'_, F>) {
+        let dims = self.num_dims();
+        let (logits_bar, means_bar, scales_bar) = outs;
+        let mut careful_from = None;
+        'sum: loop {
+            zero([&mut *logits_bar, &mut *means_bar, &mut *scales_bar]);
+            for (i, (xi, xb)) in rows(x, dims).zip(rows(x_bar, dims)).enumerate() {
+                let scale = cotangent_scale(xb);
+                let probed = careful_from.is_some_and(|c| i >= c);
+                let rescue = match F::RESCUE_SCALE {
+                    Some(r) if probed => {
+                        let outs = (&mut *logits_bar, &mut *means_bar, &mut *scales_bar);
+                        let nan = self.row_meets_nan(ws, (xi, xb), scale, outs);
+                        if nan {
+                            r
+                        } else {
+                            F::ONE
+                        }
+                    }
+                    _ => F::ONE,
+                };
+                let mut sum = Accumulate {
+                    factors: [F::ONE / rescue, scale],
+                    met_nan: false,
+                };
+                // Past the pre-pass, forward cannot fail.
+                let _ = self.forward(ws, xi);
+                let outs = (&mut *logits_bar, &mut *means_bar, &mut *scales_bar);
+                self.vjp_pass(ws, xi, xb, [scale, rescue], outs, &mut sum);
+                if sum.met_nan && careful_from.is_none() && F::RESCUE_SCALE.is_some() {
+                    careful_from = Some(i);
+                    continue 'sum;
+                }
+            }
+            return;
+        }
+    }
+
+    /// Whether the single call's first reverse sweep of row `xi` meets NaN:
+    /// a dry run over the outputs `outs` that writes nothing to them.
+    #[cold]
+    fn row_meets_nan(
+        &self,
+        ws: &mut Workspace<'_, F>,
+        (xi, xb): (&[F], &[F]),
+        scale: F,
+        outs: GradientRow<'_, F>,
+    ) -> bool {
+        let mut probe = Probe { met_nan: false };
+        let _ = self.forward(ws, xi);
+        self.vjp_pass(ws, xi, xb, [scale, F::ONE], outs, &mut probe);
+        probe.met_nan
+    }
+}

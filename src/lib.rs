@@ -50,6 +50,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// The `rayon` feature's threads need std (and its buffers, alloc).
+#[cfg(feature = "rayon")]
+extern crate std;
+
 mod batch;
 mod cdf;
 mod elementary;

@@ -121,23 +121,24 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         let Workspace { mut weights, p, .. } = ws;
         weights.init(self.logits());
         weights.responsibilities(p);
-        Ok(self.ancestral_draw(p, rng, x))
+        Ok(self.ancestral_draw(p, || F::uniform(rng), x))
     }
 
     /// One ancestral draw into `x` (`D` values) given the weights `p`
-    /// (`π`, from the logits): returns the component.
+    /// (`π`, from the logits), taking its `D + 1` uniforms from `uniform`
+    /// in order: returns the component.
     #[inline]
-    pub(crate) fn ancestral_draw<R: RngCore + ?Sized>(
+    pub(crate) fn ancestral_draw(
         &self,
         p: &[F],
-        rng: &mut R,
+        mut uniform: impl FnMut() -> F,
         x: &mut [F],
     ) -> usize {
-        let k = pick_component(p, F::uniform(rng));
+        let k = pick_component(p, uniform());
         for (xd, (mu, sigma)) in x.iter_mut().zip(self.component(k)) {
             // A draw beyond the float range (σ near MAX) saturates, as
             // the quantile solver's bracket does.
-            let v = mu + sigma * F::normal_quantile(F::uniform(rng));
+            let v = mu + sigma * F::normal_quantile(uniform());
             *xd = v.max(-F::MAX).min(F::MAX);
         }
         k

@@ -3,6 +3,7 @@
 
 use rand_core::RngCore;
 
+use super::drive::{drive, unit, In, Out};
 use super::{check_each_row, check_rows, row_count, rows, rows_mut, zero, Accumulate, Probe};
 use crate::vjp::{cotangent_scale, GradientRow};
 use crate::workspace::Workspace;
@@ -26,6 +27,10 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         let n = row_count(x, dims, Buffer::Output)?;
         if let Some(u) = u.as_deref() {
             check_rows(u, n, dims, Buffer::Output)?;
+        }
+        #[cfg(feature = "rayon")]
+        if n >= 2 * super::drive::BLOCK {
+            return self.sample_quantile_many_par(rng, x, u);
         }
         let mut u_rows = u.map(|u| rows_mut(u, dims));
         let mut stats = SolveStats::default();
@@ -56,13 +61,17 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         if let Some(c) = components.as_deref() {
             check_rows(c, n, 1, Buffer::Components)?;
         }
+        #[cfg(feature = "rayon")]
+        if n >= 2 * super::drive::BLOCK {
+            return self.sample_ancestral_many_par(rng, x, components);
+        }
         let mut slots = components.map(|c| c.iter_mut());
         self.on_stack(|ws| {
             let Workspace { mut weights, p, .. } = ws;
             weights.init(self.logits());
             weights.responsibilities(p);
             for xi in rows_mut(x, dims) {
-                let k = self.ancestral_draw(p, rng, xi);
+                let k = self.ancestral_draw(p, || F::uniform(rng), xi);
                 if let Some(slot) = slots.as_mut().and_then(Iterator::next) {
                     *slot = k;
                 }
@@ -81,12 +90,15 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         let n = row_count(x, dims, Buffer::X)?;
         check_rows(u, n, dims, Buffer::Output)?;
         check_each_row(x, dims, |xi| self.check_x(xi))?;
-        self.on_stack_hoisted(n, |mix, mut ws| {
-            for (xi, ui) in rows(x, dims).zip(rows_mut(u, dims)) {
-                mix.cdf_on(ws.reborrow(), xi, ui, None, None)?;
-            }
-            Ok(())
-        })
+        let op = |_, rows_n, (In(x, _), Out(u, _)): (In<F>, Out<F>)| {
+            self.on_stack_hoisted(rows_n, |mix, mut ws| {
+                for (xi, ui) in rows(x, dims).zip(rows_mut(u, dims)) {
+                    mix.cdf_on(ws.reborrow(), xi, ui, None, None)?;
+                }
+                Ok(())
+            })
+        };
+        drive(n, (In(x, dims), Out(u, dims)), op, unit)
     }
 
     /// [`quantile`](Self::quantile) of `n` points: `u` and `x` hold `n·D`
@@ -100,13 +112,23 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         let n = row_count(u, dims, Buffer::U)?;
         check_rows(x, n, dims, Buffer::Output)?;
         check_each_row(u, dims, |ui| self.check_u(ui))?;
-        let mut stats = SolveStats::default();
-        self.on_stack_hoisted(n, |mix, mut ws| {
-            for (ui, xi) in rows(u, dims).zip(rows_mut(x, dims)) {
-                stats.merge(mix.quantile_on(ws.reborrow(), ui, xi)?);
-            }
-            Ok(stats)
-        })
+        self.quantile_rows(u, x)
+    }
+
+    /// [`quantile_many`](Self::quantile_many) with its inputs checked.
+    pub(crate) fn quantile_rows(&self, u: &[F], x: &mut [F]) -> Result<SolveStats, Error> {
+        let dims = self.num_dims();
+        let op = |_, rows_n, (In(u, _), Out(x, _)): (In<F>, Out<F>)| {
+            let mut stats = SolveStats::default();
+            self.on_stack_hoisted(rows_n, |mix, mut ws| {
+                for (ui, xi) in rows(u, dims).zip(rows_mut(x, dims)) {
+                    stats.merge(mix.quantile_on(ws.reborrow(), ui, xi)?);
+                }
+                Ok(stats)
+            })
+        };
+        let n = u.len() / dims;
+        drive(n, (In(u, dims), Out(x, dims)), op, SolveStats::merged)
     }
 
     /// [`log_prob`](Self::log_prob) of `n` points: `x` holds `n·D` values,
@@ -148,8 +170,57 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         for out in [&mut logits, &mut means, &mut scales].into_iter().flatten() {
             out.fill(F::ZERO);
         }
+        #[cfg(feature = "rayon")]
+        if n >= 2 * super::drive::BLOCK {
+            return match (logits, means, scales) {
+                (None, None, None) => {
+                    let bufs = (In(x, dims), Out(log_prob, 1), gx.map(|g| Out(g, dims)));
+                    let op = |_, _, (In(x, _), Out(lp, _), gx): (In<F>, Out<F>, Option<Out<F>>)| {
+                        let grad = LogProbGrad {
+                            x: gx.map(|Out(g, _)| g),
+                            ..LogProbGrad::default()
+                        };
+                        self.log_prob_grad_rows(x, lp, grad)
+                    };
+                    drive(n, bufs, op, unit)
+                }
+                (logits, means, scales) => {
+                    let grad = LogProbGrad {
+                        x: gx,
+                        logits,
+                        means,
+                        scales,
+                    };
+                    self.log_prob_grad_sum_par(x, log_prob, grad)
+                }
+            };
+        }
+        let grad = LogProbGrad {
+            x: gx,
+            logits,
+            means,
+            scales,
+        };
+        self.log_prob_grad_rows(x, log_prob, grad)
+    }
+
+    /// [`log_prob_grad_many`](Self::log_prob_grad_many) with its inputs
+    /// checked and the summed outputs zeroed: adds into them.
+    pub(crate) fn log_prob_grad_rows(
+        &self,
+        x: &[F],
+        log_prob: &mut [F],
+        grad: LogProbGrad<'_, F>,
+    ) -> Result<(), Error> {
+        let dims = self.num_dims();
+        let LogProbGrad {
+            x: gx,
+            mut logits,
+            mut means,
+            mut scales,
+        } = grad;
         let mut gx_rows = gx.map(|g| rows_mut(g, dims));
-        self.on_stack_hoisted(n, |mix, mut ws| {
+        self.on_stack_hoisted(log_prob.len(), |mix, mut ws| {
             for (xi, lp) in rows(x, dims).zip(log_prob.iter_mut()) {
                 let row = LogProbGrad {
                     x: gx_rows.as_mut().and_then(Iterator::next),
@@ -214,6 +285,14 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         Self::check_len(scales_bar, self.scales().len(), Buffer::ScalesBar)?;
         check_each_row(x, dims, |xi| self.check_x(xi))?;
         check_each_row(x_bar, dims, |xb| self.check_finite(xb, Buffer::XBar))?;
+        #[cfg(feature = "rayon")]
+        if n >= 2 * super::drive::BLOCK {
+            return self.with_hoisted_log_scales(n, |mix| {
+                mix.forward_rows(x)?;
+                zero([&mut *logits_bar, &mut *means_bar, &mut *scales_bar]);
+                mix.vjp_sum_par(x, x_bar, (logits_bar, means_bar, scales_bar))
+            });
+        }
         self.on_stack_hoisted(n, |mix, mut ws| {
             // The zero-density pre-pass: nothing is written before every
             // row is known to have a representable gradient.

@@ -37,8 +37,11 @@
 //!
 //! [`ErrorKind::ZeroDensity`]: crate::ErrorKind::ZeroDensity
 
+mod drive;
 mod many;
 mod packed;
+#[cfg(feature = "rayon")]
+mod parallel;
 
 pub use packed::DiagBatchRef;
 

@@ -5,6 +5,7 @@ use core::num::NonZeroUsize;
 
 use rand_core::RngCore;
 
+use super::drive::{drive, unit, In, Out};
 use super::{check_each_row, check_rows, row_count, rows, rows_mut};
 use crate::layout::ComponentMajor;
 use crate::workspace::{self, Workspace};
@@ -125,6 +126,24 @@ impl<'a, F: Float> DiagBatchRef<'a, F> {
         (0..self.len).filter_map(|i| self.mixture(i))
     }
 
+    /// Mixtures `..at` and `at..` (`at ≤ n`), each still validated.
+    #[cfg(feature = "rayon")]
+    pub(crate) fn split_at(self, at: usize) -> (Self, Self) {
+        let at = at.min(self.len);
+        let (k, kd) = (self.num_components(), self.shape.len());
+        let (l0, l1) = self.logits.split_at(at * k);
+        let (m0, m1) = self.means.split_at(at * kd);
+        let (s0, s1) = self.scales.split_at(at * kd);
+        let part = |logits, means, scales, len| DiagBatchRef {
+            logits,
+            means,
+            scales,
+            shape: self.shape,
+            len,
+        };
+        (part(l0, m0, s0, at), part(l1, m1, s1, self.len - at))
+    }
+
     /// The parameter slices of mixture `i < n` (empty past the end).
     fn parts(&self, i: usize) -> (&'a [F], &'a [F], &'a [F]) {
         let (k, kd) = (self.num_components(), self.shape.len());
@@ -181,6 +200,10 @@ impl<F: Float> DiagBatchRef<'_, F> {
         if let Some(u) = u.as_deref() {
             self.check_rows(u, dims, Buffer::Output)?;
         }
+        #[cfg(feature = "rayon")]
+        if self.len >= 2 * super::drive::BLOCK {
+            return self.sample_quantile_par(rng, x, u);
+        }
         let mut u_rows = u.map(|u| rows_mut(u, dims));
         let mut stats = SolveStats::default();
         self.on_stack(|mut ws| {
@@ -207,6 +230,10 @@ impl<F: Float> DiagBatchRef<'_, F> {
         if let Some(c) = components.as_deref() {
             self.check_rows(c, 1, Buffer::Components)?;
         }
+        #[cfg(feature = "rayon")]
+        if self.len >= 2 * super::drive::BLOCK {
+            return self.sample_ancestral_par(rng, x, components);
+        }
         let mut slots = components.map(|c| c.iter_mut());
         self.on_stack(|mut ws| {
             for (mix, xi) in self.iter().zip(rows_mut(x, dims)) {
@@ -227,12 +254,15 @@ impl<F: Float> DiagBatchRef<'_, F> {
         let dims = self.num_dims();
         self.check_each(x, Buffer::X, |mix, xi| mix.check_x(xi))?;
         self.check_rows(u, dims, Buffer::Output)?;
-        self.on_stack(|mut ws| {
-            for (mix, (xi, ui)) in self.iter().zip(rows(x, dims).zip(rows_mut(u, dims))) {
-                mix.cdf_on(ws.reborrow(), xi, ui, None, None)?;
-            }
-            Ok(())
-        })
+        let op = |_, _, (batch, In(x, _), Out(u, _)): (Self, In<F>, Out<F>)| {
+            batch.on_stack(|mut ws| {
+                for (mix, (xi, ui)) in batch.iter().zip(rows(x, dims).zip(rows_mut(u, dims))) {
+                    mix.cdf_on(ws.reborrow(), xi, ui, None, None)?;
+                }
+                Ok(())
+            })
+        };
+        drive(self.len, (*self, In(x, dims), Out(u, dims)), op, unit)
     }
 
     /// [`DiagMixtureRef::quantile`] of row `i` of `u` (`n·D` values) under
@@ -242,13 +272,23 @@ impl<F: Float> DiagBatchRef<'_, F> {
         let dims = self.num_dims();
         self.check_each(u, Buffer::U, |mix, ui| mix.check_u(ui))?;
         self.check_rows(x, dims, Buffer::Output)?;
-        let mut stats = SolveStats::default();
-        self.on_stack(|mut ws| {
-            for (mix, (ui, xi)) in self.iter().zip(rows(u, dims).zip(rows_mut(x, dims))) {
-                stats.merge(mix.quantile_on(ws.reborrow(), ui, xi)?);
-            }
-            Ok(stats)
-        })
+        self.quantile_rows(u, x)
+    }
+
+    /// [`quantile`](Self::quantile) with its inputs checked.
+    pub(crate) fn quantile_rows(&self, u: &[F], x: &mut [F]) -> Result<SolveStats, Error> {
+        let dims = self.num_dims();
+        let op = |_, _, (batch, In(u, _), Out(x, _)): (Self, In<F>, Out<F>)| {
+            let mut stats = SolveStats::default();
+            batch.on_stack(|mut ws| {
+                for (mix, (ui, xi)) in batch.iter().zip(rows(u, dims).zip(rows_mut(x, dims))) {
+                    stats.merge(mix.quantile_on(ws.reborrow(), ui, xi)?);
+                }
+                Ok(stats)
+            })
+        };
+        let bufs = (*self, In(u, dims), Out(x, dims));
+        drive(self.len, bufs, op, SolveStats::merged)
     }
 
     /// `log qᵢ(xᵢ)` for every mixture into `log_prob` (`n` values).
@@ -283,12 +323,31 @@ impl<F: Float> DiagBatchRef<'_, F> {
                 self.check_rows(g, width, which)?;
             }
         }
-        let mut gx = grad.x.map(|g| rows_mut(g, dims));
-        let mut gl = grad.logits.map(|g| rows_mut(g, k));
-        let mut gm = grad.means.map(|g| rows_mut(g, kd));
-        let mut gs = grad.scales.map(|g| rows_mut(g, kd));
-        self.on_stack(|mut ws| {
-            for (mix, (xi, lp)) in self.iter().zip(rows(x, dims).zip(log_prob.iter_mut())) {
+        let grads = (
+            (grad.x.map(|g| Out(g, dims)), grad.logits.map(|g| Out(g, k))),
+            grad.means.map(|g| Out(g, kd)),
+            grad.scales.map(|g| Out(g, kd)),
+        );
+        let bufs = (*self, (In(x, dims), Out(log_prob, 1)), grads);
+        drive(
+            self.len,
+            bufs,
+            |_, _, bufs| Self::log_prob_grad_rows(bufs),
+            unit,
+        )
+    }
+
+    /// [`log_prob_grad`](Self::log_prob_grad) of one block of rows.
+    fn log_prob_grad_rows(
+        (batch, (In(x, dims), Out(lp, _)), grads): LogProbRows<'_, '_, F>,
+    ) -> Result<(), Error> {
+        let ((gx, gl), gm, gs) = grads;
+        let mut gx = gx.map(|Out(g, w)| rows_mut(g, w));
+        let mut gl = gl.map(|Out(g, w)| rows_mut(g, w));
+        let mut gm = gm.map(|Out(g, w)| rows_mut(g, w));
+        let mut gs = gs.map(|Out(g, w)| rows_mut(g, w));
+        batch.on_stack(|mut ws| {
+            for (mix, (xi, lp)) in batch.iter().zip(rows(x, dims).zip(lp.iter_mut())) {
                 let row = LogProbGrad {
                     x: gx.as_mut().and_then(Iterator::next),
                     logits: gl.as_mut().and_then(Iterator::next),
@@ -306,12 +365,28 @@ impl<F: Float> DiagBatchRef<'_, F> {
     /// if any: the forward pre-pass of [`vjp`](Self::vjp) alone. Errors:
     /// [`ErrorKind::BufferLength`], [`ErrorKind::NonFiniteX`] in any row.
     pub fn first_zero_density(&self, x: &[F]) -> Result<Option<usize>, Error> {
-        let dims = self.num_dims();
         self.check_each(x, Buffer::X, |mix, xi| mix.check_x(xi))?;
-        self.on_stack(|mut ws| {
-            let mut rows_in = self.iter().zip(rows(x, dims));
-            Ok(rows_in.position(|(mix, xi)| mix.forward(&mut ws, xi).is_err()))
-        })
+        match self.forward_rows(x) {
+            Ok(()) => Ok(None),
+            Err(e) => Ok(e.row()),
+        }
+    }
+
+    /// The zero-density pre-pass: [`ErrorKind::ZeroDensity`] for the first
+    /// row whose gradient a single call would refuse.
+    fn forward_rows(&self, x: &[F]) -> Result<(), Error> {
+        let dims = self.num_dims();
+        let op = |first: usize, _, (batch, In(x, _)): (Self, In<F>)| {
+            batch.on_stack(|mut ws| {
+                let mut mixtures = batch.iter();
+                check_each_row(x, dims, |xi| match mixtures.next() {
+                    Some(mix) => mix.forward(&mut ws, xi),
+                    None => Ok(()),
+                })
+                .map_err(|e| e.in_row(first + e.row().unwrap_or(0)))
+            })
+        };
+        drive(self.len, (*self, In(x, dims)), op, unit)
     }
 
     /// [`DiagMixtureRef::vjp`] per mixture: row `i` of `x` and `x_bar`
@@ -320,8 +395,8 @@ impl<F: Float> DiagBatchRef<'_, F> {
     ///
     /// Errors: [`ErrorKind::BufferLength`], [`ErrorKind::NonFiniteX`],
     /// [`ErrorKind::NonFiniteCotangent`], [`ErrorKind::ZeroDensity`] in any
-    /// row (the first is [`Error::row`], found by a forward pre-pass; module
-    /// docs of `batch`); then nothing is written.
+    /// row (the first is [`Error::row`], found by a forward pre-pass over
+    /// every row); then nothing is written.
     pub fn vjp(
         &self,
         x: &[F],
@@ -338,18 +413,24 @@ impl<F: Float> DiagBatchRef<'_, F> {
         self.check_rows(logits_bar, k, Buffer::LogitsBar)?;
         self.check_rows(means_bar, kd, Buffer::MeansBar)?;
         self.check_rows(scales_bar, kd, Buffer::ScalesBar)?;
-        self.on_stack(|mut ws| {
-            // The zero-density pre-pass: nothing is written before every
-            // row is known to have a representable gradient.
-            let mut mixtures = self.iter();
-            check_each_row(x, dims, |xi| match mixtures.next() {
-                Some(mix) => mix.forward(&mut ws, xi),
-                None => Ok(()),
-            })?;
-            let outs =
-                rows_mut(logits_bar, k).zip(rows_mut(means_bar, kd).zip(rows_mut(scales_bar, kd)));
-            let ins = rows(x, dims).zip(rows(x_bar, dims));
-            for (mix, ((xi, xb), (lb, (mb, sb)))) in self.iter().zip(ins.zip(outs)) {
+        // Nothing is written before every row is known to have a
+        // representable gradient.
+        self.forward_rows(x)?;
+        let outs = (Out(logits_bar, k), Out(means_bar, kd), Out(scales_bar, kd));
+        let bufs = (*self, (In(x, dims), In(x_bar, dims)), outs);
+        drive(self.len, bufs, |_, _, bufs| Self::vjp_rows(bufs), unit)
+    }
+
+    /// [`vjp`](Self::vjp) of one block of rows, past the pre-pass.
+    fn vjp_rows(
+        (batch, (In(x, dims), In(x_bar, _)), outs): VjpRows<'_, '_, F>,
+    ) -> Result<(), Error> {
+        let (Out(l, k), Out(m, kd), Out(s, _)) = outs;
+        let outs = rows_mut(l, k).zip(rows_mut(m, kd).zip(rows_mut(s, kd)));
+        let ins = rows(x, dims).zip(rows(x_bar, dims));
+        batch.on_stack(|mut ws| {
+            for (mix, ((xi, xb), (lb, (mb, sb)))) in batch.iter().zip(ins.zip(outs)) {
+                // ln σ once for the row's two passes (forward and sweep).
                 mix.with_hoisted_log_scales(2, |mix| {
                     mix.vjp_on(ws.reborrow(), xi, xb, lb, mb, sb)
                 })?;
@@ -358,3 +439,21 @@ impl<F: Float> DiagBatchRef<'_, F> {
         })
     }
 }
+
+/// The buffers of [`DiagBatchRef::log_prob_grad`] for one block of rows.
+type LogProbRows<'b, 'a, F> = (
+    DiagBatchRef<'a, F>,
+    (In<'b, F>, Out<'b, F>),
+    (
+        (Option<Out<'b, F>>, Option<Out<'b, F>>),
+        Option<Out<'b, F>>,
+        Option<Out<'b, F>>,
+    ),
+);
+
+/// The buffers of [`DiagBatchRef::vjp`] for one block of rows.
+type VjpRows<'b, 'a, F> = (
+    DiagBatchRef<'a, F>,
+    (In<'b, F>, In<'b, F>),
+    (Out<'b, F>, Out<'b, F>, Out<'b, F>),
+);

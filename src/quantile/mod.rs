@@ -62,6 +62,12 @@ impl SolveStats {
         self.max_per_dim = self.max_per_dim.max(other.max_per_dim);
     }
 
+    /// `a` merged with `b`.
+    pub(crate) fn merged(mut a: SolveStats, b: SolveStats) -> SolveStats {
+        a.merge(b);
+        a
+    }
+
     fn record(&mut self, evaluations: u32) {
         self.merge(SolveStats {
             dims: 1,

@@ -1,0 +1,131 @@
+//! Running a batch's rows in blocks: all in one block on one thread, or,
+//! with the `rayon` feature, split between rows into halves down to
+//! [`BLOCK`] rows and run on rayon's threads. A block of rows is processed
+//! exactly as the whole call would process them, so results do not depend
+//! on the split; errors come back from the first failing row in row order.
+
+#[cfg(feature = "rayon")]
+use crate::DiagBatchRef;
+use crate::Error;
+
+/// The fewest rows a parallel run hands one task.
+#[cfg(feature = "rayon")]
+pub(crate) const BLOCK: usize = 16;
+
+/// Buffers of rows a parallel run can cut between rows: `split_rows(at)`
+/// gives rows `..at` and `at..`.
+#[cfg(feature = "rayon")]
+pub(crate) trait RowSplit: Sized + Send {
+    fn split_rows(self, at: usize) -> (Self, Self);
+}
+
+/// Input rows of `width` values.
+#[derive(Clone, Copy)]
+#[cfg_attr(not(feature = "rayon"), allow(dead_code))]
+pub(crate) struct In<'a, T>(pub &'a [T], pub usize);
+
+/// Output rows of `width` values.
+#[cfg_attr(not(feature = "rayon"), allow(dead_code))]
+pub(crate) struct Out<'a, T>(pub &'a mut [T], pub usize);
+
+#[cfg(feature = "rayon")]
+impl<T: Sync> RowSplit for In<'_, T> {
+    fn split_rows(self, at: usize) -> (Self, Self) {
+        let (a, b) = self.0.split_at(at.saturating_mul(self.1).min(self.0.len()));
+        (In(a, self.1), In(b, self.1))
+    }
+}
+
+#[cfg(feature = "rayon")]
+impl<T: Send> RowSplit for Out<'_, T> {
+    fn split_rows(self, at: usize) -> (Self, Self) {
+        let mid = at.saturating_mul(self.1).min(self.0.len());
+        let (a, b) = self.0.split_at_mut(mid);
+        (Out(a, self.1), Out(b, self.1))
+    }
+}
+
+#[cfg(feature = "rayon")]
+impl<R: RowSplit> RowSplit for Option<R> {
+    fn split_rows(self, at: usize) -> (Self, Self) {
+        match self {
+            Some(r) => {
+                let (a, b) = r.split_rows(at);
+                (Some(a), Some(b))
+            }
+            None => (None, None),
+        }
+    }
+}
+
+#[cfg(feature = "rayon")]
+impl<A: RowSplit, B: RowSplit> RowSplit for (A, B) {
+    fn split_rows(self, at: usize) -> (Self, Self) {
+        let ((a0, a1), (b0, b1)) = (self.0.split_rows(at), self.1.split_rows(at));
+        ((a0, b0), (a1, b1))
+    }
+}
+
+#[cfg(feature = "rayon")]
+impl<A: RowSplit, B: RowSplit, C: RowSplit> RowSplit for (A, B, C) {
+    fn split_rows(self, at: usize) -> (Self, Self) {
+        let ((a, b), (c, d)) = ((self.0, self.1).split_rows(at), self.2.split_rows(at));
+        ((a.0, a.1, c), (b.0, b.1, d))
+    }
+}
+
+#[cfg(feature = "rayon")]
+impl<F: crate::Float> RowSplit for DiagBatchRef<'_, F> {
+    fn split_rows(self, at: usize) -> (Self, Self) {
+        self.split_at(at)
+    }
+}
+
+/// Runs `op(first_row, rows, bufs)` over the `n` rows of `bufs`: once, on
+/// this thread.
+#[cfg(not(feature = "rayon"))]
+#[inline(always)]
+pub(crate) fn drive<B, R>(
+    n: usize,
+    bufs: B,
+    op: impl Fn(usize, usize, B) -> Result<R, Error>,
+    _merge: fn(R, R) -> R,
+) -> Result<R, Error> {
+    op(0, n, bufs)
+}
+
+/// Runs `op(first_row, rows, bufs)` over the `n` rows of `bufs`, split
+/// into halves down to [`BLOCK`] rows on rayon's threads; results are
+/// combined by `merge` (left, right), errors from the first failing row.
+#[cfg(feature = "rayon")]
+pub(crate) fn drive<B: RowSplit, R: Send>(
+    n: usize,
+    bufs: B,
+    op: impl Fn(usize, usize, B) -> Result<R, Error> + Sync,
+    merge: fn(R, R) -> R,
+) -> Result<R, Error> {
+    split(0, n, bufs, &op, merge)
+}
+
+#[cfg(feature = "rayon")]
+fn split<B: RowSplit, R: Send>(
+    first: usize,
+    n: usize,
+    bufs: B,
+    op: &(impl Fn(usize, usize, B) -> Result<R, Error> + Sync),
+    merge: fn(R, R) -> R,
+) -> Result<R, Error> {
+    if n < 2 * BLOCK {
+        return op(first, n, bufs);
+    }
+    let half = n / 2;
+    let (left, right) = bufs.split_rows(half);
+    let (a, b) = rayon::join(
+        || split(first, half, left, op, merge),
+        || split(first + half, n - half, right, op, merge),
+    );
+    Ok(merge(a?, b?))
+}
+
+/// Nothing to combine.
+pub(crate) fn unit((): (), (): ()) {}

@@ -4,6 +4,8 @@
 use rand_core::RngCore;
 
 use super::drive::{drive, unit, In, Out};
+use super::first_refused;
+use super::prepass::Screen;
 use super::{check_each_row, check_rows, row_count, rows, rows_mut, zero, Accumulate, Probe};
 use crate::vjp::{cotangent_scale, GradientRow};
 use crate::workspace::Workspace;
@@ -246,16 +248,22 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         let dims = self.num_dims();
         row_count(x, dims, Buffer::X)?;
         check_each_row(x, dims, |xi| self.check_x(xi))?;
-        self.on_stack(|mut ws| {
-            let mut first = None;
-            for (i, xi) in rows(x, dims).enumerate() {
-                if self.forward(&mut ws, xi).is_err() {
-                    first = Some(i);
-                    break;
-                }
-            }
-            Ok(first)
-        })
+        first_refused(self.density_rows(x))
+    }
+
+    /// The zero-density pre-pass over the rows of `x` (inputs checked):
+    /// [`ErrorKind::ZeroDensity`](crate::ErrorKind::ZeroDensity) for the
+    /// first row a single gradient call would refuse.
+    pub(crate) fn density_rows(&self, x: &[F]) -> Result<(), Error> {
+        let dims = self.num_dims();
+        let screen = Screen::new(self);
+        let op = |first: usize, _, In(x, _): In<F>| {
+            self.on_stack(|mut ws| {
+                check_each_row(x, dims, |xi| self.check_density(&screen, &mut ws, xi))
+                    .map_err(|e| e.in_row(first + e.row().unwrap_or(0)))
+            })
+        };
+        drive(x.len() / dims, In(x, dims), op, unit)
     }
 
     /// The vector–Jacobian product summed over `n` points:
@@ -288,15 +296,15 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         #[cfg(feature = "rayon")]
         if n >= 2 * super::drive::BLOCK {
             return self.with_hoisted_log_scales(n, |mix| {
-                mix.forward_rows(x)?;
+                mix.density_rows(x)?;
                 zero([&mut *logits_bar, &mut *means_bar, &mut *scales_bar]);
                 mix.vjp_sum_par(x, x_bar, (logits_bar, means_bar, scales_bar))
             });
         }
+        // The zero-density pre-pass: nothing is written before every row
+        // is known to have a representable gradient.
+        self.density_rows(x)?;
         self.on_stack_hoisted(n, |mix, mut ws| {
-            // The zero-density pre-pass: nothing is written before every
-            // row is known to have a representable gradient.
-            check_each_row(x, dims, |xi| mix.forward(&mut ws, xi))?;
             let outs = (logits_bar, means_bar, scales_bar);
             mix.vjp_sum(&mut ws, x, x_bar, outs);
             Ok(())

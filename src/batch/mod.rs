@@ -42,6 +42,7 @@ mod many;
 mod packed;
 #[cfg(feature = "rayon")]
 mod parallel;
+mod prepass;
 
 pub use packed::DiagBatchRef;
 
@@ -50,13 +51,26 @@ use crate::workspace::Workspace;
 use crate::{Buffer, DiagMixtureRef, Error, ErrorKind, Float};
 
 /// The largest `K·D` whose `ln σ` a batch call computes once, on the
-/// stack (firmware builds: 64 values, to keep within small stacks).
+/// stack (32 KiB in f64; firmware builds: 64 values, to keep within small
+/// stacks). Larger mixtures compute `ln σ` per row, or the caller hoists
+/// it with [`DiagMixtureRef::with_log_scales`].
 #[cfg(not(feature = "small-code"))]
-pub const HOISTED_LOG_SCALES: usize = 1024;
+pub const HOISTED_LOG_SCALES: usize = 4096;
 /// The largest `K·D` whose `ln σ` a batch call computes once, on the
-/// stack (firmware builds: 64 values, to keep within small stacks).
+/// stack (32 KiB in f64; firmware builds: 64 values, to keep within small
+/// stacks). Larger mixtures compute `ln σ` per row, or the caller hoists
+/// it with [`DiagMixtureRef::with_log_scales`].
 #[cfg(feature = "small-code")]
 pub const HOISTED_LOG_SCALES: usize = 64;
+
+/// The middle of the three stack buffers for `ln σ`: each call zeroes the
+/// smallest that holds `K·D` values, so a small mixture does not pay for
+/// clearing 32 KiB.
+const HOISTED_MEDIUM: usize = if HOISTED_LOG_SCALES < 256 {
+    HOISTED_LOG_SCALES
+} else {
+    256
+};
 
 /// Adds each delivered gradient entry into its slot, after the single
 /// call's post-scaling (`factors`, each skipped when it is 1, in order),
@@ -167,6 +181,16 @@ pub(crate) fn check_each_row<F>(
     Ok(())
 }
 
+/// The row a density pre-pass refused (`Ok(None)` if none): other errors
+/// pass through.
+pub(crate) fn first_refused(prepass: Result<(), Error>) -> Result<Option<usize>, Error> {
+    match prepass {
+        Ok(()) => Ok(None),
+        Err(e) if e.kind() == ErrorKind::ZeroDensity => Ok(e.row()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Sets every value of the summed outputs to `+0`: the start of the sum
 /// (and the empty sum of `n = 0`).
 pub(crate) fn zero(outputs: [&mut [impl Float]; 3]) {
@@ -191,13 +215,16 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
             return op(self);
         }
         let mut small = [F::ZERO; 32];
+        let mut medium: Option<[F; HOISTED_MEDIUM]> = None;
         let mut large: Option<[F; HOISTED_LOG_SCALES]> = None;
         let buf = if len <= small.len() {
-            &mut small[..len]
+            small.get_mut(..len)
+        } else if len <= HOISTED_MEDIUM {
+            medium.insert([F::ZERO; HOISTED_MEDIUM]).get_mut(..len)
         } else {
-            let large = large.insert([F::ZERO; HOISTED_LOG_SCALES]);
-            large.get_mut(..len).unwrap_or_default()
+            large.insert([F::ZERO; HOISTED_LOG_SCALES]).get_mut(..len)
         };
+        let buf = buf.unwrap_or_default();
         op(&self.with_log_scales(buf)?)
     }
 

@@ -6,6 +6,8 @@ use core::num::NonZeroUsize;
 use rand_core::RngCore;
 
 use super::drive::{drive, unit, In, Out};
+use super::first_refused;
+use super::prepass::Screen;
 use super::{check_each_row, check_rows, row_count, rows, rows_mut};
 use crate::layout::ComponentMajor;
 use crate::workspace::{self, Workspace};
@@ -366,21 +368,18 @@ impl<F: Float> DiagBatchRef<'_, F> {
     /// [`ErrorKind::BufferLength`], [`ErrorKind::NonFiniteX`] in any row.
     pub fn first_zero_density(&self, x: &[F]) -> Result<Option<usize>, Error> {
         self.check_each(x, Buffer::X, |mix, xi| mix.check_x(xi))?;
-        match self.forward_rows(x) {
-            Ok(()) => Ok(None),
-            Err(e) => Ok(e.row()),
-        }
+        first_refused(self.density_rows(x))
     }
 
     /// The zero-density pre-pass: [`ErrorKind::ZeroDensity`] for the first
     /// row whose gradient a single call would refuse.
-    fn forward_rows(&self, x: &[F]) -> Result<(), Error> {
+    fn density_rows(&self, x: &[F]) -> Result<(), Error> {
         let dims = self.num_dims();
         let op = |first: usize, _, (batch, In(x, _)): (Self, In<F>)| {
             batch.on_stack(|mut ws| {
                 let mut mixtures = batch.iter();
                 check_each_row(x, dims, |xi| match mixtures.next() {
-                    Some(mix) => mix.forward(&mut ws, xi),
+                    Some(mix) => mix.check_density(&Screen::new(&mix), &mut ws, xi),
                     None => Ok(()),
                 })
                 .map_err(|e| e.in_row(first + e.row().unwrap_or(0)))
@@ -415,7 +414,7 @@ impl<F: Float> DiagBatchRef<'_, F> {
         self.check_rows(scales_bar, kd, Buffer::ScalesBar)?;
         // Nothing is written before every row is known to have a
         // representable gradient.
-        self.forward_rows(x)?;
+        self.density_rows(x)?;
         let outs = (Out(logits_bar, k), Out(means_bar, kd), Out(scales_bar, kd));
         let bufs = (*self, (In(x, dims), In(x_bar, dims)), outs);
         drive(self.len, bufs, |_, _, bufs| Self::vjp_rows(bufs), unit)

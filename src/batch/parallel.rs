@@ -15,7 +15,7 @@ use rand_core::RngCore;
 use rayon::prelude::*;
 
 use super::drive::{drive, unit, In, Out};
-use super::{check_each_row, rows, rows_mut};
+use super::{rows, rows_mut};
 use crate::vjp::GradientRow;
 use crate::workspace::Workspace;
 use crate::{DiagBatchRef, DiagMixtureRef, Error, Float, LogProbGrad, SolveStats};
@@ -129,18 +129,6 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             })
         };
         drive(n, bufs, op, unit)
-    }
-
-    /// The zero-density pre-pass over the rows of `x`, in parallel.
-    pub(crate) fn forward_rows(&self, x: &[F]) -> Result<(), Error> {
-        let dims = self.num_dims();
-        let op = |first, _, In(x, _): In<F>| {
-            self.on_stack(|mut ws| {
-                check_each_row(x, dims, |xi| self.forward(&mut ws, xi))
-                    .map_err(|e| e.in_row(first + e.row().unwrap_or(0)))
-            })
-        };
-        drive(x.len() / dims, In(x, dims), op, unit)
     }
 
     /// The summed vjp of [`vjp_many`](Self::vjp_many), inputs checked and

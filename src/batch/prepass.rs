@@ -85,3 +85,108 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::vec::Vec;
+
+    use super::*;
+    use crate::workspace::on_stack;
+    use rand_core::{RngCore, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    /// A positive value spread over binades: `2^e · (1 + frac)`,
+    /// `|e| ≤ max_exp`.
+    fn wide(rng: &mut Xoshiro256PlusPlus, max_exp: i32) -> f64 {
+        let e = (rng.next_u32() % (2 * max_exp as u32 + 1)) as i32 - max_exp;
+        let frac = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        2f64.powi(e) * (1.0 + frac)
+    }
+
+    /// Whether the exact forward test passes `x`.
+    fn exact(mix: &DiagMixtureRef<'_, f64>, x: &[f64]) -> bool {
+        on_stack(mix.num_components(), |mut ws| mix.forward(&mut ws, x)).is_ok()
+    }
+
+    /// The screen is sufficient: whatever it clears, the exact test passes
+    /// (scales over 600 binades, logits up to ±2^30 and −∞, points near
+    /// and far). And it does clear ordinary points.
+    #[test]
+    fn what_the_screen_clears_the_exact_test_passes() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let (mut cleared, mut cases) = (0, 0);
+        for case in 0..20_000 {
+            let (k, d) = (1 + case % 5, 1 + case % 4);
+            let spread = if case % 3 == 0 { 300 } else { 4 };
+            let logits: Vec<f64> = (0..k)
+                .map(|i| match (i + case) % 7 {
+                    0 if i > 0 => f64::NEG_INFINITY,
+                    1 => wide(&mut rng, 30) * if rng.next_u32() % 2 == 0 { 1.0 } else { -1.0 },
+                    _ => wide(&mut rng, 2) - 3.0,
+                })
+                .collect();
+            let means: Vec<f64> = (0..k * d).map(|_| wide(&mut rng, 6) - 60.0).collect();
+            let scales: Vec<f64> = (0..k * d).map(|_| wide(&mut rng, spread)).collect();
+            let mix = DiagMixtureRef::new(&logits, &means, &scales, d).unwrap();
+            let screen = Screen::new(&mix);
+            let x: Vec<f64> = (0..d).map(|_| wide(&mut rng, 7) - 60.0).collect();
+            cases += 1;
+            if screen.clears(&mix, &x) {
+                cleared += 1;
+                assert!(exact(&mix, &x), "{logits:?} {means:?} {scales:?} {x:?}");
+            }
+        }
+        assert!(
+            cleared > cases / 10,
+            "the screen cleared {cleared} of {cases}"
+        );
+    }
+
+    /// At the edge: one component, `x` swept finely across the distance
+    /// where the exact test starts to refuse. The screen must stop
+    /// clearing before the exact test stops passing, and not far before.
+    #[test]
+    fn the_screen_stops_before_the_exact_test_does() {
+        for sigma in [1e-300, 1e-30, 0.5, 1.0, 3.0, 1e30, 1e200] {
+            let (logits, means, scales) = ([0.0], [0.0], [sigma]);
+            let mix = DiagMixtureRef::new(&logits, &means, &scales, 1).unwrap();
+            let screen = Screen::new(&mix);
+            let (mut last_cleared, mut first_refused) = (0.0, f64::INFINITY);
+            for i in 0..40_000 {
+                let z = f64::from(i) * 1e-3;
+                let x = [z * sigma];
+                if screen.clears(&mix, &x) {
+                    last_cleared = z;
+                    assert!(
+                        exact(&mix, &x),
+                        "sigma {sigma}: z = {z} cleared but refused"
+                    );
+                } else if !exact(&mix, &x) && first_refused.is_infinite() {
+                    first_refused = z;
+                }
+            }
+            if first_refused.is_finite() {
+                // logN falls by z·dz per step: one nat of margin is
+                // about 1/z in z.
+                let gap = first_refused - last_cleared;
+                assert!(
+                    gap > 0.0 && gap < 2.0 / first_refused,
+                    "sigma {sigma}: gap {gap}"
+                );
+            }
+        }
+    }
+
+    /// A point deep in the gap between two narrow components is left to
+    /// the exact test, which refuses it.
+    #[test]
+    fn a_point_in_a_gap_is_left_to_the_exact_test() {
+        let (logits, means, scales) = ([0.0, 0.0], [-40.0, 40.0], [1.0, 1.0]);
+        let mix = DiagMixtureRef::new(&logits, &means, &scales, 1).unwrap();
+        let screen = Screen::new(&mix);
+        assert!(!screen.clears(&mix, &[0.0]));
+        let refused = on_stack(2, |mut ws| mix.check_density(&screen, &mut ws, &[0.0]));
+        assert_eq!(refused.unwrap_err().kind(), crate::ErrorKind::ZeroDensity);
+    }
+}

@@ -9,7 +9,9 @@ use super::prepass::Screen;
 use super::{check_each_row, check_rows, row_count, rows, rows_mut, zero, Accumulate, Probe};
 use crate::vjp::{cotangent_scale, GradientRow};
 use crate::workspace::Workspace;
-use crate::{Buffer, DiagMixtureRef, Error, Float, LogProbGrad, SolveStats};
+use crate::{
+    Buffer, DiagMixture, DiagMixtureRef, Error, Float, LogProbGrad, ParamGrad, SolveStats,
+};
 
 impl<F: Float> DiagMixtureRef<'_, F> {
     /// `n` draws of [`sample_quantile`](Self::sample_quantile) into `x`
@@ -373,5 +375,86 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         let _ = self.forward(ws, xi);
         self.vjp_pass(ws, xi, xb, [scale, F::ONE], outs, &mut probe);
         probe.met_nan
+    }
+}
+
+impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
+    /// `x.len()` quantile-sampler draws; see
+    /// [`DiagMixtureRef::sample_quantile_many`]. Like every batch form of
+    /// the owned type it runs on the view's stack scratch, so `K ≤`
+    /// [`MAX_COMPONENTS`](crate::MAX_COMPONENTS)
+    /// ([`ErrorKind::TooManyComponents`](crate::ErrorKind::TooManyComponents)
+    /// otherwise).
+    pub fn sample_quantile_many<R: RngCore + ?Sized>(
+        &self,
+        rng: &mut R,
+        x: &mut [[F; D]],
+        u: Option<&mut [[F; D]]>,
+    ) -> Result<SolveStats, Error> {
+        let u = u.map(|u| u.as_flattened_mut());
+        self.view()
+            .sample_quantile_many(rng, x.as_flattened_mut(), u)
+    }
+
+    /// `x.len()` ancestral draws; see
+    /// [`DiagMixtureRef::sample_ancestral_many`].
+    pub fn sample_ancestral_many<R: RngCore + ?Sized>(
+        &self,
+        rng: &mut R,
+        x: &mut [[F; D]],
+        components: Option<&mut [usize]>,
+    ) -> Result<(), Error> {
+        self.view()
+            .sample_ancestral_many(rng, x.as_flattened_mut(), components)
+    }
+
+    /// The distributional transform of every point; see
+    /// [`DiagMixtureRef::cdf_many`].
+    pub fn cdf_many(&self, x: &[[F; D]], u: &mut [[F; D]]) -> Result<(), Error> {
+        self.view().cdf_many(x.as_flattened(), u.as_flattened_mut())
+    }
+
+    /// The quantile map of every row; see [`DiagMixtureRef::quantile_many`].
+    pub fn quantile_many(&self, u: &[[F; D]], x: &mut [[F; D]]) -> Result<SolveStats, Error> {
+        self.view()
+            .quantile_many(u.as_flattened(), x.as_flattened_mut())
+    }
+
+    /// `log q` of every point into `log_prob`; see
+    /// [`DiagMixtureRef::log_prob_many`].
+    pub fn log_prob_many(&self, x: &[[F; D]], log_prob: &mut [F]) -> Result<(), Error> {
+        self.view().log_prob_many(x.as_flattened(), log_prob)
+    }
+
+    /// `log q` of every point into `log_prob`, `∂ log q/∂x` per point into
+    /// `x_grad` if given, and the gradient of `Σᵢ log q(xᵢ)` with respect
+    /// to the parameters; see [`DiagMixtureRef::log_prob_grad_many`].
+    pub fn log_prob_grad_many(
+        &self,
+        x: &[[F; D]],
+        log_prob: &mut [F],
+        x_grad: Option<&mut [[F; D]]>,
+    ) -> Result<ParamGrad<F, K, D>, Error> {
+        let mut g = ParamGrad::default();
+        let (logits, means, scales) = g.parts_mut();
+        let grad = LogProbGrad {
+            x: x_grad.map(|g| g.as_flattened_mut()),
+            logits: Some(logits),
+            means: Some(means),
+            scales: Some(scales),
+        };
+        self.view()
+            .log_prob_grad_many(x.as_flattened(), log_prob, grad)?;
+        Ok(g)
+    }
+
+    /// The vector–Jacobian product summed over the points; see
+    /// [`DiagMixtureRef::vjp_many`].
+    pub fn vjp_many(&self, x: &[[F; D]], x_bar: &[[F; D]]) -> Result<ParamGrad<F, K, D>, Error> {
+        let mut g = ParamGrad::default();
+        let (logits, means, scales) = g.parts_mut();
+        let (x, x_bar) = (x.as_flattened(), x_bar.as_flattened());
+        self.view().vjp_many(x, x_bar, logits, means, scales)?;
+        Ok(g)
     }
 }

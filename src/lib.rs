@@ -30,6 +30,7 @@
 //! | the reverse sweep | `sweep.rs` | §4.2, §7.3–§7.5, §7.8 |
 //! | vector–Jacobian product, Jacobian | `vjp.rs` ([`DiagMixtureRef::vjp`]) | §4.2, §4.3 |
 //! | `log q` and its gradients | `log_prob.rs` ([`DiagMixtureRef::log_prob_grad`]) | §2, §4.4 |
+//! | batches: many points of one mixture, packed batches of mixtures | `batch/` ([`DiagMixtureRef::vjp_many`], [`DiagBatchRef`]) | §8 |
 //! | errors | `error.rs` ([`Error`], [`ErrorKind`]) | §5 |
 //!
 //! ```

@@ -1,16 +1,27 @@
 //! Running a batch's rows in blocks: all in one block on one thread, or,
-//! with the `rayon` feature, split between rows into halves down to
-//! [`BLOCK`] rows and run on rayon's threads. A block of rows is processed
-//! exactly as the whole call would process them, so results do not depend
-//! on the split; errors come back from the first failing row in row order.
+//! with the `rayon` feature, split between rows into halves down to a task
+//! of [`rows_per_task`] rows and run on rayon's threads. A block of rows is
+//! processed exactly as the whole call would process them, so results do
+//! not depend on the split; errors come back from the first failing row in
+//! row order.
 
 #[cfg(feature = "rayon")]
 use crate::DiagBatchRef;
 use crate::Error;
 
-/// The fewest rows a parallel run hands one task.
+/// The fewest rows a parallel run hands one task, for rows of `kd = K·D`
+/// parameters each: at least 16, and at least 4096 parameter entries
+/// (tens of microseconds of work, against a few for handing off a task).
 #[cfg(feature = "rayon")]
-pub(crate) const BLOCK: usize = 16;
+pub(crate) fn rows_per_task(kd: usize) -> usize {
+    (4096 / kd.max(1)).max(16)
+}
+
+/// Whether `n` rows of `kd` parameter entries are worth splitting.
+#[cfg(feature = "rayon")]
+pub(crate) fn splits(n: usize, kd: usize) -> bool {
+    n >= 2 * rows_per_task(kd)
+}
 
 /// Buffers of rows a parallel run can cut between rows: `split_rows(at)`
 /// gives rows `..at` and `at..`.
@@ -87,6 +98,7 @@ impl<F: crate::Float> RowSplit for DiagBatchRef<'_, F> {
 #[inline(always)]
 pub(crate) fn drive<B, R>(
     n: usize,
+    _kd: usize,
     bufs: B,
     op: impl Fn(usize, usize, B) -> Result<R, Error>,
     _merge: fn(R, R) -> R,
@@ -94,37 +106,51 @@ pub(crate) fn drive<B, R>(
     op(0, n, bufs)
 }
 
-/// Runs `op(first_row, rows, bufs)` over the `n` rows of `bufs`, split
-/// into halves down to [`BLOCK`] rows on rayon's threads; results are
-/// combined by `merge` (left, right), errors from the first failing row.
+/// Runs `op(first_row, rows, bufs)` over the `n` rows of `bufs` (rows of
+/// `kd = K·D` parameters), split into halves down to
+/// [`rows_per_task`] rows on rayon's threads; results are combined by
+/// `merge` (left, right), errors from the first failing row.
 #[cfg(feature = "rayon")]
 pub(crate) fn drive<B: RowSplit, R: Send>(
     n: usize,
+    kd: usize,
     bufs: B,
     op: impl Fn(usize, usize, B) -> Result<R, Error> + Sync,
     merge: fn(R, R) -> R,
 ) -> Result<R, Error> {
-    split(0, n, bufs, &op, merge)
+    let task = Task {
+        op: &op,
+        merge,
+        rows: rows_per_task(kd),
+    };
+    task.split(0, n, bufs)
+}
+
+/// A parallel run: the operation, how results combine, rows per task.
+#[cfg(feature = "rayon")]
+struct Task<'o, O, R> {
+    op: &'o O,
+    merge: fn(R, R) -> R,
+    rows: usize,
 }
 
 #[cfg(feature = "rayon")]
-fn split<B: RowSplit, R: Send>(
-    first: usize,
-    n: usize,
-    bufs: B,
-    op: &(impl Fn(usize, usize, B) -> Result<R, Error> + Sync),
-    merge: fn(R, R) -> R,
-) -> Result<R, Error> {
-    if n < 2 * BLOCK {
-        return op(first, n, bufs);
+impl<O, R: Send> Task<'_, O, R> {
+    fn split<B: RowSplit>(&self, first: usize, n: usize, bufs: B) -> Result<R, Error>
+    where
+        O: Fn(usize, usize, B) -> Result<R, Error> + Sync,
+    {
+        if n < 2 * self.rows {
+            return (self.op)(first, n, bufs);
+        }
+        let half = n / 2;
+        let (left, right) = bufs.split_rows(half);
+        let (a, b) = rayon::join(
+            || self.split(first, half, left),
+            || self.split(first + half, n - half, right),
+        );
+        Ok((self.merge)(a?, b?))
     }
-    let half = n / 2;
-    let (left, right) = bufs.split_rows(half);
-    let (a, b) = rayon::join(
-        || split(first, half, left, op, merge),
-        || split(first + half, n - half, right, op, merge),
-    );
-    Ok(merge(a?, b?))
 }
 
 /// Nothing to combine.

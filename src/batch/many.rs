@@ -33,7 +33,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             check_rows(u, n, dims, Buffer::Output)?;
         }
         #[cfg(feature = "rayon")]
-        if n >= 2 * super::drive::BLOCK {
+        if super::drive::splits(n, self.scales().len()) {
             return self.sample_quantile_many_par(rng, x, u);
         }
         let mut u_rows = u.map(|u| rows_mut(u, dims));
@@ -66,7 +66,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             check_rows(c, n, 1, Buffer::Components)?;
         }
         #[cfg(feature = "rayon")]
-        if n >= 2 * super::drive::BLOCK {
+        if super::drive::splits(n, self.scales().len()) {
             return self.sample_ancestral_many_par(rng, x, components);
         }
         let mut slots = components.map(|c| c.iter_mut());
@@ -102,7 +102,13 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 Ok(())
             })
         };
-        drive(n, (In(x, dims), Out(u, dims)), op, unit)
+        drive(
+            n,
+            self.scales().len(),
+            (In(x, dims), Out(u, dims)),
+            op,
+            unit,
+        )
     }
 
     /// [`quantile`](Self::quantile) of `n` points: `u` and `x` hold `n·D`
@@ -132,7 +138,13 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             })
         };
         let n = u.len() / dims;
-        drive(n, (In(u, dims), Out(x, dims)), op, SolveStats::merged)
+        drive(
+            n,
+            self.scales().len(),
+            (In(u, dims), Out(x, dims)),
+            op,
+            SolveStats::merged,
+        )
     }
 
     /// [`log_prob`](Self::log_prob) of `n` points: `x` holds `n·D` values,
@@ -175,7 +187,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             out.fill(F::ZERO);
         }
         #[cfg(feature = "rayon")]
-        if n >= 2 * super::drive::BLOCK {
+        if super::drive::splits(n, self.scales().len()) {
             return match (logits, means, scales) {
                 (None, None, None) => {
                     let bufs = (In(x, dims), Out(log_prob, 1), gx.map(|g| Out(g, dims)));
@@ -186,7 +198,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                         };
                         self.log_prob_grad_rows(x, lp, grad)
                     };
-                    drive(n, bufs, op, unit)
+                    drive(n, self.scales().len(), bufs, op, unit)
                 }
                 (logits, means, scales) => {
                     let grad = LogProbGrad {
@@ -265,7 +277,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                     .map_err(|e| e.in_row(first + e.row().unwrap_or(0)))
             })
         };
-        drive(x.len() / dims, In(x, dims), op, unit)
+        drive(x.len() / dims, self.scales().len(), In(x, dims), op, unit)
     }
 
     /// The vector–Jacobian product summed over `n` points:
@@ -296,7 +308,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         check_each_row(x, dims, |xi| self.check_x(xi))?;
         check_each_row(x_bar, dims, |xb| self.check_finite(xb, Buffer::XBar))?;
         #[cfg(feature = "rayon")]
-        if n >= 2 * super::drive::BLOCK {
+        if super::drive::splits(n, self.scales().len()) {
             return self.with_hoisted_log_scales(n, |mix| {
                 mix.density_rows(x)?;
                 zero([&mut *logits_bar, &mut *means_bar, &mut *scales_bar]);

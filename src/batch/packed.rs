@@ -203,7 +203,7 @@ impl<F: Float> DiagBatchRef<'_, F> {
             self.check_rows(u, dims, Buffer::Output)?;
         }
         #[cfg(feature = "rayon")]
-        if self.len >= 2 * super::drive::BLOCK {
+        if super::drive::splits(self.len, self.shape.len()) {
             return self.sample_quantile_par(rng, x, u);
         }
         let mut u_rows = u.map(|u| rows_mut(u, dims));
@@ -233,7 +233,7 @@ impl<F: Float> DiagBatchRef<'_, F> {
             self.check_rows(c, 1, Buffer::Components)?;
         }
         #[cfg(feature = "rayon")]
-        if self.len >= 2 * super::drive::BLOCK {
+        if super::drive::splits(self.len, self.shape.len()) {
             return self.sample_ancestral_par(rng, x, components);
         }
         let mut slots = components.map(|c| c.iter_mut());
@@ -264,7 +264,13 @@ impl<F: Float> DiagBatchRef<'_, F> {
                 Ok(())
             })
         };
-        drive(self.len, (*self, In(x, dims), Out(u, dims)), op, unit)
+        drive(
+            self.len,
+            self.shape.len(),
+            (*self, In(x, dims), Out(u, dims)),
+            op,
+            unit,
+        )
     }
 
     /// [`DiagMixtureRef::quantile`] of row `i` of `u` (`n·D` values) under
@@ -290,7 +296,7 @@ impl<F: Float> DiagBatchRef<'_, F> {
             })
         };
         let bufs = (*self, In(u, dims), Out(x, dims));
-        drive(self.len, bufs, op, SolveStats::merged)
+        drive(self.len, self.shape.len(), bufs, op, SolveStats::merged)
     }
 
     /// `log qᵢ(xᵢ)` for every mixture into `log_prob` (`n` values).
@@ -333,6 +339,7 @@ impl<F: Float> DiagBatchRef<'_, F> {
         let bufs = (*self, (In(x, dims), Out(log_prob, 1)), grads);
         drive(
             self.len,
+            self.shape.len(),
             bufs,
             |_, _, bufs| Self::log_prob_grad_rows(bufs),
             unit,
@@ -385,7 +392,7 @@ impl<F: Float> DiagBatchRef<'_, F> {
                 .map_err(|e| e.in_row(first + e.row().unwrap_or(0)))
             })
         };
-        drive(self.len, (*self, In(x, dims)), op, unit)
+        drive(self.len, self.shape.len(), (*self, In(x, dims)), op, unit)
     }
 
     /// [`DiagMixtureRef::vjp`] per mixture: row `i` of `x` and `x_bar`
@@ -417,7 +424,13 @@ impl<F: Float> DiagBatchRef<'_, F> {
         self.density_rows(x)?;
         let outs = (Out(logits_bar, k), Out(means_bar, kd), Out(scales_bar, kd));
         let bufs = (*self, (In(x, dims), In(x_bar, dims)), outs);
-        drive(self.len, bufs, |_, _, bufs| Self::vjp_rows(bufs), unit)
+        drive(
+            self.len,
+            self.shape.len(),
+            bufs,
+            |_, _, bufs| Self::vjp_rows(bufs),
+            unit,
+        )
     }
 
     /// [`vjp`](Self::vjp) of one block of rows, past the pre-pass.

@@ -128,7 +128,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 Ok(())
             })
         };
-        drive(n, bufs, op, unit)
+        drive(n, self.scales().len(), bufs, op, unit)
     }
 
     /// The summed vjp of [`vjp_many`](Self::vjp_many), inputs checked and
@@ -174,6 +174,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         };
         drive(
             n,
+            self.scales().len(),
             (In(x, dims), Out(log_prob, 1), gx.map(|g| Out(g, dims))),
             per_row,
             unit,
@@ -263,7 +264,13 @@ impl<F: Float> DiagBatchRef<'_, F> {
                 Ok(())
             })
         };
-        drive(self.len(), bufs, op, unit)
+        drive(
+            self.len(),
+            self.num_components() * self.num_dims(),
+            bufs,
+            op,
+            unit,
+        )
     }
 }
 

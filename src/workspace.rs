@@ -170,6 +170,49 @@ pub(crate) fn on_stack<F: Float, R>(
     f(rows?)
 }
 
+/// Where a run of operations (a batch call) takes its scratch from: the
+/// view's stack storage ([`OnStack`], `K ≤ MAX_COMPONENTS`) or arrays sized
+/// by a compile-time `N` ([`Fixed`], the owned mixture's `K`).
+pub(crate) trait Scratch: Copy + Send + Sync {
+    /// Runs `op` on a workspace for `k` components.
+    fn run<F: Float, R>(
+        self,
+        k: usize,
+        op: impl FnOnce(Workspace<'_, F>) -> Result<R, Error>,
+    ) -> Result<R, Error>;
+}
+
+/// The runtime-sized view's stack scratch ([`on_stack`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OnStack;
+
+impl Scratch for OnStack {
+    #[inline(always)]
+    fn run<F: Float, R>(
+        self,
+        k: usize,
+        op: impl FnOnce(Workspace<'_, F>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        on_stack(k, op)
+    }
+}
+
+/// Stack scratch for up to `N` components ([`Storage`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fixed<const N: usize>;
+
+impl<const N: usize> Scratch for Fixed<N> {
+    #[inline(always)]
+    fn run<F: Float, R>(
+        self,
+        k: usize,
+        op: impl FnOnce(Workspace<'_, F>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let mut storage = Storage::<F, N>::new();
+        op(storage.rows(k)?)
+    }
+}
+
 /// `dst ← src` over the common length (no length-mismatch panic path).
 #[inline(always)]
 pub(crate) fn copy<F: Copy>(dst: &mut [F], src: &[F]) {

@@ -8,10 +8,56 @@ use super::first_refused;
 use super::prepass::Screen;
 use super::{check_each_row, check_rows, row_count, rows, rows_mut, zero, Accumulate, Probe};
 use crate::vjp::{cotangent_scale, GradientRow};
-use crate::workspace::Workspace;
+use crate::workspace::{Fixed, OnStack, Scratch, Workspace};
 use crate::{
     Buffer, DiagMixture, DiagMixtureRef, Error, Float, LogProbGrad, ParamGrad, SolveStats,
 };
+
+/// The many forms on one scratch source: the view's stack
+/// ([`OnStack`]) or the owned mixture's `K`-sized arrays (`Fixed<K>`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Many<'m, 'a, F, S> {
+    pub mix: &'m DiagMixtureRef<'a, F>,
+    pub scratch: S,
+}
+
+impl<'m, 'a, F: Float, S: Scratch> Many<'m, 'a, F, S> {
+    pub fn new(mix: &'m DiagMixtureRef<'a, F>, scratch: S) -> Self {
+        Many { mix, scratch }
+    }
+
+    /// Runs `op` on a workspace from this scratch.
+    #[inline]
+    pub fn on_stack<R>(
+        &self,
+        op: impl FnOnce(Workspace<'_, F>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        self.scratch.run(self.mix.num_components(), op)
+    }
+
+    /// Runs `op` on these many forms over the view with `ln σ` hoisted for
+    /// `rows` rows ([`DiagMixtureRef::with_hoisted_log_scales`]).
+    #[inline]
+    pub fn with_hoisted<R>(
+        &self,
+        rows: usize,
+        op: impl FnOnce(Many<'_, '_, F, S>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let scratch = self.scratch;
+        self.mix
+            .with_hoisted_log_scales(rows, |mix| op(Many { mix, scratch }))
+    }
+
+    /// Runs `op` on a workspace and the view with `ln σ` hoisted.
+    #[inline]
+    pub fn on_stack_hoisted<R>(
+        &self,
+        rows: usize,
+        op: impl FnOnce(&DiagMixtureRef<'_, F>, Workspace<'_, F>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        self.with_hoisted(rows, |many| many.on_stack(|ws| op(many.mix, ws)))
+    }
+}
 
 impl<F: Float> DiagMixtureRef<'_, F> {
     /// `n` draws of [`sample_quantile`](Self::sample_quantile) into `x`
@@ -27,24 +73,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         x: &mut [F],
         u: Option<&mut [F]>,
     ) -> Result<SolveStats, Error> {
-        let dims = self.num_dims();
-        let n = row_count(x, dims, Buffer::Output)?;
-        if let Some(u) = u.as_deref() {
-            check_rows(u, n, dims, Buffer::Output)?;
-        }
-        #[cfg(feature = "rayon")]
-        if super::drive::splits(n, self.scales().len()) {
-            return self.sample_quantile_many_par(rng, x, u);
-        }
-        let mut u_rows = u.map(|u| rows_mut(u, dims));
-        let mut stats = SolveStats::default();
-        self.on_stack_hoisted(n, |mix, mut ws| {
-            for xi in rows_mut(x, dims) {
-                let ui = u_rows.as_mut().and_then(Iterator::next);
-                stats.merge(mix.sample_quantile_on(ws.reborrow(), rng, xi, ui)?);
-            }
-            Ok(stats)
-        })
+        Many::new(self, OnStack).sample_quantile_many(rng, x, u)
     }
 
     /// `n` draws of [`sample_ancestral`](Self::sample_ancestral) into `x`
@@ -60,28 +89,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         x: &mut [F],
         components: Option<&mut [usize]>,
     ) -> Result<(), Error> {
-        let dims = self.num_dims();
-        let n = row_count(x, dims, Buffer::Output)?;
-        if let Some(c) = components.as_deref() {
-            check_rows(c, n, 1, Buffer::Components)?;
-        }
-        #[cfg(feature = "rayon")]
-        if super::drive::splits(n, self.scales().len()) {
-            return self.sample_ancestral_many_par(rng, x, components);
-        }
-        let mut slots = components.map(|c| c.iter_mut());
-        self.on_stack(|ws| {
-            let Workspace { mut weights, p, .. } = ws;
-            weights.init(self.logits());
-            weights.responsibilities(p);
-            for xi in rows_mut(x, dims) {
-                let k = self.ancestral_draw(p, || F::uniform(rng), xi);
-                if let Some(slot) = slots.as_mut().and_then(Iterator::next) {
-                    *slot = k;
-                }
-            }
-            Ok(())
-        })
+        Many::new(self, OnStack).sample_ancestral_many(rng, x, components)
     }
 
     /// [`cdf`](Self::cdf) of `n` points: `x` and `u` hold `n·D` values.
@@ -90,25 +98,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX) in any row
     /// ([`Error::row`]); then `u` is untouched.
     pub fn cdf_many(&self, x: &[F], u: &mut [F]) -> Result<(), Error> {
-        let dims = self.num_dims();
-        let n = row_count(x, dims, Buffer::X)?;
-        check_rows(u, n, dims, Buffer::Output)?;
-        check_each_row(x, dims, |xi| self.check_x(xi))?;
-        let op = |_, rows_n, (In(x, _), Out(u, _)): (In<F>, Out<F>)| {
-            self.on_stack_hoisted(rows_n, |mix, mut ws| {
-                for (xi, ui) in rows(x, dims).zip(rows_mut(u, dims)) {
-                    mix.cdf_on(ws.reborrow(), xi, ui, None, None)?;
-                }
-                Ok(())
-            })
-        };
-        drive(
-            n,
-            self.scales().len(),
-            (In(x, dims), Out(u, dims)),
-            op,
-            unit,
-        )
+        Many::new(self, OnStack).cdf_many(x, u)
     }
 
     /// [`quantile`](Self::quantile) of `n` points: `u` and `x` hold `n·D`
@@ -118,33 +108,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// [`ErrorKind::UniformOutOfRange`](crate::ErrorKind::UniformOutOfRange)
     /// in any row ([`Error::row`]); then `x` is untouched.
     pub fn quantile_many(&self, u: &[F], x: &mut [F]) -> Result<SolveStats, Error> {
-        let dims = self.num_dims();
-        let n = row_count(u, dims, Buffer::U)?;
-        check_rows(x, n, dims, Buffer::Output)?;
-        check_each_row(u, dims, |ui| self.check_u(ui))?;
-        self.quantile_rows(u, x)
-    }
-
-    /// [`quantile_many`](Self::quantile_many) with its inputs checked.
-    pub(crate) fn quantile_rows(&self, u: &[F], x: &mut [F]) -> Result<SolveStats, Error> {
-        let dims = self.num_dims();
-        let op = |_, rows_n, (In(u, _), Out(x, _)): (In<F>, Out<F>)| {
-            let mut stats = SolveStats::default();
-            self.on_stack_hoisted(rows_n, |mix, mut ws| {
-                for (ui, xi) in rows(u, dims).zip(rows_mut(x, dims)) {
-                    stats.merge(mix.quantile_on(ws.reborrow(), ui, xi)?);
-                }
-                Ok(stats)
-            })
-        };
-        let n = u.len() / dims;
-        drive(
-            n,
-            self.scales().len(),
-            (In(u, dims), Out(x, dims)),
-            op,
-            SolveStats::merged,
-        )
+        Many::new(self, OnStack).quantile_many(u, x)
     }
 
     /// [`log_prob`](Self::log_prob) of `n` points: `x` holds `n·D` values,
@@ -154,7 +118,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX) in any row;
     /// then nothing is written.
     pub fn log_prob_many(&self, x: &[F], log_prob: &mut [F]) -> Result<(), Error> {
-        self.log_prob_grad_many(x, log_prob, LogProbGrad::default())
+        Many::new(self, OnStack).log_prob_many(x, log_prob)
     }
 
     /// [`log_prob_grad`](Self::log_prob_grad) of `n` points: `log q` of each
@@ -171,11 +135,173 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         log_prob: &mut [F],
         grad: LogProbGrad<'_, F>,
     ) -> Result<(), Error> {
-        let dims = self.num_dims();
+        Many::new(self, OnStack).log_prob_grad_many(x, log_prob, grad)
+    }
+
+    /// The first row of `x` (`n·D` values) whose gradient a single call
+    /// would refuse with [`ErrorKind::ZeroDensity`](crate::ErrorKind::ZeroDensity),
+    /// if any: the forward pre-pass of [`vjp_many`](Self::vjp_many) alone,
+    /// for a caller that wants to drop such rows and call again.
+    ///
+    /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength),
+    /// [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX) in any row.
+    pub fn first_zero_density_many(&self, x: &[F]) -> Result<Option<usize>, Error> {
+        Many::new(self, OnStack).first_zero_density_many(x)
+    }
+
+    /// The vector–Jacobian product summed over `n` points:
+    /// `Σᵢ x̄ᵢ·∂xᵢ/∂θ` for `x` and `x_bar` of `n·D` values, into
+    /// `logits_bar`, `means_bar`, `scales_bar` (`K`, `K·D`, `K·D` values,
+    /// overwritten): the single-call [`vjp`](Self::vjp)s added in row
+    /// order to `+0` (module docs), so `n = 0` writes zeros.
+    ///
+    /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength),
+    /// [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX),
+    /// [`ErrorKind::NonFiniteCotangent`](crate::ErrorKind::NonFiniteCotangent),
+    /// [`ErrorKind::ZeroDensity`](crate::ErrorKind::ZeroDensity) in any row
+    /// (the first is [`Error::row`]); then nothing is written.
+    pub fn vjp_many(
+        &self,
+        x: &[F],
+        x_bar: &[F],
+        logits_bar: &mut [F],
+        means_bar: &mut [F],
+        scales_bar: &mut [F],
+    ) -> Result<(), Error> {
+        Many::new(self, OnStack).vjp_many(x, x_bar, logits_bar, means_bar, scales_bar)
+    }
+}
+
+impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
+    /// [`DiagMixtureRef::sample_quantile_many`] on this scratch.
+    pub(crate) fn sample_quantile_many<R: RngCore + ?Sized>(
+        &self,
+        rng: &mut R,
+        x: &mut [F],
+        u: Option<&mut [F]>,
+    ) -> Result<SolveStats, Error> {
+        let dims = self.mix.num_dims();
+        let n = row_count(x, dims, Buffer::Output)?;
+        if let Some(u) = u.as_deref() {
+            check_rows(u, n, dims, Buffer::Output)?;
+        }
+        #[cfg(feature = "rayon")]
+        if super::drive::splits(n, self.mix.scales().len()) {
+            return self.sample_quantile_many_par(rng, x, u);
+        }
+        let mut u_rows = u.map(|u| rows_mut(u, dims));
+        let mut stats = SolveStats::default();
+        self.on_stack_hoisted(n, |mix, mut ws| {
+            for xi in rows_mut(x, dims) {
+                let ui = u_rows.as_mut().and_then(Iterator::next);
+                stats.merge(mix.sample_quantile_on(ws.reborrow(), rng, xi, ui)?);
+            }
+            Ok(stats)
+        })
+    }
+
+    /// [`DiagMixtureRef::sample_ancestral_many`] on this scratch.
+    pub(crate) fn sample_ancestral_many<R: RngCore + ?Sized>(
+        &self,
+        rng: &mut R,
+        x: &mut [F],
+        components: Option<&mut [usize]>,
+    ) -> Result<(), Error> {
+        let dims = self.mix.num_dims();
+        let n = row_count(x, dims, Buffer::Output)?;
+        if let Some(c) = components.as_deref() {
+            check_rows(c, n, 1, Buffer::Components)?;
+        }
+        #[cfg(feature = "rayon")]
+        if super::drive::splits(n, self.mix.scales().len()) {
+            return self.sample_ancestral_many_par(rng, x, components);
+        }
+        let mut slots = components.map(|c| c.iter_mut());
+        self.on_stack(|ws| {
+            let Workspace { mut weights, p, .. } = ws;
+            weights.init(self.mix.logits());
+            weights.responsibilities(p);
+            for xi in rows_mut(x, dims) {
+                let k = self.mix.ancestral_draw(p, || F::uniform(rng), xi);
+                if let Some(slot) = slots.as_mut().and_then(Iterator::next) {
+                    *slot = k;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// [`DiagMixtureRef::cdf_many`] on this scratch.
+    pub(crate) fn cdf_many(&self, x: &[F], u: &mut [F]) -> Result<(), Error> {
+        let dims = self.mix.num_dims();
+        let n = row_count(x, dims, Buffer::X)?;
+        check_rows(u, n, dims, Buffer::Output)?;
+        check_each_row(x, dims, |xi| self.mix.check_x(xi))?;
+        let op = |_, rows_n, (In(x, _), Out(u, _)): (In<F>, Out<F>)| {
+            self.on_stack_hoisted(rows_n, |mix, mut ws| {
+                for (xi, ui) in rows(x, dims).zip(rows_mut(u, dims)) {
+                    mix.cdf_on(ws.reborrow(), xi, ui, None, None)?;
+                }
+                Ok(())
+            })
+        };
+        drive(
+            n,
+            self.mix.scales().len(),
+            (In(x, dims), Out(u, dims)),
+            op,
+            unit,
+        )
+    }
+
+    /// [`DiagMixtureRef::quantile_many`] on this scratch.
+    pub(crate) fn quantile_many(&self, u: &[F], x: &mut [F]) -> Result<SolveStats, Error> {
+        let dims = self.mix.num_dims();
+        let n = row_count(u, dims, Buffer::U)?;
+        check_rows(x, n, dims, Buffer::Output)?;
+        check_each_row(u, dims, |ui| self.mix.check_u(ui))?;
+        self.quantile_rows(u, x)
+    }
+
+    /// [`quantile_many`](Self::quantile_many) with its inputs checked.
+    pub(crate) fn quantile_rows(&self, u: &[F], x: &mut [F]) -> Result<SolveStats, Error> {
+        let dims = self.mix.num_dims();
+        let op = |_, rows_n, (In(u, _), Out(x, _)): (In<F>, Out<F>)| {
+            let mut stats = SolveStats::default();
+            self.on_stack_hoisted(rows_n, |mix, mut ws| {
+                for (ui, xi) in rows(u, dims).zip(rows_mut(x, dims)) {
+                    stats.merge(mix.quantile_on(ws.reborrow(), ui, xi)?);
+                }
+                Ok(stats)
+            })
+        };
+        let n = u.len() / dims;
+        drive(
+            n,
+            self.mix.scales().len(),
+            (In(u, dims), Out(x, dims)),
+            op,
+            SolveStats::merged,
+        )
+    }
+
+    /// [`DiagMixtureRef::log_prob_many`] on this scratch.
+    pub(crate) fn log_prob_many(&self, x: &[F], log_prob: &mut [F]) -> Result<(), Error> {
+        self.log_prob_grad_many(x, log_prob, LogProbGrad::default())
+    }
+
+    /// [`DiagMixtureRef::log_prob_grad_many`] on this scratch.
+    pub(crate) fn log_prob_grad_many(
+        &self,
+        x: &[F],
+        log_prob: &mut [F],
+        grad: LogProbGrad<'_, F>,
+    ) -> Result<(), Error> {
+        let dims = self.mix.num_dims();
         let n = row_count(x, dims, Buffer::X)?;
         check_rows(log_prob, n, 1, Buffer::Output)?;
-        self.check_log_prob_grad(&grad, n)?;
-        check_each_row(x, dims, |xi| self.check_x(xi))?;
+        self.mix.check_log_prob_grad(&grad, n)?;
+        check_each_row(x, dims, |xi| self.mix.check_x(xi))?;
         let LogProbGrad {
             x: gx,
             logits,
@@ -187,7 +313,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             out.fill(F::ZERO);
         }
         #[cfg(feature = "rayon")]
-        if super::drive::splits(n, self.scales().len()) {
+        if super::drive::splits(n, self.mix.scales().len()) {
             return match (logits, means, scales) {
                 (None, None, None) => {
                     let bufs = (In(x, dims), Out(log_prob, 1), gx.map(|g| Out(g, dims)));
@@ -198,7 +324,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                         };
                         self.log_prob_grad_rows(x, lp, grad)
                     };
-                    drive(n, self.scales().len(), bufs, op, unit)
+                    drive(n, self.mix.scales().len(), bufs, op, unit)
                 }
                 (logits, means, scales) => {
                     let grad = LogProbGrad {
@@ -228,7 +354,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         log_prob: &mut [F],
         grad: LogProbGrad<'_, F>,
     ) -> Result<(), Error> {
-        let dims = self.num_dims();
+        let dims = self.mix.num_dims();
         let LogProbGrad {
             x: gx,
             mut logits,
@@ -251,17 +377,11 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         })
     }
 
-    /// The first row of `x` (`n·D` values) whose gradient a single call
-    /// would refuse with [`ErrorKind::ZeroDensity`](crate::ErrorKind::ZeroDensity),
-    /// if any: the forward pre-pass of [`vjp_many`](Self::vjp_many) alone,
-    /// for a caller that wants to drop such rows and call again.
-    ///
-    /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength),
-    /// [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX) in any row.
-    pub fn first_zero_density_many(&self, x: &[F]) -> Result<Option<usize>, Error> {
-        let dims = self.num_dims();
+    /// [`DiagMixtureRef::first_zero_density_many`] on this scratch.
+    pub(crate) fn first_zero_density_many(&self, x: &[F]) -> Result<Option<usize>, Error> {
+        let dims = self.mix.num_dims();
         row_count(x, dims, Buffer::X)?;
-        check_each_row(x, dims, |xi| self.check_x(xi))?;
+        check_each_row(x, dims, |xi| self.mix.check_x(xi))?;
         first_refused(self.density_rows(x))
     }
 
@@ -269,29 +389,25 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// [`ErrorKind::ZeroDensity`](crate::ErrorKind::ZeroDensity) for the
     /// first row a single gradient call would refuse.
     pub(crate) fn density_rows(&self, x: &[F]) -> Result<(), Error> {
-        let dims = self.num_dims();
-        let screen = Screen::new(self);
+        let dims = self.mix.num_dims();
+        let screen = Screen::new(self.mix);
         let op = |first: usize, _, In(x, _): In<F>| {
             self.on_stack(|mut ws| {
-                check_each_row(x, dims, |xi| self.check_density(&screen, &mut ws, xi))
+                check_each_row(x, dims, |xi| self.mix.check_density(&screen, &mut ws, xi))
                     .map_err(|e| e.in_row(first + e.row().unwrap_or(0)))
             })
         };
-        drive(x.len() / dims, self.scales().len(), In(x, dims), op, unit)
+        drive(
+            x.len() / dims,
+            self.mix.scales().len(),
+            In(x, dims),
+            op,
+            unit,
+        )
     }
 
-    /// The vector–Jacobian product summed over `n` points:
-    /// `Σᵢ x̄ᵢ·∂xᵢ/∂θ` for `x` and `x_bar` of `n·D` values, into
-    /// `logits_bar`, `means_bar`, `scales_bar` (`K`, `K·D`, `K·D` values,
-    /// overwritten): the single-call [`vjp`](Self::vjp)s added in row
-    /// order to `+0` (module docs), so `n = 0` writes zeros.
-    ///
-    /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength),
-    /// [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX),
-    /// [`ErrorKind::NonFiniteCotangent`](crate::ErrorKind::NonFiniteCotangent),
-    /// [`ErrorKind::ZeroDensity`](crate::ErrorKind::ZeroDensity) in any row
-    /// (the first is [`Error::row`]); then nothing is written.
-    pub fn vjp_many(
+    /// [`DiagMixtureRef::vjp_many`] on this scratch.
+    pub(crate) fn vjp_many(
         &self,
         x: &[F],
         x_bar: &[F],
@@ -299,29 +415,31 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         means_bar: &mut [F],
         scales_bar: &mut [F],
     ) -> Result<(), Error> {
-        let dims = self.num_dims();
+        let dims = self.mix.num_dims();
         let n = row_count(x, dims, Buffer::X)?;
         check_rows(x_bar, n, dims, Buffer::XBar)?;
-        Self::check_len(logits_bar, self.num_components(), Buffer::LogitsBar)?;
-        Self::check_len(means_bar, self.means().len(), Buffer::MeansBar)?;
-        Self::check_len(scales_bar, self.scales().len(), Buffer::ScalesBar)?;
-        check_each_row(x, dims, |xi| self.check_x(xi))?;
-        check_each_row(x_bar, dims, |xb| self.check_finite(xb, Buffer::XBar))?;
+        DiagMixtureRef::<F>::check_len(logits_bar, self.mix.num_components(), Buffer::LogitsBar)?;
+        DiagMixtureRef::<F>::check_len(means_bar, self.mix.means().len(), Buffer::MeansBar)?;
+        DiagMixtureRef::<F>::check_len(scales_bar, self.mix.scales().len(), Buffer::ScalesBar)?;
+        check_each_row(x, dims, |xi| self.mix.check_x(xi))?;
+        check_each_row(x_bar, dims, |xb| self.mix.check_finite(xb, Buffer::XBar))?;
         #[cfg(feature = "rayon")]
-        if super::drive::splits(n, self.scales().len()) {
-            return self.with_hoisted_log_scales(n, |mix| {
-                mix.density_rows(x)?;
+        if super::drive::splits(n, self.mix.scales().len()) {
+            return self.with_hoisted(n, |many| {
+                many.density_rows(x)?;
                 zero([&mut *logits_bar, &mut *means_bar, &mut *scales_bar]);
-                mix.vjp_sum_par(x, x_bar, (logits_bar, means_bar, scales_bar))
+                many.vjp_sum_par(x, x_bar, (logits_bar, means_bar, scales_bar))
             });
         }
         // The zero-density pre-pass: nothing is written before every row
         // is known to have a representable gradient.
         self.density_rows(x)?;
-        self.on_stack_hoisted(n, |mix, mut ws| {
-            let outs = (logits_bar, means_bar, scales_bar);
-            mix.vjp_sum(&mut ws, x, x_bar, outs);
-            Ok(())
+        self.with_hoisted(n, |many| {
+            many.on_stack(|mut ws| {
+                let outs = (logits_bar, means_bar, scales_bar);
+                many.vjp_sum(&mut ws, x, x_bar, outs);
+                Ok(())
+            })
         })
     }
 
@@ -336,7 +454,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     /// gradients beyond the float range; they cost the call at most twice
     /// its time and never change the bits.
     fn vjp_sum(&self, ws: &mut Workspace<'_, F>, x: &[F], x_bar: &[F], outs: GradientRow<'_, F>) {
-        let dims = self.num_dims();
+        let dims = self.mix.num_dims();
         let (logits_bar, means_bar, scales_bar) = outs;
         let mut careful_from = None;
         'sum: loop {
@@ -361,9 +479,10 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                     met_nan: false,
                 };
                 // Past the pre-pass, forward cannot fail.
-                let _ = self.forward(ws, xi);
+                let _ = self.mix.forward(ws, xi);
                 let outs = (&mut *logits_bar, &mut *means_bar, &mut *scales_bar);
-                self.vjp_pass(ws, xi, xb, [scale, rescue], outs, &mut sum);
+                self.mix
+                    .vjp_pass(ws, xi, xb, [scale, rescue], outs, &mut sum);
                 if sum.met_nan && careful_from.is_none() && F::RESCUE_SCALE.is_some() {
                     careful_from = Some(i);
                     continue 'sum;
@@ -384,8 +503,9 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         outs: GradientRow<'_, F>,
     ) -> bool {
         let mut probe = Probe { met_nan: false };
-        let _ = self.forward(ws, xi);
-        self.vjp_pass(ws, xi, xb, [scale, F::ONE], outs, &mut probe);
+        let _ = self.mix.forward(ws, xi);
+        self.mix
+            .vjp_pass(ws, xi, xb, [scale, F::ONE], outs, &mut probe);
         probe.met_nan
     }
 }
@@ -393,10 +513,8 @@ impl<F: Float> DiagMixtureRef<'_, F> {
 impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     /// `x.len()` quantile-sampler draws; see
     /// [`DiagMixtureRef::sample_quantile_many`]. Like every batch form of
-    /// the owned type it runs on the view's stack scratch, so `K ≤`
-    /// [`MAX_COMPONENTS`](crate::MAX_COMPONENTS)
-    /// ([`ErrorKind::TooManyComponents`](crate::ErrorKind::TooManyComponents)
-    /// otherwise).
+    /// the owned type, it keeps its scratch in arrays sized by `K` (no
+    /// bound on `K`).
     pub fn sample_quantile_many<R: RngCore + ?Sized>(
         &self,
         rng: &mut R,
@@ -404,8 +522,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
         u: Option<&mut [[F; D]]>,
     ) -> Result<SolveStats, Error> {
         let u = u.map(|u| u.as_flattened_mut());
-        self.view()
-            .sample_quantile_many(rng, x.as_flattened_mut(), u)
+        self.many(|m| m.sample_quantile_many(rng, x.as_flattened_mut(), u))
     }
 
     /// `x.len()` ancestral draws; see
@@ -416,26 +533,24 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
         x: &mut [[F; D]],
         components: Option<&mut [usize]>,
     ) -> Result<(), Error> {
-        self.view()
-            .sample_ancestral_many(rng, x.as_flattened_mut(), components)
+        self.many(|m| m.sample_ancestral_many(rng, x.as_flattened_mut(), components))
     }
 
     /// The distributional transform of every point; see
     /// [`DiagMixtureRef::cdf_many`].
     pub fn cdf_many(&self, x: &[[F; D]], u: &mut [[F; D]]) -> Result<(), Error> {
-        self.view().cdf_many(x.as_flattened(), u.as_flattened_mut())
+        self.many(|m| m.cdf_many(x.as_flattened(), u.as_flattened_mut()))
     }
 
     /// The quantile map of every row; see [`DiagMixtureRef::quantile_many`].
     pub fn quantile_many(&self, u: &[[F; D]], x: &mut [[F; D]]) -> Result<SolveStats, Error> {
-        self.view()
-            .quantile_many(u.as_flattened(), x.as_flattened_mut())
+        self.many(|m| m.quantile_many(u.as_flattened(), x.as_flattened_mut()))
     }
 
     /// `log q` of every point into `log_prob`; see
     /// [`DiagMixtureRef::log_prob_many`].
     pub fn log_prob_many(&self, x: &[[F; D]], log_prob: &mut [F]) -> Result<(), Error> {
-        self.view().log_prob_many(x.as_flattened(), log_prob)
+        self.many(|m| m.log_prob_many(x.as_flattened(), log_prob))
     }
 
     /// `log q` of every point into `log_prob`, `∂ log q/∂x` per point into
@@ -455,8 +570,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
             means: Some(means),
             scales: Some(scales),
         };
-        self.view()
-            .log_prob_grad_many(x.as_flattened(), log_prob, grad)?;
+        self.many(|m| m.log_prob_grad_many(x.as_flattened(), log_prob, grad))?;
         Ok(g)
     }
 
@@ -466,7 +580,12 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
         let mut g = ParamGrad::default();
         let (logits, means, scales) = g.parts_mut();
         let (x, x_bar) = (x.as_flattened(), x_bar.as_flattened());
-        self.view().vjp_many(x, x_bar, logits, means, scales)?;
+        self.many(|m| m.vjp_many(x, x_bar, logits, means, scales))?;
         Ok(g)
+    }
+
+    /// Runs `op` on the many forms of the view with scratch sized by `K`.
+    fn many<R>(&self, op: impl FnOnce(Many<'_, '_, F, Fixed<K>>) -> R) -> R {
+        op(Many::new(&self.view(), Fixed::<K>))
     }
 }

@@ -47,7 +47,6 @@ mod prepass;
 pub use packed::DiagBatchRef;
 
 use crate::sweep::GradientSink;
-use crate::workspace::Workspace;
 use crate::{Buffer, DiagMixtureRef, Error, ErrorKind, Float};
 
 /// The largest `K·D` whose `ln σ` a batch call computes once, on the
@@ -226,16 +225,5 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
         };
         let buf = buf.unwrap_or_default();
         op(&self.with_log_scales(buf)?)
-    }
-
-    /// Runs `op` on the view's stack scratch, with `ln σ` hoisted for
-    /// `rows` rows ([`with_hoisted_log_scales`](Self::with_hoisted_log_scales)).
-    #[inline]
-    pub(crate) fn on_stack_hoisted<R>(
-        &self,
-        rows: usize,
-        op: impl FnOnce(&DiagMixtureRef<'_, F>, Workspace<'_, F>) -> Result<R, Error>,
-    ) -> Result<R, Error> {
-        self.with_hoisted_log_scales(rows, |mix| mix.on_stack(|ws| op(mix, ws)))
     }
 }

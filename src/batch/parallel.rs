@@ -15,10 +15,11 @@ use rand_core::RngCore;
 use rayon::prelude::*;
 
 use super::drive::{drive, unit, In, Out};
+use super::many::Many;
 use super::{rows, rows_mut};
 use crate::vjp::GradientRow;
-use crate::workspace::Workspace;
-use crate::{DiagBatchRef, DiagMixtureRef, Error, Float, LogProbGrad, SolveStats};
+use crate::workspace::{Scratch, Workspace};
+use crate::{DiagBatchRef, Error, Float, LogProbGrad, SolveStats};
 
 /// Rows whose single-call gradients are held at once by a summed call.
 const SUM_BLOCK: usize = 64;
@@ -75,7 +76,7 @@ fn add_in_row_order<F: Float>(total: &mut [F], block: &[F], width: usize, offset
         });
 }
 
-impl<F: Float> DiagMixtureRef<'_, F> {
+impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
     /// [`sample_quantile_many`](Self::sample_quantile_many), lengths
     /// checked, `n` rows: the uniforms first, then the quantiles.
     pub(crate) fn sample_quantile_many_par<R: RngCore + ?Sized>(
@@ -104,7 +105,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         x: &mut [F],
         components: Option<&mut [usize]>,
     ) -> Result<(), Error> {
-        let (dims, n) = (self.num_dims(), x.len() / self.num_dims());
+        let (dims, n) = (self.mix.num_dims(), x.len() / self.mix.num_dims());
         let mut uniforms = vec![F::ZERO; n * (dims + 1)];
         draw_uniforms(rng, &mut uniforms);
         let bufs = (
@@ -115,12 +116,14 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         let op = |_, _, (In(u, _), Out(x, _), c): (In<F>, Out<F>, Option<Out<usize>>)| {
             self.on_stack(|ws| {
                 let Workspace { mut weights, p, .. } = ws;
-                weights.init(self.logits());
+                weights.init(self.mix.logits());
                 weights.responsibilities(p);
                 let mut slots = c.map(|Out(c, _)| c.iter_mut());
                 for (ui, xi) in rows(u, dims + 1).zip(rows_mut(x, dims)) {
                     let mut next = ui.iter().copied();
-                    let k = self.ancestral_draw(p, || next.next().unwrap_or(F::HALF), xi);
+                    let k = self
+                        .mix
+                        .ancestral_draw(p, || next.next().unwrap_or(F::HALF), xi);
                     if let Some(slot) = slots.as_mut().and_then(Iterator::next) {
                         *slot = k;
                     }
@@ -128,7 +131,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 Ok(())
             })
         };
-        drive(n, self.scales().len(), bufs, op, unit)
+        drive(n, self.mix.scales().len(), bufs, op, unit)
     }
 
     /// The summed vjp of [`vjp_many`](Self::vjp_many), inputs checked and
@@ -139,11 +142,11 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         x_bar: &[F],
         outs: GradientRow<'_, F>,
     ) -> Result<(), Error> {
-        let dims = self.num_dims();
+        let dims = self.mix.num_dims();
         let row = |i: usize, (l, m, s): GradientRow<'_, F>| {
             let (xi, xb) = (rows(x, dims).nth(i), rows(x_bar, dims).nth(i));
             let (xi, xb) = (xi.unwrap_or_default(), xb.unwrap_or_default());
-            self.on_stack(|ws| self.vjp_on(ws, xi, xb, l, m, s))
+            self.on_stack(|ws| self.mix.vjp_on(ws, xi, xb, l, m, s))
         };
         sum_rows(x.len() / dims, outs, row)
     }
@@ -162,7 +165,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             means,
             scales,
         } = grad;
-        let dims = self.num_dims();
+        let dims = self.mix.num_dims();
         let n = log_prob.len();
         // log q and ∂/∂x per row first; the parameter gradients summed.
         let per_row = |_, _, (In(x, _), Out(lp, _), gx): (In<F>, Out<F>, Option<Out<F>>)| {
@@ -174,14 +177,14 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         };
         drive(
             n,
-            self.scales().len(),
+            self.mix.scales().len(),
             (In(x, dims), Out(log_prob, 1), gx.map(|g| Out(g, dims))),
             per_row,
             unit,
         )?;
         // The gradients the caller did not ask for are summed into scratch
         // and dropped: the rows are computed whole either way.
-        let (k, kd) = (self.num_components(), self.means().len());
+        let (k, kd) = (self.mix.num_components(), self.mix.means().len());
         let mut spare = vec![F::ZERO; k + 2 * kd];
         let (sl, rest) = spare.split_at_mut(k);
         let (sm, ss) = rest.split_at_mut(kd);
@@ -198,7 +201,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 means: Some(m),
                 scales: Some(s),
             };
-            self.on_stack(|ws| self.log_prob_on(ws, xi, grad))
+            self.on_stack(|ws| self.mix.log_prob_on(ws, xi, grad))
                 .map(|_| ())
         };
         sum_rows(n, totals, row)

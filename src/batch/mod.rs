@@ -213,17 +213,27 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
         if rows < 2 || self.stored_log_scales().is_some() || len > HOISTED_LOG_SCALES {
             return op(self);
         }
-        let mut small = [F::ZERO; 32];
-        let mut medium: Option<[F; HOISTED_MEDIUM]> = None;
-        let mut large: Option<[F; HOISTED_LOG_SCALES]> = None;
-        let buf = if len <= small.len() {
-            small.get_mut(..len)
-        } else if len <= HOISTED_MEDIUM {
-            medium.insert([F::ZERO; HOISTED_MEDIUM]).get_mut(..len)
-        } else {
-            large.insert([F::ZERO; HOISTED_LOG_SCALES]).get_mut(..len)
-        };
-        let buf = buf.unwrap_or_default();
-        op(&self.with_log_scales(buf)?)
+        log_scale_buffer(len, |buf| op(&self.with_log_scales(buf)?))
     }
+}
+
+/// Runs `op` on a stack buffer of `len ≤` [`HOISTED_LOG_SCALES`] values
+/// for `ln σ`: the smallest of three sizes that holds them, so that a small
+/// mixture does not pay for clearing 32 KiB.
+#[inline]
+pub(crate) fn log_scale_buffer<F: Float, R>(
+    len: usize,
+    op: impl FnOnce(&mut [F]) -> Result<R, Error>,
+) -> Result<R, Error> {
+    let mut small = [F::ZERO; 32];
+    let mut medium: Option<[F; HOISTED_MEDIUM]> = None;
+    let mut large: Option<[F; HOISTED_LOG_SCALES]> = None;
+    let buf = if len <= small.len() {
+        small.get_mut(..len)
+    } else if len <= HOISTED_MEDIUM {
+        medium.insert([F::ZERO; HOISTED_MEDIUM]).get_mut(..len)
+    } else {
+        large.insert([F::ZERO; HOISTED_LOG_SCALES]).get_mut(..len)
+    };
+    op(buf.unwrap_or_default())
 }

@@ -6,9 +6,9 @@ use core::num::NonZeroUsize;
 use rand_core::RngCore;
 
 use super::drive::{drive, unit, In, Out};
-use super::first_refused;
 use super::prepass::Screen;
 use super::{check_each_row, check_rows, row_count, rows, rows_mut};
+use super::{first_refused, log_scale_buffer, HOISTED_LOG_SCALES};
 use crate::layout::ComponentMajor;
 use crate::workspace::{self, Workspace};
 use crate::MAX_COMPONENTS;
@@ -440,14 +440,21 @@ impl<F: Float> DiagBatchRef<'_, F> {
         let (Out(l, k), Out(m, kd), Out(s, _)) = outs;
         let outs = rows_mut(l, k).zip(rows_mut(m, kd).zip(rows_mut(s, kd)));
         let ins = rows(x, dims).zip(rows(x_bar, dims));
-        batch.on_stack(|mut ws| {
-            for (mix, ((xi, xb), (lb, (mb, sb)))) in batch.iter().zip(ins.zip(outs)) {
-                // ln σ once for the row's two passes (forward and sweep).
-                mix.with_hoisted_log_scales(2, |mix| {
-                    mix.vjp_on(ws.reborrow(), xi, xb, lb, mb, sb)
-                })?;
-            }
-            Ok(())
+        // ln σ once per row for its two passes (forward and sweep), in one
+        // buffer for the block of rows.
+        let hoist = kd <= HOISTED_LOG_SCALES;
+        log_scale_buffer(if hoist { kd } else { 0 }, |buf| {
+            batch.on_stack(|mut ws| {
+                for (mix, ((xi, xb), (lb, (mb, sb)))) in batch.iter().zip(ins.zip(outs)) {
+                    let mix = if hoist {
+                        mix.with_log_scales(&mut *buf)?
+                    } else {
+                        mix
+                    };
+                    mix.vjp_on(ws.reborrow(), xi, xb, lb, mb, sb)?;
+                }
+                Ok(())
+            })
         })
     }
 }

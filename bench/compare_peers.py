@@ -1,23 +1,42 @@
 #!/usr/bin/env python3
 """mixgrad against TensorFlow Probability (JAX) and Pyro, in one run.
 
-    python3 bench/compare_peers.py            # creates target/bench-venv on first use
+    python3 bench/compare_peers.py [--dims 4,32,128]   # creates target/bench-venv on first use
 
-Times, for K = 8 and D in {4, 32, 128}, at batch size 1 and a large batch:
+Times, for K = 8 and D in {4, 32, 128}, three shapes of work:
+  * "1": one sample of one mixture;
+  * "1024": 1024 samples of one mixture (a batch of draws);
+  * "1024 mix": one sample from each of 1024 different mixtures (batched
+    parameters, as an amortised encoder produces them).
+The peers, each on its batched form where the shape needs one:
   * TFP on JAX, jit-compiled, MixtureSameFamily(Categorical(logits),
-    Independent(Normal(loc, scale), 1), reparameterize=True): `sample`, and
-    `grad` of sum(x_bar * x) (sample + implicit reparameterisation gradient);
-  * Pyro MixtureOfDiagNormals: `sample`, and `rsample` + `backward`;
-  * mixgrad (single thread, through bench/src/main.rs): ancestral and
-    quantile sampling, each alone and followed by the vjp. At batch 1 on
-    the plain view; at the large batch on a view whose ln(sigma) was computed
-    once (`with_log_scales`), as a caller drawing a batch from one mixture
-    would use it.
-Everything is float64; the peers use their default threading. It prints one
-table of ns per sample with the ratio peer / mixgrad, and checks that TFP's
-implicit gradient at a fixed x equals mixgrad's vjp (max relative difference).
-Not run by CI: it downloads JAX, TFP and PyTorch (several GB with PyTorch's
-CUDA wheels).
+    Independent(Normal(loc, scale), 1)), with batch shape [1024] for
+    "1024 mix": `sample` with reparameterize=False ("TFP sample", the plain
+    sampler), `sample` with reparameterize=True ("TFP rsample", which routes
+    every draw through the implicit reparameterisation even when no gradient
+    is taken), and `grad` of sum(x_bar * x) with reparameterize=True
+    ("TFP grad": sample + implicit reparameterisation gradient);
+  * Pyro MixtureOfDiagNormals (locs of shape [1024, K, D] for "1024 mix"):
+    `sample`, and `rsample` + `backward` ("Pyro rs+bw").
+mixgrad (one thread, through bench/src/main.rs): ancestral sampling, and
+ancestral or quantile sampling followed by the vjp. At "1", single calls on
+the plain view; at "1024", `sample_ancestral_many` / `sample_quantile_many`
++ `vjp_many` (the gradient summed over the batch); at "1024 mix", a
+`DiagBatchRef` of the 1024 mixtures (`sample_ancestral` / `sample_quantile`
++ its per-mixture `vjp`).
+
+Everything is float64. mixgrad is timed first, before JAX or PyTorch is
+loaded. The peers run in two child processes, one with the environment as
+it is (their default threading) and one with OMP_NUM_THREADS=1: on two
+cores shared with another busy process, PyTorch's OpenMP threads spin and
+its batch-1 times jump several-fold. Each peer figure is the faster of the
+two, marked `*` where OMP_NUM_THREADS=1 was the faster; both are printed
+after the table, with the load average before and after each part.
+
+It prints one table of ns per sample with the ratios peer grad / mixgrad
+ancestral+vjp at the same shape, and checks that TFP's implicit gradient at
+a fixed x equals mixgrad's vjp (max relative difference). Not run by CI: it
+downloads JAX, TFP and PyTorch (several GB with PyTorch's CUDA wheels).
 """
 import json
 import os
@@ -32,6 +51,10 @@ VENV = ROOT / "target" / "bench-venv"
 K = 8
 DIMS = [4, 32, 128]
 LARGE = 1024
+# The shapes of work: (label, samples per call, mixtures).
+SHAPES = [("1", 1, 1), (str(LARGE), LARGE, 1), (f"{LARGE} mix", LARGE, LARGE)]
+PEER_KEYS = ["tfp_sample", "tfp_rsample", "tfp_grad", "pyro_sample", "pyro_grad"]
+ENVS = [("default", {}), ("OMP_NUM_THREADS=1", {"OMP_NUM_THREADS": "1"})]
 
 
 def ensure_venv():
@@ -46,20 +69,36 @@ def ensure_venv():
     os.execv(str(python), [str(python), __file__] + sys.argv[1:])
 
 
-def problem(k, d):
-    """The benchmark mixture; bench/src/main.rs builds the same one."""
+def load_average():
+    try:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def batch_problem(k, d, n):
+    """n mixtures, as mixgrad_bench::problem::batch_problem builds them:
+    mixture m has logits sin(k + 0.3 m), means 2 sin(1.3 k + 0.7 d + 0.1 m),
+    scales 1 + 0.5 cos(0.9 k + 1.1 d + 0.2 m). Shapes [n, K], [n, K, D]."""
     import numpy as np
-    i = np.arange(k)[:, None]
-    j = np.arange(d)[None, :]
-    logits = np.sin(np.arange(k, dtype=np.float64))
-    means = 2.0 * np.sin(1.3 * i + 0.7 * j)
-    scales = 1.0 + 0.5 * np.cos(0.9 * i + 1.1 * j)
-    return logits, means.astype(np.float64), scales.astype(np.float64)
+    m = np.arange(n, dtype=np.float64)[:, None, None]
+    i = np.arange(k, dtype=np.float64)[None, :, None]
+    j = np.arange(d, dtype=np.float64)[None, None, :]
+    logits = np.sin(i[..., 0] + 0.3 * m[..., 0])
+    means = 2.0 * np.sin(1.3 * i + 0.7 * j + 0.1 * m)
+    scales = 1.0 + 0.5 * np.cos(0.9 * i + 1.1 * j + 0.2 * m)
+    return logits, means, scales
 
 
-def best_ns_per_sample(fn, batch, min_seconds=0.3, repeats=5):
-    """Best over `repeats` of the mean time per sample of calling fn()."""
-    fn()
+def problem(k, d):
+    """The benchmark mixture (mixture 0 of batch_problem); shapes [K], [K, D]."""
+    logits, means, scales = batch_problem(k, d, 1)
+    return logits[0], means[0], scales[0]
+
+
+def best_ns_per_sample(fn, samples, min_seconds=0.3, repeats=5):
+    """Best over `repeats` (3 for calls over half a second) of the mean time
+    per sample of calling fn() (after one warm-up call, which compiles)."""
     fn()
     calls = 1
     while True:
@@ -70,13 +109,15 @@ def best_ns_per_sample(fn, batch, min_seconds=0.3, repeats=5):
         if elapsed >= min_seconds / repeats or calls >= 1 << 20:
             break
         calls *= 2
+    if elapsed / calls > 0.5:
+        repeats = 3
     best = elapsed
     for _ in range(repeats - 1):
         start = time.perf_counter()
         for _ in range(calls):
             fn()
         best = min(best, time.perf_counter() - start)
-    return best / calls / batch * 1e9
+    return best / calls / samples * 1e9
 
 
 def tfp_setup():
@@ -86,58 +127,94 @@ def tfp_setup():
     from tensorflow_probability.substrates import jax as tfp
     tfd = tfp.distributions
 
-    def make(logits, loc, scale):
+    def make(logits, loc, scale, reparameterize=True):
         return tfd.MixtureSameFamily(
             tfd.Categorical(logits=logits),
             tfd.Independent(tfd.Normal(loc, scale), 1),
-            reparameterize=True)
+            reparameterize=reparameterize)
     return jax, jnp, make
 
 
-def time_tfp(d, batch):
+def shape_params(d, mixtures):
+    """The parameters for a shape: one mixture, or `mixtures` batched."""
+    return problem(K, d) if mixtures == 1 else batch_problem(K, d, mixtures)
+
+
+def time_tfp(d, samples, mixtures):
     jax, jnp, make = tfp_setup()
-    logits, means, scales = (jnp.asarray(a) for a in problem(K, d))
+    th = tuple(jnp.asarray(a) for a in shape_params(d, mixtures))
     x_bar = jnp.asarray(1.0 + 0.1 * jnp.arange(d))
     key = jax.random.PRNGKey(0)
+    # A batch of mixtures draws one sample each (shape [n, D]); one mixture
+    # draws `samples` (shape [samples, D]).
+    shape = () if mixtures > 1 else (samples,)
 
-    sample = jax.jit(lambda th, key: make(*th).sample(batch, seed=key))
-    loss = lambda th, key: jnp.sum(x_bar * make(*th).sample(batch, seed=key))
+    plain = jax.jit(lambda th, key: make(*th, reparameterize=False).sample(shape, seed=key))
+    reparam = jax.jit(lambda th, key: make(*th).sample(shape, seed=key))
+    loss = lambda th, key: jnp.sum(x_bar * make(*th).sample(shape, seed=key))
     grad = jax.jit(jax.grad(loss))
-    th = (logits, means, scales)
-    s = best_ns_per_sample(lambda: sample(th, key).block_until_ready(), batch)
-    g = best_ns_per_sample(lambda: jax.block_until_ready(grad(th, key)), batch)
-    return s, g
+    s = best_ns_per_sample(lambda: plain(th, key).block_until_ready(), samples)
+    r = best_ns_per_sample(lambda: reparam(th, key).block_until_ready(), samples)
+    g = best_ns_per_sample(lambda: jax.block_until_ready(grad(th, key)), samples)
+    return s, r, g
 
 
-def time_pyro(d, batch):
+def time_pyro(d, samples, mixtures):
     import torch
     from pyro.distributions import MixtureOfDiagNormals
     torch.set_default_dtype(torch.float64)
-    logits, means, scales = (torch.tensor(a) for a in problem(K, d))
+    logits, means, scales = (torch.tensor(a) for a in shape_params(d, mixtures))
     x_bar = 1.0 + 0.1 * torch.arange(d, dtype=torch.float64)
     th = [t.clone().requires_grad_(True) for t in (means, scales, logits)]
+    shape = () if mixtures > 1 else (samples,)
 
     def sample():
         with torch.no_grad():
-            MixtureOfDiagNormals(th[0], th[1], th[2]).sample((batch,))
+            MixtureOfDiagNormals(th[0], th[1], th[2]).sample(shape)
 
     def rsample_backward():
         for t in th:
             t.grad = None
-        x = MixtureOfDiagNormals(th[0], th[1], th[2]).rsample((batch,))
+        x = MixtureOfDiagNormals(th[0], th[1], th[2]).rsample(shape)
         (x_bar * x).sum().backward()
 
-    return best_ns_per_sample(sample, batch), best_ns_per_sample(rsample_backward, batch)
+    return best_ns_per_sample(sample, samples), best_ns_per_sample(rsample_backward, samples)
+
+
+def peers_worker(dims):
+    """Times the peers for every D and shape; prints one JSON object."""
+    import jax
+    import torch
+    rows = {}
+    for d in dims:
+        for label, samples, mixtures in SHAPES:
+            tfp_s, tfp_r, tfp_g = time_tfp(d, samples, mixtures)
+            pyro_s, pyro_g = time_pyro(d, samples, mixtures)
+            rows[f"{d}/{label}"] = dict(tfp_sample=tfp_s, tfp_rsample=tfp_r, tfp_grad=tfp_g,
+                                        pyro_sample=pyro_s, pyro_grad=pyro_g)
+    print(json.dumps(dict(jax=jax.__version__, torch=torch.__version__,
+                          torch_threads=torch.get_num_threads(), rows=rows)))
+
+
+def time_peers(dims, extra_env):
+    env = dict(os.environ, **extra_env)
+    cmd = [sys.executable, __file__, "--peers-worker", "--dims", ",".join(map(str, dims))]
+    out = subprocess.check_output(cmd, env=env, text=True)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def target_dir():
+    return pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 
 
 def mixgrad_binary():
     subprocess.check_call(["cargo", "build", "--release", "--quiet", "-p", "mixgrad-bench"], cwd=ROOT)
-    return str(ROOT / "target" / "release" / "mixgrad-bench")
+    return str(target_dir() / "release" / "mixgrad-bench")
 
 
 def time_mixgrad(binary, d):
     n = max(2000, 400_000 // (K * d))
-    out = subprocess.check_output([binary, "time", str(K), str(d), str(n)], text=True)
+    out = subprocess.check_output([binary, "time", str(K), str(d), str(n), str(LARGE)], text=True)
     return {r["op"]: r["ns_per_sample"] for r in map(json.loads, out.splitlines())}
 
 
@@ -163,59 +240,108 @@ def gradient_agreement(binary, d):
     return float(np.max(np.abs(ours - tfp_grad)) / scale)
 
 
+def parse_dims(argv):
+    if "--dims" in argv:
+        return [int(v) for v in argv[argv.index("--dims") + 1].split(",")]
+    return DIMS
+
+
 def main():
+    dims = parse_dims(sys.argv)
+    if "--peers-worker" in sys.argv:
+        peers_worker(dims)
+        return
     ensure_venv()
+    started = time.perf_counter()
     binary = mixgrad_binary()
+    loads = [("before mixgrad", load_average())]
     # mixgrad first, for every D, before JAX and PyTorch are even imported:
     # on two cores their thread pools' idle spinning slows a single thread.
-    all_ours = {d: time_mixgrad(binary, d) for d in DIMS}
-    import jax
-    import torch
+    all_ours = {d: time_mixgrad(binary, d) for d in dims}
+    loads.append(("after mixgrad", load_average()))
+    runs = {}
+    for name, extra in ENVS:
+        runs[name] = time_peers(dims, extra)
+        loads.append((f"after peers ({name})", load_average()))
+    first = runs[ENVS[0][0]]
+
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
             cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    print(f"machine: {cpu}, {os.cpu_count()} cores; jax {jax.__version__}, torch {torch.__version__}; "
-          f"float64; K = {K}; date {time.strftime('%Y-%m-%d')}")
-    print(f"{'D':>4} {'batch':>6} | {'TFP sample':>11} {'TFP grad':>11} | {'Pyro sample':>11} "
-          f"{'Pyro rs+bw':>11} | {'mg anc':>8} {'mg anc+vjp':>10} {'mg q+vjp':>9} | "
-          f"{'TFP/mg':>7} {'Pyro/mg':>7}")
+    print(f"command: python3 bench/compare_peers.py {' '.join(sys.argv[1:])}".rstrip())
+    print(f"machine: {cpu}, {os.cpu_count()} cores, {platform.machine()}; jax {first['jax']}, "
+          f"torch {first['torch']} ({first['torch_threads']} threads by default); float64; K = {K}; "
+          f"date {time.strftime('%Y-%m-%d %H:%M')}")
+    print("load average (1, 5, 15 min): " + "; ".join(f"{w}: {l}" for w, l in loads))
+    print()
+    head = (f"{'D':>4} {'shape':>8} | {'TFP sample':>11} {'TFP rsample':>12} {'TFP grad':>11} | "
+            f"{'Pyro sample':>11} {'Pyro rs+bw':>11} | {'mg anc':>7} {'mg anc+vjp':>10} {'mg q+vjp':>9} | "
+            f"{'TFP/mg':>7} {'Pyro/mg':>7}")
+    print(head)
+    print("-" * len(head))
     rows = []
-    for d in DIMS:
+    for d in dims:
         ours = all_ours[d]
-        for batch in (1, LARGE):
-            tfp_s, tfp_g = time_tfp(d, batch)
-            pyro_s, pyro_g = time_pyro(d, batch)
-            # Batch 1: one sample, nothing to reuse. A batch: one mixture
-            # serves all its samples, so ln(sigma) is computed once.
-            mg = {op: ours[op + ("" if batch == 1 else "/prepared")]
-                  for op in ("ancestral", "ancestral+vjp", "quantile+vjp", "cdf", "vjp")}
+        for label, samples, mixtures in SHAPES:
+            key = f"{d}/{label}"
+            best, which = {}, {}
+            for p in PEER_KEYS:
+                name = min(runs, key=lambda r: runs[r]["rows"][key][p])
+                best[p], which[p] = runs[name]["rows"][key][p], name
+            suffix = "" if samples == 1 else ("/many" if mixtures == 1 else "/batch")
+            mg = {op: ours[op + suffix] for op in ("ancestral", "ancestral+vjp", "quantile+vjp")}
             anc = mg["ancestral+vjp"]
-            rows.append(dict(D=d, batch=batch, tfp_sample=tfp_s, tfp_grad=tfp_g, pyro_sample=pyro_s,
-                             pyro_grad=pyro_g, **mg))
-            print(f"{d:>4} {batch:>6} | {tfp_s:>11.0f} {tfp_g:>11.0f} | {pyro_s:>11.0f} {pyro_g:>11.0f} | "
-                  f"{mg['ancestral']:>8.0f} {anc:>10.0f} {mg['quantile+vjp']:>9.0f} | "
-                  f"{tfp_g / anc:>7.1f} {pyro_g / anc:>7.1f}")
-    print("(ns per sample; ratios are the peer's sample+gradient over mixgrad's ancestral sample + vjp "
-          "at the same batch size; mixgrad's batch rows use with_log_scales)")
-    for d in DIMS:
-        batched = next(r for r in rows if r["D"] == d and r["batch"] == LARGE)
-        single = next(r for r in rows if r["D"] == d and r["batch"] == 1)
-        best = lambda key: min(x[key] for x in rows if x["D"] == d)
+            rows.append(dict(D=d, shape=label, **best, **mg,
+                             cdf=ours.get("cdf" + suffix), vjp=ours.get("vjp" + suffix)))
+
+            def fig(p, width):
+                mark = "*" if which[p] != ENVS[0][0] else " "
+                return f"{best[p]:>{width - 1}.0f}{mark}"
+            print(f"{d:>4} {label:>8} | {fig('tfp_sample', 11)} {fig('tfp_rsample', 12)} {fig('tfp_grad', 11)} | "
+                  f"{fig('pyro_sample', 11)} {fig('pyro_grad', 11)} | "
+                  f"{mg['ancestral']:>7.0f} {anc:>10.0f} {mg['quantile+vjp']:>9.0f} | "
+                  f"{best['tfp_grad'] / anc:>7.1f} {best['pyro_grad'] / anc:>7.1f}")
+    print(f"(ns per sample. shape 1: one sample; {LARGE}: {LARGE} samples of one mixture; {LARGE} mix: one "
+          f"sample from each of {LARGE} mixtures. TFP sample: reparameterize=False; TFP rsample: "
+          f"reparameterize=True, no gradient; TFP grad: reparameterize=True sample + gradient; Pyro rs+bw: "
+          f"rsample + backward. mixgrad one thread: single calls at 1, *_many + vjp_many (summed) at {LARGE}, "
+          f"DiagBatchRef (per-mixture vjp) at {LARGE} mix. Ratios: peer grad / mixgrad ancestral+vjp at the "
+          f"same shape. Each peer figure is the faster of its default threading and OMP_NUM_THREADS=1; "
+          f"* = OMP_NUM_THREADS=1 was faster)")
+    print()
+    print("peers under both settings (ns per sample, default / OMP_NUM_THREADS=1):")
+    names = [n for n, _ in ENVS]
+    for d in dims:
+        for label, _, _ in SHAPES:
+            key = f"{d}/{label}"
+            both = lambda p: " / ".join("%.0f" % runs[n]["rows"][key][p] for n in names)
+            cells = [f"{p} {both(p)}" for p in PEER_KEYS]
+            print(f"  D = {d:>3}, {label:>8}: " + "; ".join(cells))
+    print()
+    for d in dims:
+        r = {x["shape"]: x for x in rows if x["D"] == d}
+        single, many, batch = r["1"], r[str(LARGE)], r[f"{LARGE} mix"]
+        best = lambda key: min(x[key] for x in r.values())
         best_peer = min(best("tfp_grad"), best("pyro_grad"))
-        print(f"D = {d:>3}: best peer (any batch) / mixgrad (batch) = {best_peer / batched['ancestral+vjp']:.1f}; "
-              f"TFP best / mixgrad = {best('tfp_grad') / batched['ancestral+vjp']:.1f}; "
-              f"Pyro best / mixgrad = {best('pyro_grad') / batched['ancestral+vjp']:.1f}; "
+        print(f"D = {d:>3}: best peer (any shape) / mixgrad many = {best_peer / many['ancestral+vjp']:.1f}; "
+              f"TFP best / mixgrad = {best('tfp_grad') / many['ancestral+vjp']:.1f}; "
+              f"Pyro best / mixgrad = {best('pyro_grad') / many['ancestral+vjp']:.1f}; "
               f"batch 1: TFP / mixgrad = {single['tfp_grad'] / single['ancestral+vjp']:.1f}, "
               f"Pyro / mixgrad = {single['pyro_grad'] / single['ancestral+vjp']:.1f}; "
-              f"quantile+vjp / ancestral+vjp = {batched['quantile+vjp'] / batched['ancestral+vjp']:.2f}; "
-              f"vjp / cdf = {single['vjp'] / single['cdf']:.2f} (plain), "
-              f"{batched['vjp'] / batched['cdf']:.2f} (with_log_scales)")
-    for d in DIMS:
+              f"{LARGE} mix: TFP / mixgrad = {batch['tfp_grad'] / batch['ancestral+vjp']:.1f}, "
+              f"Pyro / mixgrad = {batch['pyro_grad'] / batch['ancestral+vjp']:.1f}; "
+              f"TFP rsample / sample = {single['tfp_rsample'] / single['tfp_sample']:.0f} (1), "
+              f"{many['tfp_rsample'] / many['tfp_sample']:.0f} ({LARGE}); "
+              f"quantile+vjp / ancestral+vjp = {many['quantile+vjp'] / many['ancestral+vjp']:.2f} (many); "
+              f"vjp / cdf = {single['vjp'] / single['cdf']:.2f} (single), "
+              f"{many['vjp'] / many['cdf']:.2f} (many)")
+    for d in dims:
         print(f"TFP implicit gradient vs mixgrad vjp at a fixed x, D = {d}: "
               f"max |diff| / (1 + max |g|) = {gradient_agreement(binary, d):.2e}")
+    print(f"load average at end: {load_average()}; run time {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -8,16 +8,28 @@
 //! itself has no allocator to call: it is `no_std` without `alloc`; this
 //! proves the benches measure no hidden allocation).
 //!
-//! Filter as usual: `cargo bench -p mixgrad-bench --bench grid -- 'f64/K8/D4/'`;
-//! `… -- --test` runs every body once, as a quick smoke test.
+//! The batch calls are timed on a subset, `{f32,f64}/batch/K…/D…/n64`:
+//! for `sample_quantile+vjp`, `vjp`, `log_prob` and `cdf`, a loop of `n`
+//! single calls on one view (`…/loop`) against the `*_many` call
+//! (`…/many`), and a loop over `n` different mixtures
+//! (`…/loop_mixtures`) against one `DiagBatchRef` call (`…/batch`);
+//! criterion's throughput is rows per second. The full grid of the batch
+//! calls is `cargo run --release -p mixgrad-bench --bin batch_table`.
+//!
+//! Filter as usual: `cargo bench -p mixgrad-bench --bench grid -- 'f64/K8/D4/'`
+//! (`-- '/batch/'` for the batch groups alone); `… -- --test` runs every
+//! body once, as a quick smoke test.
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion};
-use mixgrad::{DiagMixtureRef, Float, RngCore, SeedableRng, SolveStats, Xoshiro256PlusPlus};
+use criterion::{BenchmarkId, Criterion, Throughput};
+use mixgrad::{
+    DiagBatchRef, DiagMixtureRef, Float, RngCore, SeedableRng, SolveStats, Xoshiro256PlusPlus,
+};
 
-use mixgrad_bench::counting_alloc::{assert_no_allocation, Counting};
+use mixgrad_bench::counting_alloc::{allocations, assert_no_allocation, Counting};
+use mixgrad_bench::problem::{batch_problem, x_bar};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -230,6 +242,179 @@ fn bench_precision<F: Precision>(c: &mut Criterion) {
     }
 }
 
+/// The cells of the batch groups: `(K, D)`, each with `BATCH_ROWS` rows.
+const BATCH_CELLS: [(usize, usize); 3] = [(1, 1), (8, 4), (8, 32)];
+const BATCH_ROWS: usize = 64;
+
+/// The batch calls against loops of single calls, on [`BATCH_CELLS`].
+fn bench_batches<F: Precision>(c: &mut Criterion) {
+    let n = BATCH_ROWS;
+    for (k, d) in BATCH_CELLS {
+        let kd = k * d;
+        let (logits, means, scales) = batch_problem::<F>(k, d, n);
+        let batch = DiagBatchRef::new(&logits, &means, &scales, k, d).unwrap();
+        let views: Vec<DiagMixtureRef<'_, F>> = batch.iter().collect();
+        let mix = views[0];
+        let xb = x_bar::<F>(d, n);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let (mut x_one, mut x_each) = (vec![F::ZERO; n * d], vec![F::ZERO; n * d]);
+        mix.sample_quantile_many(&mut rng, &mut x_one, None)
+            .unwrap();
+        batch.sample_quantile(&mut rng, &mut x_each, None).unwrap();
+        // Outputs: a row's, the summed totals, per-mixture rows.
+        let (mut ga, mut gm, mut gs) = (vec![F::ZERO; k], vec![F::ZERO; kd], vec![F::ZERO; kd]);
+        let (mut ta, mut tm, mut ts) = (vec![F::ZERO; k], vec![F::ZERO; kd], vec![F::ZERO; kd]);
+        let (mut ra, mut rm, mut rs) = (
+            vec![F::ZERO; n * k],
+            vec![F::ZERO; n * kd],
+            vec![F::ZERO; n * kd],
+        );
+        let (mut x, mut u, mut lp) = (vec![F::ZERO; n * d], vec![F::ZERO; n * d], vec![F::ZERO; n]);
+
+        // The batch calls allocate only on rayon's threads (their buffers).
+        let before = allocations();
+        mix.vjp_many(&x_one, &xb, &mut ta, &mut tm, &mut ts)
+            .unwrap();
+        batch.vjp(&x_each, &xb, &mut ra, &mut rm, &mut rs).unwrap();
+        mix.sample_quantile_many(&mut rng, &mut x, None).unwrap();
+        batch.sample_quantile(&mut rng, &mut x, None).unwrap();
+        mix.log_prob_many(&x_one, &mut lp).unwrap();
+        batch.log_prob(&x_each, &mut lp).unwrap();
+        mix.cdf_many(&x_one, &mut u).unwrap();
+        batch.cdf(&x_each, &mut u).unwrap();
+        if !cfg!(feature = "rayon") {
+            assert_eq!(before, allocations(), "a batch call allocated");
+        }
+
+        let mut g = c.benchmark_group(format!("{}/batch/K{k}/D{d}/n{n}", F::NAME));
+        g.throughput(Throughput::Elements(n as u64));
+        let id = |op: &str| BenchmarkId::from_parameter(op);
+        let rows = |v: &[F]| v.chunks_exact(d).map(<[F]>::to_vec).collect::<Vec<_>>();
+        let (x1, xe, xbr) = (rows(&x_one), rows(&x_each), rows(&xb));
+        let add = |t: &mut [F], g: &[F]| t.iter_mut().zip(g).for_each(|(t, &g)| *t += g);
+
+        g.bench_function(id("sample_quantile+vjp/loop"), |b| {
+            b.iter(|| {
+                for v in [&mut ta, &mut tm, &mut ts] {
+                    v.fill(F::ZERO);
+                }
+                for xbi in &xbr {
+                    mix.sample_quantile(&mut rng, &mut x[..d], None).unwrap();
+                    mix.vjp(&x[..d], xbi, &mut ga, &mut gm, &mut gs).unwrap();
+                    add(&mut ta, &ga);
+                    add(&mut tm, &gm);
+                    add(&mut ts, &gs);
+                }
+            })
+        });
+        g.bench_function(id("sample_quantile+vjp/many"), |b| {
+            b.iter(|| {
+                mix.sample_quantile_many(&mut rng, &mut x, None).unwrap();
+                mix.vjp_many(&x, &xb, &mut ta, &mut tm, &mut ts).unwrap();
+            })
+        });
+        g.bench_function(id("sample_quantile+vjp/loop_mixtures"), |b| {
+            b.iter(|| {
+                for (i, (m, xbi)) in views.iter().zip(&xbr).enumerate() {
+                    m.sample_quantile(&mut rng, &mut x[..d], None).unwrap();
+                    let (a, mu, s) = (
+                        &mut ra[i * k..][..k],
+                        &mut rm[i * kd..][..kd],
+                        &mut rs[i * kd..][..kd],
+                    );
+                    m.vjp(&x[..d], xbi, a, mu, s).unwrap();
+                }
+            })
+        });
+        g.bench_function(id("sample_quantile+vjp/batch"), |b| {
+            b.iter(|| {
+                batch.sample_quantile(&mut rng, &mut x, None).unwrap();
+                batch.vjp(&x, &xb, &mut ra, &mut rm, &mut rs).unwrap();
+            })
+        });
+        g.bench_function(id("vjp/loop"), |b| {
+            b.iter(|| {
+                for v in [&mut ta, &mut tm, &mut ts] {
+                    v.fill(F::ZERO);
+                }
+                for (xi, xbi) in x1.iter().zip(&xbr) {
+                    mix.vjp(black_box(xi), xbi, &mut ga, &mut gm, &mut gs)
+                        .unwrap();
+                    add(&mut ta, &ga);
+                    add(&mut tm, &gm);
+                    add(&mut ts, &gs);
+                }
+            })
+        });
+        g.bench_function(id("vjp/many"), |b| {
+            b.iter(|| {
+                mix.vjp_many(black_box(&x_one), &xb, &mut ta, &mut tm, &mut ts)
+                    .unwrap()
+            })
+        });
+        g.bench_function(id("vjp/loop_mixtures"), |b| {
+            b.iter(|| {
+                for (i, (m, (xi, xbi))) in views.iter().zip(xe.iter().zip(&xbr)).enumerate() {
+                    let (a, mu, s) = (
+                        &mut ra[i * k..][..k],
+                        &mut rm[i * kd..][..kd],
+                        &mut rs[i * kd..][..kd],
+                    );
+                    m.vjp(black_box(xi), xbi, a, mu, s).unwrap();
+                }
+            })
+        });
+        g.bench_function(id("vjp/batch"), |b| {
+            b.iter(|| {
+                batch
+                    .vjp(black_box(&x_each), &xb, &mut ra, &mut rm, &mut rs)
+                    .unwrap()
+            })
+        });
+        g.bench_function(id("log_prob/loop"), |b| {
+            b.iter(|| {
+                for (xi, out) in x1.iter().zip(lp.iter_mut()) {
+                    *out = mix.log_prob(black_box(xi)).unwrap();
+                }
+            })
+        });
+        g.bench_function(id("log_prob/many"), |b| {
+            b.iter(|| mix.log_prob_many(black_box(&x_one), &mut lp).unwrap())
+        });
+        g.bench_function(id("log_prob/loop_mixtures"), |b| {
+            b.iter(|| {
+                for (m, (xi, out)) in views.iter().zip(xe.iter().zip(lp.iter_mut())) {
+                    *out = m.log_prob(black_box(xi)).unwrap();
+                }
+            })
+        });
+        g.bench_function(id("log_prob/batch"), |b| {
+            b.iter(|| batch.log_prob(black_box(&x_each), &mut lp).unwrap())
+        });
+        g.bench_function(id("cdf/loop"), |b| {
+            b.iter(|| {
+                for (xi, ui) in x1.iter().zip(u.chunks_exact_mut(d)) {
+                    mix.cdf(black_box(xi), ui).unwrap();
+                }
+            })
+        });
+        g.bench_function(id("cdf/many"), |b| {
+            b.iter(|| mix.cdf_many(black_box(&x_one), &mut u).unwrap())
+        });
+        g.bench_function(id("cdf/loop_mixtures"), |b| {
+            b.iter(|| {
+                for (m, (xi, ui)) in views.iter().zip(xe.iter().zip(u.chunks_exact_mut(d))) {
+                    m.cdf(black_box(xi), ui).unwrap();
+                }
+            })
+        });
+        g.bench_function(id("cdf/batch"), |b| {
+            b.iter(|| batch.cdf(black_box(&x_each), &mut u).unwrap())
+        });
+        g.finish();
+    }
+}
+
 fn main() {
     solver_work::<f64>();
     solver_work::<f32>();
@@ -240,5 +425,7 @@ fn main() {
         .configure_from_args();
     bench_precision::<f64>(&mut c);
     bench_precision::<f32>(&mut c);
+    bench_batches::<f64>(&mut c);
+    bench_batches::<f32>(&mut c);
     c.final_summary();
 }

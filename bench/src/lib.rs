@@ -2,3 +2,5 @@
 //! (`benches/grid.rs`) share.
 
 pub mod counting_alloc;
+pub mod problem;
+pub mod report;

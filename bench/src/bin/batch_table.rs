@@ -25,7 +25,14 @@
 //! run, interleaved round by round (best of 5 rounds of at least 10 ms
 //! each; 3 rounds when one call takes longer than 100 ms).
 //!
-//! Options: `--quick` (a small grid, short timings: a smoke run); filters
+//! The clock: on one thread (the `rayon` feature off), the thread's CPU
+//! time, so that other processes on a shared machine do not count (`--wall`
+//! for the wall clock instead); with `rayon`, the wall clock, the only one
+//! that sees the work of several threads (so that table needs a quiet
+//! machine).
+//!
+//! Options: `--quick` (a small grid, short timings: a smoke run), `--wall`;
+//! filters
 //! `--prec f32,f64`, `--op sample_quantile+vjp,vjp,log_prob,cdf`,
 //! `--k 1,8,32`, `--d 1,4,32,128`, `--n 1,64,1024` to re-measure a part.
 //!
@@ -38,6 +45,8 @@
 use std::hint::black_box;
 use std::io::Write;
 use std::time::Instant;
+
+use mixgrad_bench::clock::Clock;
 
 use mixgrad::{DiagBatchRef, DiagMixtureRef, Float, SeedableRng, Xoshiro256PlusPlus};
 
@@ -101,11 +110,12 @@ struct Settings {
     round_seconds: f64,
     /// Rounds (the best is kept).
     rounds: usize,
+    clock: Clock,
 }
 
 fn usage() -> ! {
     eprintln!(
-        "usage: batch_table [--quick] [--prec f32,f64] [--op sample_quantile+vjp,vjp,log_prob,cdf] \
+        "usage: batch_table [--quick] [--wall] [--prec f32,f64] [--op sample_quantile+vjp,vjp,log_prob,cdf] \
          [--k 1,8,32] [--d 1,4,32,128] [--n 1,64,1024]"
     );
     std::process::exit(2);
@@ -120,6 +130,7 @@ fn list<T>(text: &str, parse: impl Fn(&str) -> Option<T>) -> Vec<T> {
 fn settings() -> Settings {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
+    let wall = cfg!(feature = "rayon") || args.iter().any(|a| a == "--wall");
     let mut s = Settings {
         quick,
         precisions: vec!["f32".into(), "f64".into()],
@@ -137,8 +148,13 @@ fn settings() -> Settings {
         },
         round_seconds: if quick { 0.001 } else { 0.010 },
         rounds: if quick { 2 } else { 5 },
+        clock: if wall {
+            Clock::Wall
+        } else {
+            Clock::thread_cpu_or_wall()
+        },
     };
-    let mut it = args.iter().filter(|a| *a != "--quick");
+    let mut it = args.iter().filter(|a| *a != "--quick" && *a != "--wall");
     while let Some(flag) = it.next() {
         let value = it.next().unwrap_or_else(|| usage());
         let num = |t: &str| t.parse::<usize>().ok().filter(|&v| v > 0);
@@ -180,11 +196,11 @@ fn measure(vs: &mut [Variant<'_>], n: usize, s: &Settings, note: &mut AllocNote)
         (v.run)(); // warm up (and rayon's pool on first use)
         let mut r = 1usize;
         loop {
-            let start = Instant::now();
+            let start = s.clock.now();
             for _ in 0..r {
                 (v.run)();
             }
-            let t = start.elapsed().as_secs_f64();
+            let t = s.clock.seconds_since(start);
             if t >= s.round_seconds || r >= 1 << 24 {
                 if t / r as f64 > 0.1 {
                     rounds = rounds.min(3);
@@ -201,11 +217,11 @@ fn measure(vs: &mut [Variant<'_>], n: usize, s: &Settings, note: &mut AllocNote)
     for _ in 0..rounds {
         for ((v, &r), b) in vs.iter_mut().zip(&reps).zip(&mut best) {
             let before = allocations();
-            let start = Instant::now();
+            let start = s.clock.now();
             for _ in 0..r {
                 (v.run)();
             }
-            let t = start.elapsed().as_secs_f64();
+            let t = s.clock.seconds_since(start);
             let allocated = allocations() - before;
             if cfg!(feature = "rayon") && v.batch_call {
                 note.max_per_call = note.max_per_call.max(allocated as f64 / r as f64);
@@ -688,6 +704,7 @@ fn main() {
     );
     #[cfg(not(feature = "rayon"))]
     println!("* threading: one thread (`rayon` feature off)");
+    println!("* clock: {}", s.clock.describe());
     println!(
         "* timing: best of {} rounds of at least {} ms per form, the forms of a row \
          interleaved; {}",

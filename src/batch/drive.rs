@@ -10,11 +10,12 @@ use crate::DiagBatchRef;
 use crate::Error;
 
 /// The fewest rows a parallel run hands one task, for rows of `kd = K·D`
-/// parameters each: at least 16, and at least 4096 parameter entries
-/// (tens of microseconds of work, against a few for handing off a task).
+/// parameters each: at least 16, and at least 8192 parameter entries
+/// (100 µs or more of work: waking rayon's sleeping threads for less
+/// costs more than it saves; docs/performance.md).
 #[cfg(feature = "rayon")]
 pub(crate) fn rows_per_task(kd: usize) -> usize {
-    (4096 / kd.max(1)).max(16)
+    (8192 / kd.max(1)).max(16)
 }
 
 /// Whether `n` rows of `kd` parameter entries are worth splitting.

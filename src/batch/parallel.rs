@@ -4,9 +4,10 @@
 //!
 //! * the samplers draw the uniforms of all rows first, in the order the
 //!   single calls consume them, then solve the rows in parallel;
-//! * a summed gradient is formed from blocks of [`SUM_BLOCK`] rows whose
-//!   single-call gradients are computed in parallel into a buffer, then
-//!   added to the totals in row order (in parallel over the entries).
+//! * a summed gradient is formed from blocks of rows (about
+//!   [`SUM_BUFFER`] entries) whose single-call gradients are computed in
+//!   parallel into a buffer, then added to the totals in row order (in
+//!   parallel over the entries).
 
 use std::vec;
 use std::vec::Vec;
@@ -14,15 +15,17 @@ use std::vec::Vec;
 use rand_core::RngCore;
 use rayon::prelude::*;
 
-use super::drive::{drive, unit, In, Out};
+use super::drive::{drive, rows_per_task, unit, In, Out};
 use super::many::Many;
 use super::{rows, rows_mut};
 use crate::vjp::GradientRow;
 use crate::workspace::{Scratch, Workspace};
 use crate::{DiagBatchRef, Error, Float, LogProbGrad, SolveStats};
 
-/// Rows whose single-call gradients are held at once by a summed call.
-const SUM_BLOCK: usize = 64;
+/// Entries of single-call gradients a summed call holds at once (fewer
+/// only when `n` rows need fewer; more when one block of rows must span
+/// two tasks).
+const SUM_BUFFER: usize = 1 << 17;
 
 /// `buf.len()` uniforms from `rng`, in order.
 fn draw_uniforms<F: Float, R: RngCore + ?Sized>(rng: &mut R, buf: &mut [F]) {
@@ -33,6 +36,9 @@ fn draw_uniforms<F: Float, R: RngCore + ?Sized>(rng: &mut R, buf: &mut [F]) {
 
 /// `Σ_i row(i)` over `n` rows into `totals` (zeroed by the caller), in row
 /// order: `row(i, g)` writes row `i`'s gradient `(ā, μ̄, σ̄)` into `g`.
+///
+/// The rows of a block are computed by [`drive`]'s tasks (one fork per
+/// block, not per row: a fork costs more than a small row), then added.
 fn sum_rows<F: Float>(
     n: usize,
     totals: GradientRow<'_, F>,
@@ -40,19 +46,21 @@ fn sum_rows<F: Float>(
 ) -> Result<(), Error> {
     let (k, kd) = (totals.0.len(), totals.1.len());
     let width = k + 2 * kd;
-    let mut buf = vec![F::ZERO; SUM_BLOCK.min(n) * width];
+    let block_rows = (SUM_BUFFER / width).max(2 * rows_per_task(kd)).min(n);
+    let mut buf = vec![F::ZERO; block_rows * width];
     let (tl, tm, ts) = totals;
-    for start in (0..n).step_by(SUM_BLOCK) {
-        let m = SUM_BLOCK.min(n - start);
+    for start in (0..n).step_by(block_rows.max(1)) {
+        let m = block_rows.min(n - start);
         let block = buf.get_mut(..m * width).unwrap_or_default();
-        block
-            .par_chunks_mut(width)
-            .enumerate()
-            .try_for_each(|(j, g)| {
+        let op = |first: usize, _, Out(g, _): Out<F>| {
+            for (j, g) in g.chunks_exact_mut(width).enumerate() {
                 let (l, rest) = g.split_at_mut(k);
                 let (mu, sigma) = rest.split_at_mut(kd);
-                row(start + j, (l, mu, sigma))
-            })?;
+                row(start + first + j, (l, mu, sigma))?;
+            }
+            Ok(())
+        };
+        drive(m, kd, Out(block, width), op, unit)?;
         for (offset, total) in [(0, &mut *tl), (k, &mut *tm), (k + kd, &mut *ts)] {
             add_in_row_order(total, block, width, offset);
         }
@@ -64,6 +72,8 @@ fn sum_rows<F: Float>(
 fn add_in_row_order<F: Float>(total: &mut [F], block: &[F], width: usize, offset: usize) {
     total
         .par_chunks_mut(256)
+        // Under 16 chunks the adding is shorter than a fork.
+        .with_min_len(16)
         .enumerate()
         .for_each(|(c, chunk)| {
             let first = offset + c * 256;

@@ -6,7 +6,9 @@ use rand_core::RngCore;
 use super::drive::{drive, unit, In, Out};
 use super::first_refused;
 use super::prepass::Screen;
-use super::{check_each_row, check_rows, row_count, rows, rows_mut, zero, Accumulate, Probe};
+use super::{
+    as_sum_of_one, check_each_row, check_rows, row_count, rows, rows_mut, zero, Accumulate, Probe,
+};
 use crate::vjp::{cotangent_scale, GradientRow};
 use crate::workspace::{Fixed, OnStack, Scratch, Workspace};
 use crate::{
@@ -423,6 +425,15 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
         DiagMixtureRef::<F>::check_len(scales_bar, self.mix.scales().len(), Buffer::ScalesBar)?;
         check_each_row(x, dims, |xi| self.mix.check_x(xi))?;
         check_each_row(x_bar, dims, |xb| self.mix.check_finite(xb, Buffer::XBar))?;
+        if n == 1 {
+            // A lone row: the single call (its forward test is the
+            // pre-pass), without the fixed costs of the batch path.
+            let outs = (&mut *logits_bar, &mut *means_bar, &mut *scales_bar);
+            self.on_stack(|ws| self.mix.vjp_on(ws, x, x_bar, outs.0, outs.1, outs.2))
+                .map_err(|e| e.in_row(0))?;
+            as_sum_of_one([logits_bar, means_bar, scales_bar]);
+            return Ok(());
+        }
         #[cfg(feature = "rayon")]
         if super::drive::splits(n, self.mix.scales().len()) {
             return self.with_hoisted(n, |many| {

@@ -198,6 +198,17 @@ pub(crate) fn zero(outputs: [&mut [impl Float]; 3]) {
     }
 }
 
+/// Turns one row's single-call gradient, written over the summed
+/// outputs, into the row-order sum of that one row: `+0 + g`, which is `g`
+/// with `−0` made `+0`.
+pub(crate) fn as_sum_of_one<F: Float>(outputs: [&mut [F]; 3]) {
+    for out in outputs {
+        for v in out {
+            *v = F::ZERO + *v;
+        }
+    }
+}
+
 impl<'a, F: Float> DiagMixtureRef<'a, F> {
     /// Runs `op` on this view with `ln σ` computed once, on the stack, when
     /// it pays (`rows ≥ 2`, no stored `ln σ` yet, `K·D ≤`

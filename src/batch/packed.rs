@@ -419,6 +419,13 @@ impl<F: Float> DiagBatchRef<'_, F> {
         self.check_rows(logits_bar, k, Buffer::LogitsBar)?;
         self.check_rows(means_bar, kd, Buffer::MeansBar)?;
         self.check_rows(scales_bar, kd, Buffer::ScalesBar)?;
+        if let (1, Some(mix)) = (self.len, self.mixture(0)) {
+            // A lone mixture: the single call (its forward test is the
+            // pre-pass), without the fixed costs of the batch path.
+            return mix
+                .vjp(x, x_bar, logits_bar, means_bar, scales_bar)
+                .map_err(|e| e.in_row(0));
+        }
         // Nothing is written before every row is known to have a
         // representable gradient.
         self.density_rows(x)?;

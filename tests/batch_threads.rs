@@ -204,7 +204,10 @@ fn single<F: Float>(k: usize, d: usize, n: usize) -> Vec<u64> {
 }
 
 fn check<F: Float>() {
-    for (k, d) in [(1, 1), (3, 4), (8, 2)] {
+    // K·D = 512 splits from n = 32 rows (a task holds at least 8192
+    // parameter entries and 16 rows), in several blocks of summed rows at
+    // n = 200; the smaller shapes stay on one task up to n = 200.
+    for (k, d) in [(1, 1), (3, 4), (8, 2), (8, 64)] {
         for n in [0, 1, 31, 32, 33, 65, 200] {
             let want = single::<F>(k, d, n);
             for threads in [1, 2, 7] {

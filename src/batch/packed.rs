@@ -382,11 +382,12 @@ impl<F: Float> DiagBatchRef<'_, F> {
     /// row whose gradient a single call would refuse.
     fn density_rows(&self, x: &[F]) -> Result<(), Error> {
         let dims = self.num_dims();
+        let screen = Screen::over(self.logits, self.scales, self.num_components(), dims);
         let op = |first: usize, _, (batch, In(x, _)): (Self, In<F>)| {
             batch.on_stack(|mut ws| {
                 let mut mixtures = batch.iter();
                 check_each_row(x, dims, |xi| match mixtures.next() {
-                    Some(mix) => mix.check_density(&Screen::new(&mix), &mut ws, xi),
+                    Some(mix) => mix.check_density(&screen, &mut ws, xi),
                     None => Ok(()),
                 })
                 .map_err(|e| e.in_row(first + e.row().unwrap_or(0)))

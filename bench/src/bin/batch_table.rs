@@ -111,11 +111,13 @@ struct Settings {
     /// Rounds (the best is kept).
     rounds: usize,
     clock: Clock,
+    /// Whether to print the cost of the zero-density pre-pass.
+    prepass: bool,
 }
 
 fn usage() -> ! {
     eprintln!(
-        "usage: batch_table [--quick] [--wall] [--prec f32,f64] [--op sample_quantile+vjp,vjp,log_prob,cdf] \
+        "usage: batch_table [--quick] [--wall] [--prec f32,f64] [--op sample_quantile+vjp,vjp,log_prob,cdf,prepass] \
          [--k 1,8,32] [--d 1,4,32,128] [--n 1,64,1024]"
     );
     std::process::exit(2);
@@ -153,6 +155,7 @@ fn settings() -> Settings {
         } else {
             Clock::thread_cpu_or_wall()
         },
+        prepass: true,
     };
     let mut it = args.iter().filter(|a| *a != "--quick" && *a != "--wall");
     while let Some(flag) = it.next() {
@@ -164,7 +167,15 @@ fn settings() -> Settings {
                     ["f32", "f64"].contains(&t).then(|| t.to_string())
                 })
             }
-            "--op" => s.ops = list(value, |t| Op::ALL.into_iter().find(|op| op.name() == t)),
+            "--op" => {
+                let names: Vec<&str> = value.split(',').map(str::trim).collect();
+                s.prepass = names.contains(&"prepass");
+                let ops = names.into_iter().filter(|&t| t != "prepass");
+                s.ops = ops
+                    .map(|t| Op::ALL.into_iter().find(|op| op.name() == t))
+                    .collect::<Option<Vec<_>>>()
+                    .unwrap_or_else(|| usage());
+            }
             "--k" => s.ks = list(value, num),
             "--d" => s.ds = list(value, num),
             "--n" => s.ns = list(value, num),
@@ -653,6 +664,11 @@ fn precision<F: Float>(name: &str, s: &Settings) -> f64 {
             }
         }
     }
+    let prepass = if s.prepass {
+        prepass_rows::<F>(name, s, &mut note)
+    } else {
+        Vec::new()
+    };
     eprint!("\r{:60}\r", "");
     for (op, rows) in tables {
         println!("\n### {name}, {}\n", op.name());
@@ -666,7 +682,82 @@ fn precision<F: Float>(name: &str, s: &Settings) -> f64 {
             println!("{row}");
         }
     }
+    if s.prepass {
+        println!("\n### {name}, the zero-density pre-pass\n");
+        println!(
+            "What the contract that nothing is written before every row is known to have \
+             a gradient costs: the pre-pass alone (`first_zero_density_many`, \
+             `DiagBatchRef::first_zero_density`: the rows' `x` checks, the screen, the exact \
+             test where the screen cannot clear a row) against the whole gradient call, \
+             which runs it first; the points are drawn from the mixtures (the screen clears \
+             them).\n"
+        );
+        println!(
+            "| K | D | n | vjp_many | its pre-pass | share | batch vjp | its pre-pass | share | load |"
+        );
+        println!("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        for row in prepass {
+            println!("{row}");
+        }
+    }
     note.max_per_call
+}
+
+/// The rows of the pre-pass table: for the largest `n` of the grid, the
+/// summed and the per-mixture vjp against their pre-pass alone.
+fn prepass_rows<F: Float>(name: &str, s: &Settings, note: &mut AllocNote) -> Vec<String> {
+    let n = s.ns.iter().copied().max().unwrap_or(1);
+    let mut rows = Vec::new();
+    for &k in &s.ks {
+        for &d in &s.ds {
+            eprint!("\r{name} K={k} D={d} n={n} {:<22}", "prepass");
+            let _ = std::io::stderr().flush();
+            let data = Data::<F>::new(k, d, n);
+            let (mix, batch) = (data.many_view(), data.batch_view());
+            let (x1, xe, xb) = (&data.x_one[..], &data.x_each[..], &data.x_bar[..]);
+            let (mut g, mut h) = (SumOut::<F>::new(k, k * d), RowsOut::<F>::new(n, k, k * d));
+            let mut vs = [
+                Variant {
+                    run: Box::new(|| {
+                        let (l, m, sc) = &mut g.totals;
+                        mix.vjp_many(black_box(x1), xb, l, m, sc).unwrap();
+                    }),
+                    batch_call: true,
+                },
+                Variant {
+                    run: Box::new(|| {
+                        black_box(mix.first_zero_density_many(black_box(x1)).unwrap());
+                    }),
+                    batch_call: true,
+                },
+                Variant {
+                    run: Box::new(|| {
+                        let (l, m, sc) = (&mut h.logits, &mut h.means, &mut h.scales);
+                        batch.vjp(black_box(xe), xb, l, m, sc).unwrap();
+                    }),
+                    batch_call: true,
+                },
+                Variant {
+                    run: Box::new(|| {
+                        black_box(batch.first_zero_density(black_box(xe)).unwrap());
+                    }),
+                    batch_call: true,
+                },
+            ];
+            let t = measure(&mut vs, n, s, note);
+            rows.push(format!(
+                "| {k} | {d} | {n} | {} | {} | {:.1} % | {} | {} | {:.1} % | {} |",
+                ns(t[0]),
+                ns(t[1]),
+                100.0 * t[1] / t[0],
+                ns(t[2]),
+                ns(t[3]),
+                100.0 * t[3] / t[2],
+                load_1min(),
+            ));
+        }
+    }
+    rows
 }
 
 fn main() {

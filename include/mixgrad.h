@@ -67,21 +67,33 @@
  *
  * Checks run in a fixed order and the first failure is reported: required
  * pointers (NULL, then alignment) in argument order, with the mixture's
- * own arrays right after the mixture; then the shape (`K`, `D`, capacity,
- * sizes, then the `work_len` of the `_work` functions); then overlap
- * between outputs (`work` counts as one) and any other buffer; then the
- * parameter values (logits, means, scales); then the per-call inputs
- * (`u`, `x`, cotangents, the generator's state); finally, for gradients,
- * the density check.
+ * (or batch's) own arrays right after it; then the shape (`K`, `D`,
+ * capacity, sizes, then the `work_len` of the `_work` functions); then
+ * overlap between outputs (`work` counts as one) and any other buffer;
+ * then the parameter values (logits, means, scales; for a packed batch,
+ * mixture by mixture); then the per-call inputs (`u`, `x`, cotangents,
+ * each over all rows of a batch call, then the generator's state);
+ * finally, for gradients, the density check (over all rows). The `_many`
+ * and `mixgrad_diag_batch_*` functions (docs/math.md §8) follow the same
+ * order; their `n = 0` rules are on `mixgrad_diag_log_prob_many_f64()`
+ * and `mixgrad_diag_batch_f64`.
  *
  * Finding the culprit: each code below names the one argument or field it
  * is about, so with the check order the caller knows which buffer to look
  * at, and can find the entry by scanning it for the stated condition
  * (nothing else is reported: the library keeps no global "last error").
  * For the `K*D` arrays, index `i` is component `k = i / D`, dimension
- * `d = i % D`. Array *lengths* are not checked (C passes bare pointers):
- * they follow from `K` and `D`, and a too-short array is undefined
- * behaviour, not an error code.
+ * `d = i % D`. For the `n*D` arrays of the batch functions, index `j` is
+ * row `j / D`, dimension `j % D`; for a packed batch's `n*K` logits,
+ * mixture `j / K`, and its `n*K*D` means and scales, mixture `j / (K*D)`.
+ * A batch call reports one status for all its rows, not the row: scan
+ * the rows in order (the first bad row decides). The parameter codes
+ * (`MIXGRAD_ERR_NAN_LOGIT` to `MIXGRAD_ERR_NONPOSITIVE_SCALE`) of a
+ * packed batch are about the first mixture with any bad value: scan its
+ * part of `b->logits`, then of `b->means`, then of `b->scales`. Array
+ * *lengths* are not checked (C passes bare pointers): they follow from
+ * `K`, `D` (and `n`), and a too-short array is undefined behaviour, not
+ * an error code.
  *
  * Values are assigned once and never reused or renumbered; new codes get new
  * values. `mixgrad_status_str()` names each one.
@@ -97,17 +109,20 @@ enum mixgrad_status
     MIXGRAD_OK = 0,
     /**
      * A required pointer is NULL: the first NULL in this order is reported:
-     * `mix`, then its fields `mix->logits`, `mix->means`, `mix->scales`,
+     * `mix`, then its fields `mix->logits`, `mix->means`, `mix->scales`
+     * (for a packed batch `b`, then `b->logits`, `b->means`, `b->scales`),
      * then the function's other required arguments from left to right.
      * Each function's documentation lists which arguments are optional
-     * (NULL skips that output).
+     * (NULL skips that output). In a batch call with `n = 0`, the arrays
+     * of `n` rows may be NULL (nothing is read or written).
      */
     MIXGRAD_ERR_NULL_POINTER = 1,
     /**
      * A pointer, in the same order as for `MIXGRAD_ERR_NULL_POINTER`, is
      * not aligned for its element type (`double`, `float`, `uint32_t`,
-     * `uint64_t` or the struct it points to): check `(uintptr_t)p %
-     * _Alignof(T)` for each.
+     * `uint64_t`, `size_t` or the struct it points to): check
+     * `(uintptr_t)p % _Alignof(T)` for each, NULL-able ones included (also
+     * the arrays of `n` rows when `n = 0`).
      */
     MIXGRAD_ERR_MISALIGNED_POINTER = 2,
     /**
@@ -127,17 +142,21 @@ enum mixgrad_status
     /**
      * `mix->num_components * mix->num_dims` (`K*D`, for `mix->means` and
      * `mix->scales`), for the `_work` functions the workspace,
-     * `mixgrad_diag_work_len(K)`, or for the Jacobian the length of `jac`,
-     * `D*(K + 2*K*D)`, times the element size does not fit the address
-     * space of this target.
+     * `mixgrad_diag_work_len(K)`, for the Jacobian the length of `jac`,
+     * `D*(K + 2*K*D)`, or for the batch functions a row array, `n*D` (and
+     * for a packed batch `n*K` and `n*K*D`), times the element size does
+     * not fit the address space of this target. Reported before any array
+     * is read.
      */
     MIXGRAD_ERR_SIZE_OVERFLOW = 6,
     /**
-     * An output argument's memory (its full length, from `K` and `D`)
-     * overlaps an input's (the mixture's arrays included) or another
-     * output's. In-place operation is not supported: give every output its
-     * own memory. The `work` argument of the `_work` functions counts as
-     * an output (its first `mixgrad_diag_work_len(K)` values).
+     * An output argument's memory (its full length, from `K`, `D` and,
+     * for a batch call, `n`) overlaps an input's (the mixture's or the
+     * batch's arrays included) or another output's. In-place operation is
+     * not supported: give every output its own memory. The `work`
+     * argument of the `_work` functions counts as an output (its first
+     * `mixgrad_diag_work_len(K)` values). An empty array (`n = 0`)
+     * overlaps nothing.
      */
     MIXGRAD_ERR_OVERLAPPING_BUFFERS = 7,
     /**
@@ -176,18 +195,19 @@ enum mixgrad_status
     MIXGRAD_ERR_NONPOSITIVE_SCALE = 13,
     /**
      * An entry of the `u` argument of `mixgrad_diag_quantile_*` (`D`
-     * values) is not strictly inside (0, 1): dimension `d` with
-     * `!(u[d] > 0 && u[d] < 1)` (NaN included).
+     * values; `n*D` for the batch forms) is not strictly inside (0, 1):
+     * dimension `d` with `!(u[d] > 0 && u[d] < 1)` (NaN included).
      */
     MIXGRAD_ERR_U_OUT_OF_RANGE = 14,
     /**
-     * An entry of the `x` argument (`D` values) is NaN or infinite:
-     * dimension `d` with `!isfinite(x[d])`.
+     * An entry of the `x` argument (`D` values; `n*D` for the batch
+     * forms) is NaN or infinite: dimension `d` with `!isfinite(x[d])`.
      */
     MIXGRAD_ERR_NONFINITE_X = 15,
     /**
      * An entry of the `x_bar` argument of `mixgrad_diag_vjp_*` (`D`
-     * values) is NaN or infinite: dimension `d` with `!isfinite(x_bar[d])`.
+     * values; `n*D` for the batch forms, checked after every row of `x`)
+     * is NaN or infinite: dimension `d` with `!isfinite(x_bar[d])`.
      */
     MIXGRAD_ERR_NONFINITE_COTANGENT = 16,
     /**
@@ -197,14 +217,19 @@ enum mixgrad_status
      * normal number, so `dx_d/dtheta`, which divides by it, is not
      * representable. The dimension is not reported; it is one where `x_d`
      * is many scales (about 37 in double, 13 in float) away from every
-     * component that still has weight given `x_<d`.
+     * component that still has weight given `x_<d`. A batch `vjp` (`_many`
+     * or packed) refuses the whole call if any row would be refused (a
+     * pre-pass finds it before anything is written);
+     * `mixgrad_diag_first_zero_density_many_*()` and
+     * `mixgrad_diag_batch_first_zero_density_*()` name the first such row.
      */
     MIXGRAD_ERR_ZERO_DENSITY = 17,
     /**
      * The samplers only: the `rng` argument is all zero, the state of a
      * `mixgrad_rng` that was zero-initialised and never passed to
      * `mixgrad_rng_seed()`. All-zero is xoshiro's fixed point (every draw
-     * would be the same number), so it is refused; seed it first.
+     * would be the same number), so it is refused; seed it first. The
+     * batch samplers refuse it even for `n = 0`, when they draw nothing.
      */
     MIXGRAD_ERR_UNSEEDED_RNG = 18,
     /**
@@ -311,6 +336,114 @@ typedef struct mixgrad_rng {
      */
     uint64_t state[4];
 } mixgrad_rng;
+
+/**
+ * `n` diagonal Gaussian mixtures of `K` components in `D` dimensions,
+ * packed (double precision): mixture `i` has the logits
+ * `logits[i*K .. i*K + K-1]` and the means and scales
+ * `[i*K*D .. i*K*D + K*D-1]`, each laid out as in `mixgrad_diag_f64`
+ * (`(k, d)` at `k*D + d` within the mixture). The batch functions take one
+ * point per mixture (row `i` of an `n*D` array, at `i*D`) and return
+ * results per mixture: the amortised-inference (encoder) shape.
+ *
+ * The rules of every batch function (`mixgrad_diag_batch_*`):
+ *
+ * - Results: each mixture's is bit for bit what the single call returns
+ *   for that mixture and its row (`mixgrad_diag_f64` with
+ *   `logits + i*K`, `means + i*K*D`, `scales + i*K*D`), and a sampler
+ *   consumes exactly the draws of `n` consecutive single calls, mixture
+ *   0 first. Gradients are per mixture (`n*K` and `n*K*D` values,
+ *   overwritten).
+ * - `n = 0` is valid: `MIXGRAD_OK`, nothing is read or written, a
+ *   generator is not advanced. Every array of `n` rows may then be NULL
+ *   (the struct's three arrays, `x`, `u`, `x_bar`, `log_prob`,
+ *   `component` and the per-mixture gradients); `b` is required, `K` and
+ *   `D` are checked, `rng` is required and must be seeded as for
+ *   `n >= 1` (see `mixgrad_diag_log_prob_many_f64()`). A non-NULL pointer
+ *   must be aligned whatever `n`.
+ * - Validation: every mixture's values are checked, in order, before
+ *   anything is computed; the status is that of the first bad mixture, of
+ *   the kind its single call would report (scan mixture by mixture:
+ *   logits, then means, then scales). Then every row's inputs. An error
+ *   in any mixture or row refuses the whole call and nothing is written.
+ * - Sizes: `K*D`, `n*K`, `n*K*D` and `n*D` values times the element size
+ *   must fit the address space (else `MIXGRAD_ERR_SIZE_OVERFLOW`, reported
+ *   before any array is read).
+ * - Overlap: outputs, over their full lengths, may not overlap each
+ *   other, an input or the batch's arrays
+ *   (`MIXGRAD_ERR_OVERLAPPING_BUFFERS`).
+ * - Check order: as for every function (see `mixgrad_status`): pointers
+ *   in argument order (`b`, then `b->logits`, `b->means`, `b->scales`,
+ *   then the other arguments), the shape and sizes, overlap, the mixtures'
+ *   values, the rows' inputs, the generator, the zero-density pre-pass.
+ *
+ * The struct only borrows the three arrays; the caller keeps them alive
+ * and unchanged during each call. Their lengths are taken from `batch`,
+ * `num_components` and `num_dims` and cannot be checked: shorter arrays are
+ * undefined behaviour, not an error code.
+ */
+typedef struct mixgrad_diag_batch_f64 {
+    /**
+     * `n`, the number of mixtures (0 is valid).
+     */
+    size_t batch;
+    /**
+     * `K`, the number of components of each mixture:
+     * `1 <= K <= MIXGRAD_MAX_COMPONENTS`.
+     */
+    uint32_t num_components;
+    /**
+     * `D`, the number of dimensions: `D >= 1`.
+     */
+    uint32_t num_dims;
+    /**
+     * `n*K` logits, mixture `i`'s at `i*K`; the rules of
+     * `mixgrad_diag_f64` hold for each mixture's `K`.
+     */
+    const double *logits;
+    /**
+     * `n*K*D` means, mixture `i`'s at `i*K*D`, all finite.
+     */
+    const double *means;
+    /**
+     * `n*K*D` standard deviations, mixture `i`'s at `i*K*D`, finite and
+     * `> 0`.
+     */
+    const double *scales;
+} mixgrad_diag_batch_f64;
+
+/**
+ * `mixgrad_diag_batch_f64` in single precision: the same fields and rules
+ * with `float` arrays.
+ */
+typedef struct mixgrad_diag_batch_f32 {
+    /**
+     * `n`, the number of mixtures (0 is valid).
+     */
+    size_t batch;
+    /**
+     * `K`, the number of components of each mixture:
+     * `1 <= K <= MIXGRAD_MAX_COMPONENTS`.
+     */
+    uint32_t num_components;
+    /**
+     * `D`, the number of dimensions: `D >= 1`.
+     */
+    uint32_t num_dims;
+    /**
+     * `n*K` logits, mixture `i`'s at `i*K`.
+     */
+    const float *logits;
+    /**
+     * `n*K*D` means, mixture `i`'s at `i*K*D`, all finite.
+     */
+    const float *means;
+    /**
+     * `n*K*D` standard deviations, mixture `i`'s at `i*K*D`, finite and
+     * `> 0`.
+     */
+    const float *scales;
+} mixgrad_diag_batch_f32;
 
 #ifdef __cplusplus
 extern "C" {
@@ -536,6 +669,757 @@ mixgrad_status mixgrad_diag_jacobian_f64(const struct mixgrad_diag_f64 *mix,
 mixgrad_status mixgrad_diag_jacobian_f32(const struct mixgrad_diag_f32 *mix,
                                          const float *x,
                                          float *jac);
+
+/**
+ * `log q(x_i)` for `n` points of one mixture: `x` holds `n*D` values (the
+ * point `x_i` at `x + i*D`), `log_prob` receives `n` values, each the bits
+ * `mixgrad_diag_log_prob_f64()` returns for that row.
+ *
+ * `mix`: the mixture (checked as by `mixgrad_diag_validate_f64()`); `n`: the
+ * number of points.
+ *
+ * `n = 0`: `x` and `log_prob` may be NULL; only `mix` is checked and nothing
+ * is written.
+ *
+ * Overlap: `log_prob` (`n` values) may not overlap `x` (`n*D`) or the
+ * mixture's arrays.
+ *
+ * The rules of every `_many` function (`n` points of one mixture,
+ * docs/math.md §8):
+ *
+ * - Results: each row's is bit for bit the single call's on that row, and
+ *   a sampler consumes exactly the draws of `n` consecutive single calls.
+ *   A gradient with respect to the parameters is summed over the rows:
+ *   the single calls' gradients added in row order to `+0`, written over
+ *   the output (not accumulated into it).
+ * - `n = 0` is valid: no row is read or written, a summed gradient is
+ *   written as zeros (the empty sum), a generator is not advanced. The
+ *   arrays of `n` rows (`x`, `u`, `x_bar`, `log_prob`, `x_grad`,
+ *   `component`) may then be NULL; every other argument is checked as for
+ *   `n >= 1`: `mix` and its values, the summed outputs and `rng` are
+ *   required, and an unseeded `rng` is refused
+ *   (`MIXGRAD_ERR_UNSEEDED_RNG`), so a program that passes with `n = 0`
+ *   does not fail on its first row. A non-NULL pointer must be aligned
+ *   whatever `n`.
+ * - Refusal: an error in any row (a non-finite `x`, a `u` outside (0,1),
+ *   a non-finite cotangent, a zero density) refuses the whole call and
+ *   nothing is written. The status does not say which row: scan the array
+ *   for the stated condition (row `i = index / D`), or, for the zero
+ *   density, call `mixgrad_diag_first_zero_density_many_f64()`.
+ * - Sizes: `n*D` values times the element size must fit the address space
+ *   (else `MIXGRAD_ERR_SIZE_OVERFLOW`, reported before any array is read).
+ * - Overlap: outputs, over their full lengths (`n*D`, `n`, `K`, `K*D`),
+ *   may not overlap each other, an input or the mixture's arrays
+ *   (`MIXGRAD_ERR_OVERLAPPING_BUFFERS`).
+ * - Check order: as for every function (see `mixgrad_status`): pointers
+ *   in argument order, the shape and sizes, overlap, the mixture's values,
+ *   then the rows' inputs (every `x` row before any cotangent row), the
+ *   generator, and last the zero-density pre-pass of the gradients.
+ *
+ * Errors: the mixture's (see `mixgrad_diag_validate_f64()`),
+ * `MIXGRAD_ERR_NULL_POINTER` (`mix`; `x` and `log_prob` unless `n = 0`),
+ * `MIXGRAD_ERR_SIZE_OVERFLOW` (`n*D`), `MIXGRAD_ERR_OVERLAPPING_BUFFERS`,
+ * `MIXGRAD_ERR_NONFINITE_X` (any row).
+ *
+ * # Safety
+ * `x` must be readable for `n*D` values and `log_prob` writable for `n`.
+ */
+mixgrad_status mixgrad_diag_log_prob_many_f64(const struct mixgrad_diag_f64 *mix,
+                                              size_t n,
+                                              const double *x,
+                                              double *log_prob);
+
+/**
+ * Single-precision `mixgrad_diag_log_prob_many_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_diag_log_prob_many_f64()`.
+ */
+mixgrad_status mixgrad_diag_log_prob_many_f32(const struct mixgrad_diag_f32 *mix,
+                                              size_t n,
+                                              const float *x,
+                                              float *log_prob);
+
+/**
+ * `log q(x_i)` of `n` points and the gradients of
+ * `mixgrad_diag_log_prob_grad_f64()`:
+ *
+ * - `log_prob`: `n` values, `log q(x_i)`; **required** (unlike the single
+ *   call): the rows' values are computed anyway, and the summed gradients
+ *   cannot be split into blocks without changing their bits;
+ * - `x_grad` (optional): `n*D` values, row `i` the gradient
+ *   `d log q(x_i) / d x_i`;
+ * - `logits_grad` (`K` values), `means_grad`, `scales_grad` (`K*D`
+ *   values each), all optional: the gradients of `sum_i log q(x_i)` with
+ *   respect to the shared parameters, summed in row order and overwritten
+ *   (zeros for `n = 0`).
+ *
+ * `mix`: the mixture; `n`: the number of points; `x`: `n*D` values, point `i`
+ * at `x + i*D`.
+ *
+ * `n = 0`: `x`, `log_prob` and `x_grad` may be NULL; the summed gradients that
+ * are not NULL are written as zeros, nothing else is written.
+ *
+ * Overlap: no output, over its full length (`n`, `n*D`, `K`, `K*D`), may
+ * overlap another output, `x` or the mixture's arrays.
+ *
+ * The rules of the `_many` functions apply (see
+ * `mixgrad_diag_log_prob_many_f64()`).
+ *
+ * Errors: as `mixgrad_diag_log_prob_many_f64()` (the optional outputs
+ * must be aligned, and count in the overlap check).
+ *
+ * # Safety
+ * `x` must be readable for `n*D` values, `log_prob` writable for `n`, and
+ * every non-NULL gradient writable for its stated length.
+ */
+mixgrad_status mixgrad_diag_log_prob_grad_many_f64(const struct mixgrad_diag_f64 *mix,
+                                                   size_t n,
+                                                   const double *x,
+                                                   double *log_prob,
+                                                   double *x_grad,
+                                                   double *logits_grad,
+                                                   double *means_grad,
+                                                   double *scales_grad);
+
+/**
+ * Single-precision `mixgrad_diag_log_prob_grad_many_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_diag_log_prob_grad_many_f64()`.
+ */
+mixgrad_status mixgrad_diag_log_prob_grad_many_f32(const struct mixgrad_diag_f32 *mix,
+                                                   size_t n,
+                                                   const float *x,
+                                                   float *log_prob,
+                                                   float *x_grad,
+                                                   float *logits_grad,
+                                                   float *means_grad,
+                                                   float *scales_grad);
+
+/**
+ * `mixgrad_diag_cdf_f64()` of `n` points: `x` and `u` hold `n*D` values,
+ * row `i` of `u` the conditional CDFs of row `i` of `x`.
+ *
+ * `mix`: the mixture; `n`: the number of points.
+ *
+ * `n = 0`: `x` and `u` may be NULL; only `mix` is checked and nothing is
+ * written.
+ *
+ * Overlap: `u` (`n*D` values) may not overlap `x` or the mixture's arrays.
+ *
+ * The rules of the `_many` functions apply (see
+ * `mixgrad_diag_log_prob_many_f64()`).
+ *
+ * Errors: the mixture's, `MIXGRAD_ERR_NULL_POINTER` (`mix`; `x` and `u`
+ * unless `n = 0`), `MIXGRAD_ERR_SIZE_OVERFLOW` (`n*D`),
+ * `MIXGRAD_ERR_OVERLAPPING_BUFFERS`, `MIXGRAD_ERR_NONFINITE_X` (any row).
+ *
+ * # Safety
+ * `x` must be readable and `u` writable for `n*D` values.
+ */
+mixgrad_status mixgrad_diag_cdf_many_f64(const struct mixgrad_diag_f64 *mix,
+                                         size_t n,
+                                         const double *x,
+                                         double *u);
+
+/**
+ * Single-precision `mixgrad_diag_cdf_many_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_diag_cdf_many_f64()`.
+ */
+mixgrad_status mixgrad_diag_cdf_many_f32(const struct mixgrad_diag_f32 *mix,
+                                         size_t n,
+                                         const float *x,
+                                         float *u);
+
+/**
+ * `mixgrad_diag_quantile_f64()` of `n` points: `u` and `x` hold `n*D`
+ * values, row `i` of `x` the solution for row `i` of `u`.
+ *
+ * `mix`: the mixture; `n`: the number of points; every `u` strictly inside (0,
+ * 1).
+ *
+ * `n = 0`: `u` and `x` may be NULL; only `mix` is checked and nothing is
+ * written.
+ *
+ * Overlap: `x` (`n*D` values) may not overlap `u` or the mixture's arrays.
+ *
+ * The rules of the `_many` functions apply (see
+ * `mixgrad_diag_log_prob_many_f64()`).
+ *
+ * Errors: the mixture's, `MIXGRAD_ERR_NULL_POINTER` (`mix`; `u` and `x`
+ * unless `n = 0`), `MIXGRAD_ERR_SIZE_OVERFLOW` (`n*D`),
+ * `MIXGRAD_ERR_OVERLAPPING_BUFFERS`, `MIXGRAD_ERR_U_OUT_OF_RANGE` (any
+ * row).
+ *
+ * # Safety
+ * `u` must be readable and `x` writable for `n*D` values.
+ */
+mixgrad_status mixgrad_diag_quantile_many_f64(const struct mixgrad_diag_f64 *mix,
+                                              size_t n,
+                                              const double *u,
+                                              double *x);
+
+/**
+ * Single-precision `mixgrad_diag_quantile_many_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_diag_quantile_many_f64()`.
+ */
+mixgrad_status mixgrad_diag_quantile_many_f32(const struct mixgrad_diag_f32 *mix,
+                                              size_t n,
+                                              const float *u,
+                                              float *x);
+
+/**
+ * The pathwise gradient summed over `n` samples: `sum_i x_bar_i^T
+ * dx_i/dtheta` for the samples `x` and cotangents `x_bar` (`n*D` values
+ * each), **overwriting** `logits_bar` (`K` values), `means_bar` and
+ * `scales_bar` (`K*D` values each): the gradient of a batch loss with
+ * respect to the shared parameters. The sum is the single
+ * `mixgrad_diag_vjp_f64()` results added in row order to `+0`, so `n = 0`
+ * writes zeros.
+ *
+ * Zero density: if any row's `x` lies so deep in a gap that its single
+ * `vjp` would return `MIXGRAD_ERR_ZERO_DENSITY`, the whole call returns it
+ * and writes nothing (a gradient is never silently dropped from the sum);
+ * `mixgrad_diag_first_zero_density_many_f64()` names the first such row,
+ * so the caller can drop it and call again.
+ *
+ * `mix`: the mixture; `n`: the number of samples; `x`: the samples (as from
+ * the samplers), `x_bar`: the loss's gradient with respect to them, finite.
+ *
+ * `n = 0`: `x` and `x_bar` may be NULL; the three outputs are required and
+ * written as zeros.
+ *
+ * Overlap: the three outputs (`K`, `K*D`, `K*D` values) may not overlap each
+ * other, `x`, `x_bar` or the mixture's arrays.
+ *
+ * The rules of the `_many` functions apply (see
+ * `mixgrad_diag_log_prob_many_f64()`).
+ *
+ * Errors: the mixture's, `MIXGRAD_ERR_NULL_POINTER` (`mix`, the three
+ * outputs; `x` and `x_bar` unless `n = 0`), `MIXGRAD_ERR_SIZE_OVERFLOW`
+ * (`n*D`), `MIXGRAD_ERR_OVERLAPPING_BUFFERS`, `MIXGRAD_ERR_NONFINITE_X`,
+ * `MIXGRAD_ERR_NONFINITE_COTANGENT` (any row; every `x` row is checked
+ * first), `MIXGRAD_ERR_ZERO_DENSITY` (any row).
+ *
+ * # Safety
+ * `x` and `x_bar` must be readable for `n*D` values, the outputs writable
+ * for `K`, `K*D`, `K*D`.
+ */
+mixgrad_status mixgrad_diag_vjp_many_f64(const struct mixgrad_diag_f64 *mix,
+                                         size_t n,
+                                         const double *x,
+                                         const double *x_bar,
+                                         double *logits_bar,
+                                         double *means_bar,
+                                         double *scales_bar);
+
+/**
+ * Single-precision `mixgrad_diag_vjp_many_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_diag_vjp_many_f64()`.
+ */
+mixgrad_status mixgrad_diag_vjp_many_f32(const struct mixgrad_diag_f32 *mix,
+                                         size_t n,
+                                         const float *x,
+                                         const float *x_bar,
+                                         float *logits_bar,
+                                         float *means_bar,
+                                         float *scales_bar);
+
+/**
+ * Which row `mixgrad_diag_vjp_many_f64()` would refuse: writes to `*row`
+ * the index of the first row of `x` (`n*D` values) whose single
+ * `mixgrad_diag_vjp_f64()` returns `MIXGRAD_ERR_ZERO_DENSITY`, or `n` if
+ * there is none (then the `vjp` call succeeds for any finite cotangent).
+ * It runs the forward pre-pass of the `vjp` alone, `O(n*K*D)`.
+ *
+ * `mix`: the mixture; `n`: the number of points; `row`: one `size_t`, written
+ * on success.
+ *
+ * `n = 0`: `x` may be NULL; `*row` is set to 0.
+ *
+ * Overlap: `row` may not overlap `x` or the mixture's arrays.
+ *
+ * The rules of the `_many` functions apply (see
+ * `mixgrad_diag_log_prob_many_f64()`).
+ *
+ * Errors: the mixture's, `MIXGRAD_ERR_NULL_POINTER` (`mix`, `row`; `x`
+ * unless `n = 0`), `MIXGRAD_ERR_SIZE_OVERFLOW` (`n*D`),
+ * `MIXGRAD_ERR_OVERLAPPING_BUFFERS`, `MIXGRAD_ERR_NONFINITE_X` (any row).
+ *
+ * # Safety
+ * `x` must be readable for `n*D` values and `row` writable.
+ */
+mixgrad_status mixgrad_diag_first_zero_density_many_f64(const struct mixgrad_diag_f64 *mix,
+                                                        size_t n,
+                                                        const double *x,
+                                                        size_t *row);
+
+/**
+ * Single-precision `mixgrad_diag_first_zero_density_many_f64()`: the row
+ * `mixgrad_diag_vjp_many_f32()` would refuse (in `float`, the density
+ * check is that of `float`).
+ *
+ * # Safety
+ * As `mixgrad_diag_first_zero_density_many_f64()`.
+ */
+mixgrad_status mixgrad_diag_first_zero_density_many_f32(const struct mixgrad_diag_f32 *mix,
+                                                        size_t n,
+                                                        const float *x,
+                                                        size_t *row);
+
+/**
+ * `n` draws of `mixgrad_diag_sample_quantile_f64()`: writes `x` (`n*D`
+ * values, sample `i` at `x + i*D`) and, if `u` is not NULL, the uniforms
+ * used (`n*D` values). The same samples, bit for bit, as `n` consecutive
+ * single calls on the same generator, which ends where they would leave
+ * it (`n*D` draws consumed).
+ *
+ * `mix`: the mixture; `rng`: a seeded generator, advanced; `n`: the number of
+ * samples.
+ *
+ * `n = 0`: `x` and `u` may be NULL; nothing is written and `rng` is not
+ * advanced.
+ *
+ * Overlap: `*rng`, `x` and `u` (`n*D` values each) may not overlap each other
+ * or the mixture's arrays.
+ *
+ * The rules of the `_many` functions apply (see
+ * `mixgrad_diag_log_prob_many_f64()`): with `n = 0`, `x` may be NULL and
+ * `rng` must still be seeded (it is not advanced).
+ *
+ * Errors: the mixture's, `MIXGRAD_ERR_NULL_POINTER` (`mix`, `rng`; `x`
+ * unless `n = 0`), `MIXGRAD_ERR_SIZE_OVERFLOW` (`n*D`),
+ * `MIXGRAD_ERR_OVERLAPPING_BUFFERS`, `MIXGRAD_ERR_UNSEEDED_RNG`. On error
+ * `rng` is not advanced.
+ *
+ * # Safety
+ * `rng` must be writable; `x` and `u` (if not NULL) writable for `n*D`.
+ */
+mixgrad_status mixgrad_diag_sample_quantile_many_f64(const struct mixgrad_diag_f64 *mix,
+                                                     struct mixgrad_rng *rng,
+                                                     size_t n,
+                                                     double *x,
+                                                     double *u);
+
+/**
+ * Single-precision `mixgrad_diag_sample_quantile_many_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_diag_sample_quantile_many_f64()`.
+ */
+mixgrad_status mixgrad_diag_sample_quantile_many_f32(const struct mixgrad_diag_f32 *mix,
+                                                     struct mixgrad_rng *rng,
+                                                     size_t n,
+                                                     float *x,
+                                                     float *u);
+
+/**
+ * `n` draws of `mixgrad_diag_sample_ancestral_f64()`: writes `x` (`n*D`
+ * values) and, if `component` is not NULL, the `n` components drawn
+ * (`0 <= k < K`). The same draws, bit for bit, as `n` consecutive single
+ * calls, consuming their `n*(D + 1)` draws.
+ *
+ * `mix`: the mixture; `rng`: a seeded generator, advanced; `n`: the number of
+ * samples.
+ *
+ * `n = 0`: `x` and `component` may be NULL; nothing is written and `rng` is
+ * not advanced (it must still be seeded).
+ *
+ * Overlap: `*rng`, `x` (`n*D` values) and `component` (`n`) may not overlap
+ * each other or the mixture's arrays.
+ *
+ * The rules of the `_many` functions apply (see
+ * `mixgrad_diag_log_prob_many_f64()`).
+ *
+ * Errors: as `mixgrad_diag_sample_quantile_many_f64()`. On error `rng` is
+ * not advanced.
+ *
+ * # Safety
+ * `rng` must be writable, `x` for `n*D` values, `component` (if not NULL)
+ * for `n`.
+ */
+mixgrad_status mixgrad_diag_sample_ancestral_many_f64(const struct mixgrad_diag_f64 *mix,
+                                                      struct mixgrad_rng *rng,
+                                                      size_t n,
+                                                      double *x,
+                                                      uint32_t *component);
+
+/**
+ * Single-precision `mixgrad_diag_sample_ancestral_many_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_diag_sample_ancestral_many_f64()`.
+ */
+mixgrad_status mixgrad_diag_sample_ancestral_many_f32(const struct mixgrad_diag_f32 *mix,
+                                                      struct mixgrad_rng *rng,
+                                                      size_t n,
+                                                      float *x,
+                                                      uint32_t *component);
+
+/**
+ * Checks a batch without computing anything: its pointers, shape and
+ * sizes, and every mixture's values in order. Returns the status any other
+ * batch function would report for the batch itself.
+ *
+ * `b`: the batch (see `mixgrad_diag_batch_f64`).
+ *
+ * `n = 0`: `b->logits`, `b->means` and `b->scales` may be NULL; only `K` and
+ * `D` are checked (there is no mixture).
+ *
+ * Errors: `MIXGRAD_ERR_NULL_POINTER` (`b`; its arrays unless
+ * `b->batch == 0`), `MIXGRAD_ERR_MISALIGNED_POINTER`,
+ * `MIXGRAD_ERR_NO_COMPONENTS`, `MIXGRAD_ERR_NO_DIMENSIONS`,
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`, `MIXGRAD_ERR_SIZE_OVERFLOW`, then the
+ * first bad mixture's `MIXGRAD_ERR_NAN_LOGIT`,
+ * `MIXGRAD_ERR_INFINITE_LOGIT`, `MIXGRAD_ERR_NO_ACTIVE_COMPONENT`,
+ * `MIXGRAD_ERR_NONFINITE_MEAN`, `MIXGRAD_ERR_NONFINITE_SCALE` or
+ * `MIXGRAD_ERR_NONPOSITIVE_SCALE`.
+ *
+ * # Safety
+ * `b` and its arrays, if not NULL, must be readable for their lengths.
+ */
+mixgrad_status mixgrad_diag_batch_validate_f64(const struct mixgrad_diag_batch_f64 *b);
+
+/**
+ * Single-precision `mixgrad_diag_batch_validate_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_diag_batch_validate_f64()`.
+ */
+mixgrad_status mixgrad_diag_batch_validate_f32(const struct mixgrad_diag_batch_f32 *b);
+
+/**
+ * `log q_i(x_i)` for every mixture: `x` holds `n*D` values (mixture `i`'s
+ * point at `x + i*D`), `log_prob` receives `n`.
+ *
+ * `b`: the batch (see `mixgrad_diag_batch_f64`).
+ *
+ * `n = 0`: the batch's arrays, `x` and `log_prob` may be NULL; only `K` and
+ * `D` are checked and nothing is written.
+ *
+ * Overlap: `log_prob` (`n` values) may not overlap `x` (`n*D`) or the batch's
+ * arrays.
+ *
+ * The rules of the batch functions apply (see `mixgrad_diag_batch_f64`).
+ *
+ * Errors: the batch's (see `mixgrad_diag_batch_validate_f64()`),
+ * `MIXGRAD_ERR_NULL_POINTER` (`x` and `log_prob` unless `n = 0`),
+ * `MIXGRAD_ERR_OVERLAPPING_BUFFERS`, `MIXGRAD_ERR_NONFINITE_X` (any row).
+ *
+ * # Safety
+ * `x` must be readable for `n*D` values and `log_prob` writable for `n`.
+ */
+mixgrad_status mixgrad_diag_batch_log_prob_f64(const struct mixgrad_diag_batch_f64 *b,
+                                               const double *x,
+                                               double *log_prob);
+
+/**
+ * Single-precision `mixgrad_diag_batch_log_prob_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_diag_batch_log_prob_f64()`.
+ */
+mixgrad_status mixgrad_diag_batch_log_prob_f32(const struct mixgrad_diag_batch_f32 *b,
+                                               const float *x,
+                                               float *log_prob);
+
+/**
+ * `log q_i(x_i)` and the gradients of `mixgrad_diag_log_prob_grad_f64()`
+ * for every mixture, per mixture:
+ *
+ * - `log_prob`: `n` values; **required**, as in
+ *   `mixgrad_diag_log_prob_grad_many_f64()`;
+ * - `x_grad` (optional): `n*D` values, row `i` `d log q_i / d x_i`;
+ * - `logits_grad` (optional): `n*K` values, mixture `i`'s at `i*K`;
+ * - `means_grad`, `scales_grad` (optional): `n*K*D` values each, mixture
+ *   `i`'s at `i*K*D`.
+ *
+ * `b`: the batch (see `mixgrad_diag_batch_f64`); `x`: `n*D` values, mixture
+ * `i`'s point at `x + i*D`.
+ *
+ * `n = 0`: every array may be NULL; only `K` and `D` are checked and nothing
+ * is written.
+ *
+ * Overlap: no output, over its full length (`n`, `n*D`, `n*K`, `n*K*D`), may
+ * overlap another output, `x` or the batch's arrays.
+ *
+ * The rules of the batch functions apply (see `mixgrad_diag_batch_f64`).
+ *
+ * Errors: as `mixgrad_diag_batch_log_prob_f64()` (the optional outputs
+ * must be aligned, and count in the overlap check).
+ *
+ * # Safety
+ * `x` must be readable for `n*D` values, `log_prob` writable for `n`, and
+ * every non-NULL gradient writable for its stated length.
+ */
+mixgrad_status mixgrad_diag_batch_log_prob_grad_f64(const struct mixgrad_diag_batch_f64 *b,
+                                                    const double *x,
+                                                    double *log_prob,
+                                                    double *x_grad,
+                                                    double *logits_grad,
+                                                    double *means_grad,
+                                                    double *scales_grad);
+
+/**
+ * Single-precision `mixgrad_diag_batch_log_prob_grad_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_diag_batch_log_prob_grad_f64()`.
+ */
+mixgrad_status mixgrad_diag_batch_log_prob_grad_f32(const struct mixgrad_diag_batch_f32 *b,
+                                                    const float *x,
+                                                    float *log_prob,
+                                                    float *x_grad,
+                                                    float *logits_grad,
+                                                    float *means_grad,
+                                                    float *scales_grad);
+
+/**
+ * `mixgrad_diag_cdf_f64()` of row `i` of `x` (`n*D` values) under mixture
+ * `i`, into row `i` of `u` (`n*D` values).
+ *
+ * `b`: the batch (see `mixgrad_diag_batch_f64`).
+ *
+ * `n = 0`: the batch's arrays, `x` and `u` may be NULL; only `K` and `D` are
+ * checked and nothing is written.
+ *
+ * Overlap: `u` (`n*D` values) may not overlap `x` or the batch's arrays.
+ *
+ * The rules of the batch functions apply (see `mixgrad_diag_batch_f64`).
+ *
+ * Errors: the batch's, `MIXGRAD_ERR_NULL_POINTER` (`x` and `u` unless
+ * `n = 0`), `MIXGRAD_ERR_OVERLAPPING_BUFFERS`, `MIXGRAD_ERR_NONFINITE_X`
+ * (any row).
+ *
+ * # Safety
+ * `x` must be readable and `u` writable for `n*D` values.
+ */
+mixgrad_status mixgrad_diag_batch_cdf_f64(const struct mixgrad_diag_batch_f64 *b,
+                                          const double *x,
+                                          double *u);
+
+/**
+ * Single-precision `mixgrad_diag_batch_cdf_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_diag_batch_cdf_f64()`.
+ */
+mixgrad_status mixgrad_diag_batch_cdf_f32(const struct mixgrad_diag_batch_f32 *b,
+                                          const float *x,
+                                          float *u);
+
+/**
+ * `mixgrad_diag_quantile_f64()` of row `i` of `u` (`n*D` values) under
+ * mixture `i`, into row `i` of `x` (`n*D` values).
+ *
+ * `b`: the batch (see `mixgrad_diag_batch_f64`); every `u` strictly inside (0,
+ * 1).
+ *
+ * `n = 0`: the batch's arrays, `u` and `x` may be NULL; only `K` and `D` are
+ * checked and nothing is written.
+ *
+ * Overlap: `x` (`n*D` values) may not overlap `u` or the batch's arrays.
+ *
+ * The rules of the batch functions apply (see `mixgrad_diag_batch_f64`).
+ *
+ * Errors: the batch's, `MIXGRAD_ERR_NULL_POINTER` (`u` and `x` unless
+ * `n = 0`), `MIXGRAD_ERR_OVERLAPPING_BUFFERS`,
+ * `MIXGRAD_ERR_U_OUT_OF_RANGE` (any row).
+ *
+ * # Safety
+ * `u` must be readable and `x` writable for `n*D` values.
+ */
+mixgrad_status mixgrad_diag_batch_quantile_f64(const struct mixgrad_diag_batch_f64 *b,
+                                               const double *u,
+                                               double *x);
+
+/**
+ * Single-precision `mixgrad_diag_batch_quantile_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_diag_batch_quantile_f64()`.
+ */
+mixgrad_status mixgrad_diag_batch_quantile_f32(const struct mixgrad_diag_batch_f32 *b,
+                                               const float *u,
+                                               float *x);
+
+/**
+ * `mixgrad_diag_vjp_f64()` per mixture: row `i` of `x` and `x_bar` (`n*D`
+ * values each) under mixture `i`, **overwriting** row `i` of
+ * `logits_bar` (`n*K` values, at `i*K`), `means_bar` and `scales_bar`
+ * (`n*K*D` values each, at `i*K*D`).
+ *
+ * Zero density: if any row's single `vjp` would return
+ * `MIXGRAD_ERR_ZERO_DENSITY`, the whole call returns it and writes
+ * nothing; `mixgrad_diag_batch_first_zero_density_f64()` names the first
+ * such mixture.
+ *
+ * `b`: the batch (see `mixgrad_diag_batch_f64`); `x`: mixture `i`'s sample at
+ * `x + i*D`; `x_bar`: the loss's gradient with respect to it, finite.
+ *
+ * `n = 0`: every array may be NULL; only `K` and `D` are checked and nothing
+ * is written.
+ *
+ * Overlap: the three outputs may not overlap each other, `x`, `x_bar` or the
+ * batch's arrays.
+ *
+ * The rules of the batch functions apply (see `mixgrad_diag_batch_f64`).
+ *
+ * Errors: the batch's, `MIXGRAD_ERR_NULL_POINTER` (every pointer unless
+ * `n = 0`), `MIXGRAD_ERR_OVERLAPPING_BUFFERS`, `MIXGRAD_ERR_NONFINITE_X`,
+ * `MIXGRAD_ERR_NONFINITE_COTANGENT` (any row; every `x` row is checked
+ * first), `MIXGRAD_ERR_ZERO_DENSITY` (any row).
+ *
+ * # Safety
+ * `x` and `x_bar` must be readable for `n*D` values, the outputs writable
+ * for `n*K`, `n*K*D`, `n*K*D`.
+ */
+mixgrad_status mixgrad_diag_batch_vjp_f64(const struct mixgrad_diag_batch_f64 *b,
+                                          const double *x,
+                                          const double *x_bar,
+                                          double *logits_bar,
+                                          double *means_bar,
+                                          double *scales_bar);
+
+/**
+ * Single-precision `mixgrad_diag_batch_vjp_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_diag_batch_vjp_f64()`.
+ */
+mixgrad_status mixgrad_diag_batch_vjp_f32(const struct mixgrad_diag_batch_f32 *b,
+                                          const float *x,
+                                          const float *x_bar,
+                                          float *logits_bar,
+                                          float *means_bar,
+                                          float *scales_bar);
+
+/**
+ * Which mixture `mixgrad_diag_batch_vjp_f64()` would refuse: writes to
+ * `*row` the index of the first mixture whose point (row of `x`, `n*D`
+ * values) its single `mixgrad_diag_vjp_f64()` refuses with
+ * `MIXGRAD_ERR_ZERO_DENSITY`, or `n` if there is none. It runs the forward
+ * pre-pass of the `vjp` alone.
+ *
+ * `b`: the batch (see `mixgrad_diag_batch_f64`); `row`: one `size_t`, written
+ * on success.
+ *
+ * `n = 0`: the batch's arrays and `x` may be NULL; `*row` is set to 0.
+ *
+ * Overlap: `row` may not overlap `x` or the batch's arrays.
+ *
+ * The rules of the batch functions apply (see `mixgrad_diag_batch_f64`).
+ *
+ * Errors: the batch's, `MIXGRAD_ERR_NULL_POINTER` (`row`; `x` unless
+ * `n = 0`), `MIXGRAD_ERR_OVERLAPPING_BUFFERS`, `MIXGRAD_ERR_NONFINITE_X`
+ * (any row).
+ *
+ * # Safety
+ * `x` must be readable for `n*D` values and `row` writable.
+ */
+mixgrad_status mixgrad_diag_batch_first_zero_density_f64(const struct mixgrad_diag_batch_f64 *b,
+                                                         const double *x,
+                                                         size_t *row);
+
+/**
+ * Single-precision `mixgrad_diag_batch_first_zero_density_f64()`: the
+ * mixture `mixgrad_diag_batch_vjp_f32()` would refuse.
+ *
+ * # Safety
+ * As `mixgrad_diag_batch_first_zero_density_f64()`.
+ */
+mixgrad_status mixgrad_diag_batch_first_zero_density_f32(const struct mixgrad_diag_batch_f32 *b,
+                                                         const float *x,
+                                                         size_t *row);
+
+/**
+ * A quantile-sampler draw from every mixture in order: writes `x` (`n*D`
+ * values, mixture `i`'s sample at `x + i*D`) and, if `u` is not NULL, the
+ * uniforms used (`n*D` values). The same samples, bit for bit, as `n`
+ * consecutive `mixgrad_diag_sample_quantile_f64()` calls, mixture 0 first,
+ * on the same generator (`n*D` draws consumed).
+ *
+ * `b`: the batch (see `mixgrad_diag_batch_f64`); `rng`: a seeded generator,
+ * advanced.
+ *
+ * `n = 0`: the batch's arrays, `x` and `u` may be NULL; nothing is written and
+ * `rng` is not advanced (it must still be seeded).
+ *
+ * Overlap: `*rng`, `x` and `u` (`n*D` values each) may not overlap each other
+ * or the batch's arrays.
+ *
+ * The rules of the batch functions apply (see `mixgrad_diag_batch_f64`).
+ *
+ * Errors: the batch's, `MIXGRAD_ERR_NULL_POINTER` (`rng`; `x` unless
+ * `n = 0`), `MIXGRAD_ERR_OVERLAPPING_BUFFERS`, `MIXGRAD_ERR_UNSEEDED_RNG`.
+ * On error `rng` is not advanced.
+ *
+ * # Safety
+ * `rng` must be writable; `x` and `u` (if not NULL) writable for `n*D`.
+ */
+mixgrad_status mixgrad_diag_batch_sample_quantile_f64(const struct mixgrad_diag_batch_f64 *b,
+                                                      struct mixgrad_rng *rng,
+                                                      double *x,
+                                                      double *u);
+
+/**
+ * Single-precision `mixgrad_diag_batch_sample_quantile_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_diag_batch_sample_quantile_f64()`.
+ */
+mixgrad_status mixgrad_diag_batch_sample_quantile_f32(const struct mixgrad_diag_batch_f32 *b,
+                                                      struct mixgrad_rng *rng,
+                                                      float *x,
+                                                      float *u);
+
+/**
+ * An ancestral draw from every mixture in order: writes `x` (`n*D` values)
+ * and, if `component` is not NULL, the `n` components drawn (mixture
+ * `i`'s at `component[i]`, `0 <= k < K`). The same draws, bit for bit, as
+ * `n` consecutive `mixgrad_diag_sample_ancestral_f64()` calls
+ * (`n*(D + 1)` draws consumed).
+ *
+ * `b`: the batch (see `mixgrad_diag_batch_f64`); `rng`: a seeded generator,
+ * advanced.
+ *
+ * `n = 0`: the batch's arrays, `x` and `component` may be NULL; nothing is
+ * written and `rng` is not advanced (it must still be seeded).
+ *
+ * Overlap: `*rng`, `x` (`n*D` values) and `component` (`n`) may not overlap
+ * each other or the batch's arrays.
+ *
+ * The rules of the batch functions apply (see `mixgrad_diag_batch_f64`).
+ *
+ * Errors: as `mixgrad_diag_batch_sample_quantile_f64()`. On error `rng` is
+ * not advanced.
+ *
+ * # Safety
+ * `rng` must be writable, `x` for `n*D` values, `component` (if not NULL)
+ * for `n`.
+ */
+mixgrad_status mixgrad_diag_batch_sample_ancestral_f64(const struct mixgrad_diag_batch_f64 *b,
+                                                       struct mixgrad_rng *rng,
+                                                       double *x,
+                                                       uint32_t *component);
+
+/**
+ * Single-precision `mixgrad_diag_batch_sample_ancestral_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_diag_batch_sample_ancestral_f64()`.
+ */
+mixgrad_status mixgrad_diag_batch_sample_ancestral_f32(const struct mixgrad_diag_batch_f32 *b,
+                                                       struct mixgrad_rng *rng,
+                                                       float *x,
+                                                       uint32_t *component);
 
 /**
  * Seeds `rng` from a 64-bit value (any value, 0 included). The same seed

@@ -5,8 +5,9 @@
 //! a single slice, so an error leaves every output untouched.
 
 use core::mem::size_of;
+use core::ptr::NonNull;
 
-use mixgrad::{DiagMixtureRef, Float};
+use mixgrad::{DiagBatchRef, DiagMixtureRef, Float, MAX_COMPONENTS};
 
 use crate::mixgrad_status as S;
 use crate::mixgrad_status;
@@ -36,6 +37,29 @@ pub(crate) fn optional_mut<T>(p: *mut T) -> Checked<Option<*mut T>> {
     } else {
         required_mut(p).map(Some)
     }
+}
+
+/// An array of `n` rows (of a batch function): required, except that for
+/// `n = 0`, when nothing is read or written, NULL stands for the empty
+/// array. A non-NULL pointer must be aligned whatever `n`.
+pub(crate) fn rows_of<T>(p: *const T, n: usize) -> Checked<*const T> {
+    if n == 0 && p.is_null() {
+        // An empty slice needs a non-null, aligned pointer; it is never
+        // dereferenced, and its span is empty (it overlaps nothing).
+        Ok(NonNull::<T>::dangling().as_ptr().cast_const())
+    } else {
+        required(p)
+    }
+}
+
+/// [`rows_of`] for an output.
+pub(crate) fn rows_of_mut<T>(p: *mut T, n: usize) -> Checked<*mut T> {
+    rows_of(p.cast_const(), n).map(<*const T>::cast_mut)
+}
+
+/// `n` rows of `width` elements of `T`: [`elements`] of `n·width`.
+pub(crate) fn rows_len<T>(n: usize, width: usize) -> Checked<usize> {
+    elements::<T>(n.checked_mul(width).ok_or(S::MIXGRAD_ERR_SIZE_OVERFLOW)?)
 }
 
 /// `count` elements of `T`, checked to fit one allocation (`isize::MAX`
@@ -99,8 +123,10 @@ impl<T> Buffer<T> {
 pub(crate) struct Span(usize, usize);
 
 impl Span {
+    /// Whether the two ranges share a byte. An empty range (the rows of a
+    /// batch call with `n = 0`) shares none, wherever it points.
     fn overlaps(self, other: Span) -> bool {
-        self.0 < other.1 && other.0 < self.1
+        self.0 < self.1 && other.0 < other.1 && self.0 < other.1 && other.0 < self.1
     }
 }
 
@@ -212,5 +238,131 @@ impl<F: Float> Mixture<F> {
         let (logits, means, scales) =
             unsafe { (logits.into_slice(), means.into_slice(), scales.into_slice()) };
         Ok(DiagMixtureRef::new_unbounded(logits, means, scales, s.d)?)
+    }
+}
+
+/// The fields of `mixgrad_diag_batch_f64` / `mixgrad_diag_batch_f32`, in
+/// order: `n`, `K`, `D` and the three packed arrays.
+pub(crate) type BatchParts<F> = (usize, u32, u32, *const F, *const F, *const F);
+
+/// [`BatchParts`] of either struct, generic over the element type so that
+/// both precisions share every check.
+pub(crate) trait RawBatch {
+    type F: Float;
+    fn parts(&self) -> BatchParts<Self::F>;
+}
+
+/// A packed batch whose pointers passed the NULL and alignment checks (the
+/// arrays may be NULL for `n = 0`); its shape and values are checked by
+/// [`Batch::shape`] and [`Batch::view`].
+pub(crate) struct Batch<F> {
+    len: usize,
+    num_components: u32,
+    num_dims: u32,
+    logits: *const F,
+    means: *const F,
+    scales: *const F,
+}
+
+/// A batch's `n`, `K`, `D` and the lengths of its row arrays, after the
+/// shape checks.
+#[derive(Clone, Copy)]
+pub(crate) struct BatchShape {
+    pub n: usize,
+    pub k: usize,
+    pub d: usize,
+    /// `n·K`: the logits, and a per-mixture logits gradient.
+    pub nk: usize,
+    /// `n·K·D`: the means and scales, and their per-mixture gradients.
+    pub nkd: usize,
+    /// `n·D`: the points, uniforms and cotangents.
+    pub nd: usize,
+}
+
+impl<F: Float> Batch<F> {
+    /// Reads the struct behind `b` and checks its pointers.
+    ///
+    /// # Safety
+    /// `b`, if not NULL and aligned, must point to a readable struct.
+    pub(crate) unsafe fn read<B: RawBatch<F = F>>(b: *const B) -> Checked<Self> {
+        let b = required(b)?;
+        // SAFETY: non-null, aligned, readable by the caller's contract.
+        let (n, k, d, logits, means, scales) = unsafe { &*b }.parts();
+        Ok(Batch {
+            len: n,
+            num_components: k,
+            num_dims: d,
+            logits: rows_of(logits, n)?,
+            means: rows_of(means, n)?,
+            scales: rows_of(scales, n)?,
+        })
+    }
+
+    /// `n`, the number of mixtures (for the row checks of the other
+    /// arguments, before [`Batch::shape`]).
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// `K ≥ 1`, `D ≥ 1`, `K ≤ MAX_COMPONENTS`, then `K·D`, `n·K`, `n·K·D`
+    /// and `n·D` elements fit.
+    pub(crate) fn shape(&self) -> Checked<BatchShape> {
+        let (n, k, d) = (
+            self.len,
+            self.num_components as usize,
+            self.num_dims as usize,
+        );
+        if k == 0 {
+            return Err(S::MIXGRAD_ERR_NO_COMPONENTS);
+        }
+        if d == 0 {
+            return Err(S::MIXGRAD_ERR_NO_DIMENSIONS);
+        }
+        if k > MAX_COMPONENTS {
+            return Err(S::MIXGRAD_ERR_TOO_MANY_COMPONENTS);
+        }
+        let kd = rows_len::<F>(k, d)?;
+        Ok(BatchShape {
+            n,
+            k,
+            d,
+            nk: rows_len::<F>(n, k)?,
+            nkd: rows_len::<F>(n, kd)?,
+            nd: rows_len::<F>(n, d)?,
+        })
+    }
+
+    fn buffers(&self, s: BatchShape) -> [Buffer<F>; 3] {
+        [
+            Buffer::input(self.logits, s.nk),
+            Buffer::input(self.means, s.nkd),
+            Buffer::input(self.scales, s.nkd),
+        ]
+    }
+
+    /// The byte ranges of the three packed arrays (inputs of the overlap
+    /// check).
+    pub(crate) fn spans(&self, s: BatchShape) -> [Span; 3] {
+        self.buffers(s).map(|b| b.span())
+    }
+
+    /// The three packed arrays as slices (unvalidated).
+    ///
+    /// # Safety
+    /// The arrays must be readable for `n·K`, `n·K·D`, `n·K·D` elements and
+    /// not be written to for `'a`.
+    pub(crate) unsafe fn arrays<'a>(&self, s: BatchShape) -> [&'a [F]; 3] {
+        // SAFETY: forwarded to the caller.
+        self.buffers(s).map(|b| unsafe { b.into_slice() })
+    }
+
+    /// Validates every mixture's values (in order) and wraps them in the
+    /// core view.
+    ///
+    /// # Safety
+    /// As [`Batch::arrays`].
+    pub(crate) unsafe fn view<'a>(&self, s: BatchShape) -> Checked<DiagBatchRef<'a, F>> {
+        let [logits, means, scales] = unsafe { self.arrays(s) };
+        Ok(DiagBatchRef::new(logits, means, scales, s.k, s.d)?)
     }
 }

@@ -21,9 +21,12 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+mod batch_ops;
 mod checks;
 mod diag;
+mod many;
 mod ops;
+mod packed;
 mod rng;
 mod sample;
 mod scratch;
@@ -32,6 +35,8 @@ mod version;
 mod work;
 
 pub use diag::*;
+pub use many::*;
+pub use packed::*;
 pub use rng::*;
 pub use sample::*;
 pub use status::{mixgrad_status, mixgrad_status_str};

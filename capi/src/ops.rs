@@ -192,7 +192,7 @@ pub(crate) unsafe fn jacobian<M: RawMixture>(
 
 /// The caller's generator, refused if it was never seeded: all-zero is
 /// xoshiro's fixed point, which would give the same draw forever.
-fn seeded(rng: &mut [mixgrad_rng]) -> Checked<&mut mixgrad_rng> {
+pub(crate) fn seeded(rng: &mut [mixgrad_rng]) -> Checked<&mut mixgrad_rng> {
     match rng.first_mut() {
         Some(rng) if rng.state == [0; 4] => Err(crate::mixgrad_status::MIXGRAD_ERR_UNSEEDED_RNG),
         Some(rng) => Ok(rng),

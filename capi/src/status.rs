@@ -10,21 +10,33 @@ use mixgrad::{Error, ErrorKind};
 ///
 /// Checks run in a fixed order and the first failure is reported: required
 /// pointers (NULL, then alignment) in argument order, with the mixture's
-/// own arrays right after the mixture; then the shape (`K`, `D`, capacity,
-/// sizes, then the `work_len` of the `_work` functions); then overlap
-/// between outputs (`work` counts as one) and any other buffer; then the
-/// parameter values (logits, means, scales); then the per-call inputs
-/// (`u`, `x`, cotangents, the generator's state); finally, for gradients,
-/// the density check.
+/// (or batch's) own arrays right after it; then the shape (`K`, `D`,
+/// capacity, sizes, then the `work_len` of the `_work` functions); then
+/// overlap between outputs (`work` counts as one) and any other buffer;
+/// then the parameter values (logits, means, scales; for a packed batch,
+/// mixture by mixture); then the per-call inputs (`u`, `x`, cotangents,
+/// each over all rows of a batch call, then the generator's state);
+/// finally, for gradients, the density check (over all rows). The `_many`
+/// and `mixgrad_diag_batch_*` functions (docs/math.md §8) follow the same
+/// order; their `n = 0` rules are on `mixgrad_diag_log_prob_many_f64()`
+/// and `mixgrad_diag_batch_f64`.
 ///
 /// Finding the culprit: each code below names the one argument or field it
 /// is about, so with the check order the caller knows which buffer to look
 /// at, and can find the entry by scanning it for the stated condition
 /// (nothing else is reported: the library keeps no global "last error").
 /// For the `K*D` arrays, index `i` is component `k = i / D`, dimension
-/// `d = i % D`. Array *lengths* are not checked (C passes bare pointers):
-/// they follow from `K` and `D`, and a too-short array is undefined
-/// behaviour, not an error code.
+/// `d = i % D`. For the `n*D` arrays of the batch functions, index `j` is
+/// row `j / D`, dimension `j % D`; for a packed batch's `n*K` logits,
+/// mixture `j / K`, and its `n*K*D` means and scales, mixture `j / (K*D)`.
+/// A batch call reports one status for all its rows, not the row: scan
+/// the rows in order (the first bad row decides). The parameter codes
+/// (`MIXGRAD_ERR_NAN_LOGIT` to `MIXGRAD_ERR_NONPOSITIVE_SCALE`) of a
+/// packed batch are about the first mixture with any bad value: scan its
+/// part of `b->logits`, then of `b->means`, then of `b->scales`. Array
+/// *lengths* are not checked (C passes bare pointers): they follow from
+/// `K`, `D` (and `n`), and a too-short array is undefined behaviour, not
+/// an error code.
 ///
 /// Values are assigned once and never reused or renumbered; new codes get new
 /// values. `mixgrad_status_str()` names each one.
@@ -35,15 +47,18 @@ pub enum mixgrad_status {
     /// Success; every output was written.
     MIXGRAD_OK = 0,
     /// A required pointer is NULL: the first NULL in this order is reported:
-    /// `mix`, then its fields `mix->logits`, `mix->means`, `mix->scales`,
+    /// `mix`, then its fields `mix->logits`, `mix->means`, `mix->scales`
+    /// (for a packed batch `b`, then `b->logits`, `b->means`, `b->scales`),
     /// then the function's other required arguments from left to right.
     /// Each function's documentation lists which arguments are optional
-    /// (NULL skips that output).
+    /// (NULL skips that output). In a batch call with `n = 0`, the arrays
+    /// of `n` rows may be NULL (nothing is read or written).
     MIXGRAD_ERR_NULL_POINTER = 1,
     /// A pointer, in the same order as for `MIXGRAD_ERR_NULL_POINTER`, is
     /// not aligned for its element type (`double`, `float`, `uint32_t`,
-    /// `uint64_t` or the struct it points to): check `(uintptr_t)p %
-    /// _Alignof(T)` for each.
+    /// `uint64_t`, `size_t` or the struct it points to): check
+    /// `(uintptr_t)p % _Alignof(T)` for each, NULL-able ones included (also
+    /// the arrays of `n` rows when `n = 0`).
     MIXGRAD_ERR_MISALIGNED_POINTER = 2,
     /// The field `mix->num_components` (`K`) is 0.
     MIXGRAD_ERR_NO_COMPONENTS = 3,
@@ -55,15 +70,19 @@ pub enum mixgrad_status {
     MIXGRAD_ERR_TOO_MANY_COMPONENTS = 5,
     /// `mix->num_components * mix->num_dims` (`K*D`, for `mix->means` and
     /// `mix->scales`), for the `_work` functions the workspace,
-    /// `mixgrad_diag_work_len(K)`, or for the Jacobian the length of `jac`,
-    /// `D*(K + 2*K*D)`, times the element size does not fit the address
-    /// space of this target.
+    /// `mixgrad_diag_work_len(K)`, for the Jacobian the length of `jac`,
+    /// `D*(K + 2*K*D)`, or for the batch functions a row array, `n*D` (and
+    /// for a packed batch `n*K` and `n*K*D`), times the element size does
+    /// not fit the address space of this target. Reported before any array
+    /// is read.
     MIXGRAD_ERR_SIZE_OVERFLOW = 6,
-    /// An output argument's memory (its full length, from `K` and `D`)
-    /// overlaps an input's (the mixture's arrays included) or another
-    /// output's. In-place operation is not supported: give every output its
-    /// own memory. The `work` argument of the `_work` functions counts as
-    /// an output (its first `mixgrad_diag_work_len(K)` values).
+    /// An output argument's memory (its full length, from `K`, `D` and,
+    /// for a batch call, `n`) overlaps an input's (the mixture's or the
+    /// batch's arrays included) or another output's. In-place operation is
+    /// not supported: give every output its own memory. The `work`
+    /// argument of the `_work` functions counts as an output (its first
+    /// `mixgrad_diag_work_len(K)` values). An empty array (`n = 0`)
+    /// overlaps nothing.
     MIXGRAD_ERR_OVERLAPPING_BUFFERS = 7,
     /// An entry of `mix->logits` (`K` values) is NaN: component `k` with
     /// `isnan(mix->logits[k])`.
@@ -88,14 +107,15 @@ pub enum mixgrad_status {
     /// `i % D`.
     MIXGRAD_ERR_NONPOSITIVE_SCALE = 13,
     /// An entry of the `u` argument of `mixgrad_diag_quantile_*` (`D`
-    /// values) is not strictly inside (0, 1): dimension `d` with
-    /// `!(u[d] > 0 && u[d] < 1)` (NaN included).
+    /// values; `n*D` for the batch forms) is not strictly inside (0, 1):
+    /// dimension `d` with `!(u[d] > 0 && u[d] < 1)` (NaN included).
     MIXGRAD_ERR_U_OUT_OF_RANGE = 14,
-    /// An entry of the `x` argument (`D` values) is NaN or infinite:
-    /// dimension `d` with `!isfinite(x[d])`.
+    /// An entry of the `x` argument (`D` values; `n*D` for the batch
+    /// forms) is NaN or infinite: dimension `d` with `!isfinite(x[d])`.
     MIXGRAD_ERR_NONFINITE_X = 15,
     /// An entry of the `x_bar` argument of `mixgrad_diag_vjp_*` (`D`
-    /// values) is NaN or infinite: dimension `d` with `!isfinite(x_bar[d])`.
+    /// values; `n*D` for the batch forms, checked after every row of `x`)
+    /// is NaN or infinite: dimension `d` with `!isfinite(x_bar[d])`.
     MIXGRAD_ERR_NONFINITE_COTANGENT = 16,
     /// Gradients only (`mixgrad_diag_vjp_*`, `mixgrad_diag_jacobian_*`):
     /// the `x` argument lies so deep in a gap between components that some
@@ -103,12 +123,17 @@ pub enum mixgrad_status {
     /// normal number, so `dx_d/dtheta`, which divides by it, is not
     /// representable. The dimension is not reported; it is one where `x_d`
     /// is many scales (about 37 in double, 13 in float) away from every
-    /// component that still has weight given `x_<d`.
+    /// component that still has weight given `x_<d`. A batch `vjp` (`_many`
+    /// or packed) refuses the whole call if any row would be refused (a
+    /// pre-pass finds it before anything is written);
+    /// `mixgrad_diag_first_zero_density_many_*()` and
+    /// `mixgrad_diag_batch_first_zero_density_*()` name the first such row.
     MIXGRAD_ERR_ZERO_DENSITY = 17,
     /// The samplers only: the `rng` argument is all zero, the state of a
     /// `mixgrad_rng` that was zero-initialised and never passed to
     /// `mixgrad_rng_seed()`. All-zero is xoshiro's fixed point (every draw
-    /// would be the same number), so it is refused; seed it first.
+    /// would be the same number), so it is refused; seed it first. The
+    /// batch samplers refuse it even for `n = 0`, when they draw nothing.
     MIXGRAD_ERR_UNSEEDED_RNG = 18,
     /// The `_work` functions only: the `work_len` argument is below
     /// `mixgrad_diag_work_len(mix->num_components)`, the values of scratch

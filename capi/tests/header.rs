@@ -41,6 +41,18 @@ fn header_has_the_conformance_surface() {
         "mixgrad_status mixgrad_diag_jacobian_f64(const struct mixgrad_diag_f64 *mix,",
         "mixgrad_status mixgrad_diag_jacobian_f32(const struct mixgrad_diag_f32 *mix,",
         "#define MIXGRAD_MAX_COMPONENTS 64",
+        // The batch surface (docs/math.md §8), names and first arguments.
+        "mixgrad_status mixgrad_diag_sample_ancestral_many_f64(const struct mixgrad_diag_f64 *mix,",
+        "mixgrad_status mixgrad_diag_sample_quantile_many_f64(const struct mixgrad_diag_f64 *mix,",
+        "mixgrad_status mixgrad_diag_log_prob_many_f64(const struct mixgrad_diag_f64 *mix,",
+        "mixgrad_status mixgrad_diag_vjp_many_f64(const struct mixgrad_diag_f64 *mix,",
+        "typedef struct mixgrad_diag_batch_f64 {",
+        "typedef struct mixgrad_diag_batch_f32 {",
+        "size_t batch;",
+        "mixgrad_status mixgrad_diag_batch_sample_quantile_f64(const struct mixgrad_diag_batch_f64 *b,",
+        "mixgrad_status mixgrad_diag_batch_log_prob_f64(const struct mixgrad_diag_batch_f64 *b,",
+        "mixgrad_status mixgrad_diag_batch_vjp_f64(const struct mixgrad_diag_batch_f64 *b,",
+        "mixgrad_status mixgrad_diag_batch_vjp_f32(const struct mixgrad_diag_batch_f32 *b,",
         // The caller-scratch forms (one per operation, checked in ffi.rs).
         "size_t mixgrad_diag_work_len(uint32_t num_components);",
         "MIXGRAD_ERR_SHORT_WORKSPACE = 19,",

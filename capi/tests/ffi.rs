@@ -756,3 +756,1097 @@ fn workspace_checks_keep_their_place_in_the_order() {
     };
     assert_eq!(status, MIXGRAD_OK);
 }
+
+// ---- the batch forms (docs/math.md §8) against the single calls ---------
+
+/// Declares `BatchApi`: the `_many` and packed-batch functions of one
+/// precision behind one name each.
+macro_rules! batch_api {
+    ($($op:ident($($arg:ident: $ty:ty),*) => $f64:ident, $f32:ident;)*) => {
+        trait BatchApi: Api + mixgrad::Float {
+            type Batch;
+            fn batch(
+                n: usize, k: u32, d: u32, a: *const Self, m: *const Self, s: *const Self,
+            ) -> Self::Batch;
+            $(#[allow(clippy::too_many_arguments)]
+            unsafe fn $op($($arg: $ty),*) -> mixgrad_status;)*
+        }
+        batch_api!(@impl f64, mixgrad_diag_batch_f64, $($op($($arg: $ty),*) => $f64;)*);
+        batch_api!(@impl f32, mixgrad_diag_batch_f32, $($op($($arg: $ty),*) => $f32;)*);
+    };
+    (@impl $t:ty, $batch:ident, $($op:ident($($arg:ident: $ty:ty),*) => $f:ident;)*) => {
+        impl BatchApi for $t {
+            type Batch = $batch;
+            fn batch(
+                n: usize, k: u32, d: u32, a: *const $t, m: *const $t, s: *const $t,
+            ) -> $batch {
+                $batch { batch: n, num_components: k, num_dims: d, logits: a, means: m, scales: s }
+            }
+            $(#[allow(clippy::too_many_arguments)]
+            unsafe fn $op($($arg: $ty),*) -> mixgrad_status {
+                unsafe { $f($($arg),*) }
+            })*
+        }
+    };
+}
+
+batch_api! {
+    log_prob_many(m: *const Self::Mix, n: usize, x: *const Self, lp: *mut Self) =>
+        mixgrad_diag_log_prob_many_f64, mixgrad_diag_log_prob_many_f32;
+    log_prob_grad_many(m: *const Self::Mix, n: usize, x: *const Self, lp: *mut Self,
+                       gx: *mut Self, ga: *mut Self, gm: *mut Self, gs: *mut Self) =>
+        mixgrad_diag_log_prob_grad_many_f64, mixgrad_diag_log_prob_grad_many_f32;
+    cdf_many(m: *const Self::Mix, n: usize, x: *const Self, u: *mut Self) =>
+        mixgrad_diag_cdf_many_f64, mixgrad_diag_cdf_many_f32;
+    quantile_many(m: *const Self::Mix, n: usize, u: *const Self, x: *mut Self) =>
+        mixgrad_diag_quantile_many_f64, mixgrad_diag_quantile_many_f32;
+    vjp_many(m: *const Self::Mix, n: usize, x: *const Self, xb: *const Self, a: *mut Self,
+             mu: *mut Self, s: *mut Self) =>
+        mixgrad_diag_vjp_many_f64, mixgrad_diag_vjp_many_f32;
+    first_zero_density_many(m: *const Self::Mix, n: usize, x: *const Self, row: *mut usize) =>
+        mixgrad_diag_first_zero_density_many_f64, mixgrad_diag_first_zero_density_many_f32;
+    sample_quantile_many(m: *const Self::Mix, rng: *mut mixgrad_rng, n: usize, x: *mut Self,
+                         u: *mut Self) =>
+        mixgrad_diag_sample_quantile_many_f64, mixgrad_diag_sample_quantile_many_f32;
+    sample_ancestral_many(m: *const Self::Mix, rng: *mut mixgrad_rng, n: usize, x: *mut Self,
+                          c: *mut u32) =>
+        mixgrad_diag_sample_ancestral_many_f64, mixgrad_diag_sample_ancestral_many_f32;
+    batch_validate(b: *const Self::Batch) =>
+        mixgrad_diag_batch_validate_f64, mixgrad_diag_batch_validate_f32;
+    batch_log_prob(b: *const Self::Batch, x: *const Self, lp: *mut Self) =>
+        mixgrad_diag_batch_log_prob_f64, mixgrad_diag_batch_log_prob_f32;
+    batch_log_prob_grad(b: *const Self::Batch, x: *const Self, lp: *mut Self, gx: *mut Self,
+                        ga: *mut Self, gm: *mut Self, gs: *mut Self) =>
+        mixgrad_diag_batch_log_prob_grad_f64, mixgrad_diag_batch_log_prob_grad_f32;
+    batch_cdf(b: *const Self::Batch, x: *const Self, u: *mut Self) =>
+        mixgrad_diag_batch_cdf_f64, mixgrad_diag_batch_cdf_f32;
+    batch_quantile(b: *const Self::Batch, u: *const Self, x: *mut Self) =>
+        mixgrad_diag_batch_quantile_f64, mixgrad_diag_batch_quantile_f32;
+    batch_vjp(b: *const Self::Batch, x: *const Self, xb: *const Self, a: *mut Self,
+              mu: *mut Self, s: *mut Self) =>
+        mixgrad_diag_batch_vjp_f64, mixgrad_diag_batch_vjp_f32;
+    batch_first_zero_density(b: *const Self::Batch, x: *const Self, row: *mut usize) =>
+        mixgrad_diag_batch_first_zero_density_f64, mixgrad_diag_batch_first_zero_density_f32;
+    batch_sample_quantile(b: *const Self::Batch, rng: *mut mixgrad_rng, x: *mut Self,
+                          u: *mut Self) =>
+        mixgrad_diag_batch_sample_quantile_f64, mixgrad_diag_batch_sample_quantile_f32;
+    batch_sample_ancestral(b: *const Self::Batch, rng: *mut mixgrad_rng, x: *mut Self,
+                           c: *mut u32) =>
+        mixgrad_diag_batch_sample_ancestral_f64, mixgrad_diag_batch_sample_ancestral_f32;
+}
+
+fn bits_of<T: Api>(v: &[T]) -> Vec<u64> {
+    v.iter().map(|&x| x.bits()).collect()
+}
+
+fn poisoned<T: Api>(n: usize) -> Vec<T> {
+    vec![T::poison(); n]
+}
+
+fn is_poisoned<T: Api>(v: &[T]) -> bool {
+    v.iter().all(|x| x.bits() == T::poison().bits())
+}
+
+/// `sum += g`, entry by entry: the documented order of a summed gradient
+/// (the single results added in row order to `+0`).
+fn add_into<T: BatchApi>(sum: &mut [T], g: &[T]) {
+    for (s, &v) in sum.iter_mut().zip(g) {
+        *s += v;
+    }
+}
+
+/// `n` rows of points, uniforms and cotangents in `d` dimensions.
+struct Rows<T> {
+    n: usize,
+    x: Vec<T>,
+    u: Vec<T>,
+    x_bar: Vec<T>,
+}
+
+impl<T: Api> Rows<T> {
+    fn random(n: usize, d: usize, seed: u64) -> Self {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x5eed);
+        let mut draw = |lo: f64, hi: f64| -> Vec<T> {
+            (0..n * d)
+                .map(|_| T::of(lo + (hi - lo) * mixgrad::uniform_f64(&mut rng)))
+                .collect()
+        };
+        Rows {
+            n,
+            x: draw(-2.5, 2.5),
+            u: draw(0.001, 0.999),
+            x_bar: draw(-1.0, 1.0),
+        }
+    }
+}
+
+/// `n` random mixtures of `k` components in `d` dimensions, packed.
+struct Packed<T> {
+    n: usize,
+    k: usize,
+    d: usize,
+    logits: Vec<T>,
+    means: Vec<T>,
+    scales: Vec<T>,
+}
+
+impl<T: BatchApi> Packed<T> {
+    fn random(n: usize, k: usize, d: usize, seed: u64) -> Self {
+        let mut p = Packed {
+            n,
+            k,
+            d,
+            logits: vec![],
+            means: vec![],
+            scales: vec![],
+        };
+        for i in 0..n {
+            let one = Problem::<T>::random(k, d, seed * 1000 + i as u64);
+            p.logits.extend(one.logits);
+            p.means.extend(one.means);
+            p.scales.extend(one.scales);
+        }
+        p
+    }
+
+    fn batch(&self) -> T::Batch {
+        let (k, d) = (self.k as u32, self.d as u32);
+        let (a, m) = (self.logits.as_ptr(), self.means.as_ptr());
+        T::batch(self.n, k, d, a, m, self.scales.as_ptr())
+    }
+
+    /// Mixture `i` as a single-call struct.
+    fn mixture(&self, i: usize) -> T::Mix {
+        let (k, d, kd) = (self.k, self.d, self.k * self.d);
+        let (a, m, s) = (
+            &self.logits[i * k..],
+            &self.means[i * kd..],
+            &self.scales[i * kd..],
+        );
+        T::mix(k as u32, d as u32, a.as_ptr(), m.as_ptr(), s.as_ptr())
+    }
+}
+
+/// Rows per case: past the 64-row blocks of the `uint32_t` components,
+/// except under Miri.
+const MANY: usize = if cfg!(miri) { 3 } else { 67 };
+
+fn many_forms_are_single_calls<T: BatchApi>() {
+    let cases: &[(usize, usize, u64)] = if cfg!(miri) {
+        &[(2, 2, 1)]
+    } else {
+        &[(1, 1, 1), (3, 2, 2), (7, 3, 3), (64, 2, 4)]
+    };
+    for &(k, d, seed) in cases {
+        let p = Problem::<T>::random(k, d, seed);
+        let m = p.mix();
+        let r = Rows::<T>::random(MANY, d, seed);
+        let (n, kd) = (r.n, k * d);
+        let row = |v: &[T], i: usize| v[i * d..].as_ptr();
+        let ctx = format!("K={k} D={d}");
+
+        // log_prob and log_prob_grad: per row and summed.
+        let (mut lp, mut gx) = (poisoned::<T>(n), poisoned::<T>(n * d));
+        let (mut ga, mut gm, mut gs) = (poisoned::<T>(k), poisoned::<T>(kd), poisoned::<T>(kd));
+        let status = unsafe {
+            T::log_prob_grad_many(
+                &m,
+                n,
+                r.x.as_ptr(),
+                lp.as_mut_ptr(),
+                gx.as_mut_ptr(),
+                ga.as_mut_ptr(),
+                gm.as_mut_ptr(),
+                gs.as_mut_ptr(),
+            )
+        };
+        assert_eq!(status, MIXGRAD_OK, "{ctx}");
+        let mut lp_only = poisoned::<T>(n);
+        let status = unsafe { T::log_prob_many(&m, n, r.x.as_ptr(), lp_only.as_mut_ptr()) };
+        assert_eq!(status, MIXGRAD_OK);
+        let (mut sa, mut sm, mut ss) = (vec![T::ZERO; k], vec![T::ZERO; kd], vec![T::ZERO; kd]);
+        let (mut want_lp, mut want_gx) = (vec![], vec![]);
+        for i in 0..n {
+            let (mut l, mut l2, mut x1) = ([T::poison()], [T::poison()], poisoned::<T>(d));
+            let (mut a1, mut m1, mut s1) = (poisoned::<T>(k), poisoned::<T>(kd), poisoned::<T>(kd));
+            let st = unsafe {
+                T::log_prob_grad(
+                    &m,
+                    row(&r.x, i),
+                    l.as_mut_ptr(),
+                    x1.as_mut_ptr(),
+                    a1.as_mut_ptr(),
+                    m1.as_mut_ptr(),
+                    s1.as_mut_ptr(),
+                    None,
+                )
+            };
+            assert_eq!(st, MIXGRAD_OK);
+            let st = unsafe { T::log_prob(&m, row(&r.x, i), l2.as_mut_ptr(), None) };
+            assert_eq!(st, MIXGRAD_OK);
+            assert_eq!(l[0].bits(), l2[0].bits());
+            want_lp.push(l[0]);
+            want_gx.extend(x1);
+            add_into(&mut sa, &a1);
+            add_into(&mut sm, &m1);
+            add_into(&mut ss, &s1);
+        }
+        assert_eq!(bits_of(&lp), bits_of(&want_lp), "{ctx} log_prob_grad_many");
+        assert_eq!(bits_of(&lp_only), bits_of(&want_lp), "{ctx} log_prob_many");
+        assert_eq!(bits_of(&gx), bits_of(&want_gx), "{ctx} x_grad");
+        assert_eq!(bits_of(&ga), bits_of(&sa), "{ctx} summed logits_grad");
+        assert_eq!(bits_of(&gm), bits_of(&sm), "{ctx} summed means_grad");
+        assert_eq!(bits_of(&gs), bits_of(&ss), "{ctx} summed scales_grad");
+
+        // cdf and quantile.
+        let (mut u, mut xq) = (poisoned::<T>(n * d), poisoned::<T>(n * d));
+        assert_eq!(
+            unsafe { T::cdf_many(&m, n, r.x.as_ptr(), u.as_mut_ptr()) },
+            MIXGRAD_OK
+        );
+        assert_eq!(
+            unsafe { T::quantile_many(&m, n, r.u.as_ptr(), xq.as_mut_ptr()) },
+            MIXGRAD_OK
+        );
+        let (mut want_u, mut want_x) = (poisoned::<T>(n * d), poisoned::<T>(n * d));
+        for i in 0..n {
+            let (uo, xo) = (want_u[i * d..].as_mut_ptr(), want_x[i * d..].as_mut_ptr());
+            assert_eq!(unsafe { T::cdf(&m, row(&r.x, i), uo, None) }, MIXGRAD_OK);
+            assert_eq!(
+                unsafe { T::quantile(&m, row(&r.u, i), xo, None) },
+                MIXGRAD_OK
+            );
+        }
+        assert_eq!(bits_of(&u), bits_of(&want_u), "{ctx} cdf_many");
+        assert_eq!(bits_of(&xq), bits_of(&want_x), "{ctx} quantile_many");
+
+        // vjp: summed in row order, at the quantile points (never in a gap).
+        let (mut a, mut mu, mut s) = (poisoned::<T>(k), poisoned::<T>(kd), poisoned::<T>(kd));
+        let status = unsafe {
+            T::vjp_many(
+                &m,
+                n,
+                xq.as_ptr(),
+                r.x_bar.as_ptr(),
+                a.as_mut_ptr(),
+                mu.as_mut_ptr(),
+                s.as_mut_ptr(),
+            )
+        };
+        assert_eq!(status, MIXGRAD_OK, "{ctx} vjp_many");
+        let (mut sa, mut sm, mut ss) = (vec![T::ZERO; k], vec![T::ZERO; kd], vec![T::ZERO; kd]);
+        for i in 0..n {
+            let (mut a1, mut m1, mut s1) = (poisoned::<T>(k), poisoned::<T>(kd), poisoned::<T>(kd));
+            let (xi, xbi) = (row(&xq, i), row(&r.x_bar, i));
+            let (pa, pm, ps) = (a1.as_mut_ptr(), m1.as_mut_ptr(), s1.as_mut_ptr());
+            let st = unsafe { T::vjp(&m, xi, xbi, pa, pm, ps, None) };
+            assert_eq!(st, MIXGRAD_OK);
+            add_into(&mut sa, &a1);
+            add_into(&mut sm, &m1);
+            add_into(&mut ss, &s1);
+        }
+        assert_eq!(
+            (bits_of(&a), bits_of(&mu), bits_of(&s)),
+            (bits_of(&sa), bits_of(&sm), bits_of(&ss)),
+            "{ctx} vjp_many is the row-order sum"
+        );
+        let mut at = usize::MAX;
+        let st = unsafe { T::first_zero_density_many(&m, n, xq.as_ptr(), &mut at) };
+        assert_eq!((st, at), (MIXGRAD_OK, n), "{ctx} no zero density");
+
+        // Samplers: the draws of n single calls, the generator where they
+        // leave it; with and without the optional outputs.
+        for with_optional in [true, false] {
+            let (mut rng, mut single) =
+                (mixgrad_rng::from_seed(seed), mixgrad_rng::from_seed(seed));
+            let (mut xs, mut us) = (poisoned::<T>(n * d), poisoned::<T>(n * d));
+            let u_ptr = if with_optional {
+                us.as_mut_ptr()
+            } else {
+                null_mut()
+            };
+            let st = unsafe { T::sample_quantile_many(&m, &mut rng, n, xs.as_mut_ptr(), u_ptr) };
+            assert_eq!(st, MIXGRAD_OK);
+            let (mut wx, mut wu) = (poisoned::<T>(n * d), poisoned::<T>(n * d));
+            for i in 0..n {
+                let (xo, uo) = (wx[i * d..].as_mut_ptr(), wu[i * d..].as_mut_ptr());
+                let st = unsafe { T::sample_quantile(&m, &mut single, xo, uo, None) };
+                assert_eq!(st, MIXGRAD_OK);
+            }
+            assert_eq!(bits_of(&xs), bits_of(&wx), "{ctx} sample_quantile_many");
+            if with_optional {
+                assert_eq!(bits_of(&us), bits_of(&wu), "{ctx} uniforms");
+            } else {
+                assert!(is_poisoned(&us));
+            }
+            assert_eq!(rng, single, "{ctx} generator after sample_quantile_many");
+
+            let (mut xs, mut ks) = (poisoned::<T>(n * d), vec![u32::MAX; n]);
+            let c_ptr = if with_optional {
+                ks.as_mut_ptr()
+            } else {
+                null_mut()
+            };
+            let st = unsafe { T::sample_ancestral_many(&m, &mut rng, n, xs.as_mut_ptr(), c_ptr) };
+            assert_eq!(st, MIXGRAD_OK);
+            let (mut wx, mut wk) = (poisoned::<T>(n * d), vec![u32::MAX; n]);
+            for i in 0..n {
+                let xo = wx[i * d..].as_mut_ptr();
+                let st = unsafe { T::sample_ancestral(&m, &mut single, xo, &mut wk[i], None) };
+                assert_eq!(st, MIXGRAD_OK);
+            }
+            assert_eq!(bits_of(&xs), bits_of(&wx), "{ctx} sample_ancestral_many");
+            if with_optional {
+                assert_eq!(ks, wk, "{ctx} components");
+            } else {
+                assert!(ks.iter().all(|&c| c == u32::MAX));
+            }
+            assert_eq!(rng, single, "{ctx} generator after sample_ancestral_many");
+        }
+    }
+}
+
+#[test]
+fn many_forms_are_bit_identical_to_single_calls() {
+    many_forms_are_single_calls::<f64>();
+    many_forms_are_single_calls::<f32>();
+}
+
+fn batch_forms_are_single_calls<T: BatchApi>() {
+    let cases: &[(usize, usize, usize, u64)] = if cfg!(miri) {
+        &[(3, 2, 2, 1)]
+    } else {
+        &[(1, 1, 1, 1), (5, 3, 2, 2), (MANY, 4, 3, 3), (9, 64, 1, 4)]
+    };
+    for &(n, k, d, seed) in cases {
+        let p = Packed::<T>::random(n, k, d, seed);
+        let b = p.batch();
+        let r = Rows::<T>::random(n, d, seed);
+        let kd = k * d;
+        let row = |v: &[T], i: usize| v[i * d..].as_ptr();
+        let ctx = format!("n={n} K={k} D={d}");
+        assert_eq!(unsafe { T::batch_validate(&b) }, MIXGRAD_OK);
+
+        // log_prob and log_prob_grad, per mixture.
+        let (mut lp, mut gx) = (poisoned::<T>(n), poisoned::<T>(n * d));
+        let (mut ga, mut gm, mut gs) = (
+            poisoned::<T>(n * k),
+            poisoned::<T>(n * kd),
+            poisoned::<T>(n * kd),
+        );
+        let status = unsafe {
+            T::batch_log_prob_grad(
+                &b,
+                r.x.as_ptr(),
+                lp.as_mut_ptr(),
+                gx.as_mut_ptr(),
+                ga.as_mut_ptr(),
+                gm.as_mut_ptr(),
+                gs.as_mut_ptr(),
+            )
+        };
+        assert_eq!(status, MIXGRAD_OK, "{ctx}");
+        let mut lp_only = poisoned::<T>(n);
+        let status = unsafe { T::batch_log_prob(&b, r.x.as_ptr(), lp_only.as_mut_ptr()) };
+        assert_eq!(status, MIXGRAD_OK);
+        let mut want = [
+            poisoned::<T>(n),
+            poisoned::<T>(n * d),
+            poisoned::<T>(n * k),
+            poisoned::<T>(n * kd),
+            poisoned::<T>(n * kd),
+        ];
+        for i in 0..n {
+            let m = p.mixture(i);
+            let [wl, wx, wa, wm, ws] = &mut want;
+            let st = unsafe {
+                T::log_prob_grad(
+                    &m,
+                    row(&r.x, i),
+                    wl[i..].as_mut_ptr(),
+                    wx[i * d..].as_mut_ptr(),
+                    wa[i * k..].as_mut_ptr(),
+                    wm[i * kd..].as_mut_ptr(),
+                    ws[i * kd..].as_mut_ptr(),
+                    None,
+                )
+            };
+            assert_eq!(st, MIXGRAD_OK);
+        }
+        let got = [&lp, &gx, &ga, &gm, &gs].map(|v| bits_of(v));
+        assert_eq!(
+            got,
+            want.each_ref().map(|v| bits_of(v)),
+            "{ctx} log_prob_grad"
+        );
+        assert_eq!(bits_of(&lp_only), bits_of(&want[0]), "{ctx} log_prob");
+
+        // cdf, quantile, vjp at the quantile points.
+        let (mut u, mut xq) = (poisoned::<T>(n * d), poisoned::<T>(n * d));
+        assert_eq!(
+            unsafe { T::batch_cdf(&b, r.x.as_ptr(), u.as_mut_ptr()) },
+            MIXGRAD_OK
+        );
+        assert_eq!(
+            unsafe { T::batch_quantile(&b, r.u.as_ptr(), xq.as_mut_ptr()) },
+            MIXGRAD_OK
+        );
+        let (mut a, mut mu, mut s) = (
+            poisoned::<T>(n * k),
+            poisoned::<T>(n * kd),
+            poisoned::<T>(n * kd),
+        );
+        let status = unsafe {
+            T::batch_vjp(
+                &b,
+                xq.as_ptr(),
+                r.x_bar.as_ptr(),
+                a.as_mut_ptr(),
+                mu.as_mut_ptr(),
+                s.as_mut_ptr(),
+            )
+        };
+        assert_eq!(status, MIXGRAD_OK, "{ctx} batch vjp");
+        let (mut wu, mut wq) = (poisoned::<T>(n * d), poisoned::<T>(n * d));
+        let (mut wa, mut wm, mut ws) = (
+            poisoned::<T>(n * k),
+            poisoned::<T>(n * kd),
+            poisoned::<T>(n * kd),
+        );
+        for i in 0..n {
+            let m = p.mixture(i);
+            let (uo, xo) = (wu[i * d..].as_mut_ptr(), wq[i * d..].as_mut_ptr());
+            assert_eq!(unsafe { T::cdf(&m, row(&r.x, i), uo, None) }, MIXGRAD_OK);
+            assert_eq!(
+                unsafe { T::quantile(&m, row(&r.u, i), xo, None) },
+                MIXGRAD_OK
+            );
+            let (pa, pm, ps) = (
+                wa[i * k..].as_mut_ptr(),
+                wm[i * kd..].as_mut_ptr(),
+                ws[i * kd..].as_mut_ptr(),
+            );
+            let st = unsafe { T::vjp(&m, row(&xq, i), row(&r.x_bar, i), pa, pm, ps, None) };
+            assert_eq!(st, MIXGRAD_OK);
+        }
+        assert_eq!(bits_of(&u), bits_of(&wu), "{ctx} batch cdf");
+        assert_eq!(bits_of(&xq), bits_of(&wq), "{ctx} batch quantile");
+        assert_eq!(
+            [&a, &mu, &s].map(|v| bits_of(v)),
+            [&wa, &wm, &ws].map(|v| bits_of(v)),
+            "{ctx} batch vjp"
+        );
+        let mut at = usize::MAX;
+        let st = unsafe { T::batch_first_zero_density(&b, xq.as_ptr(), &mut at) };
+        assert_eq!((st, at), (MIXGRAD_OK, n));
+
+        // Samplers.
+        for with_optional in [true, false] {
+            let (mut rng, mut single) =
+                (mixgrad_rng::from_seed(seed), mixgrad_rng::from_seed(seed));
+            let (mut xs, mut us) = (poisoned::<T>(n * d), poisoned::<T>(n * d));
+            let u_ptr = if with_optional {
+                us.as_mut_ptr()
+            } else {
+                null_mut()
+            };
+            let st = unsafe { T::batch_sample_quantile(&b, &mut rng, xs.as_mut_ptr(), u_ptr) };
+            assert_eq!(st, MIXGRAD_OK);
+            let (mut wx, mut wu) = (poisoned::<T>(n * d), poisoned::<T>(n * d));
+            for i in 0..n {
+                let m = p.mixture(i);
+                let (xo, uo) = (wx[i * d..].as_mut_ptr(), wu[i * d..].as_mut_ptr());
+                let st = unsafe { T::sample_quantile(&m, &mut single, xo, uo, None) };
+                assert_eq!(st, MIXGRAD_OK);
+            }
+            assert_eq!(bits_of(&xs), bits_of(&wx), "{ctx} batch sample_quantile");
+            if with_optional {
+                assert_eq!(bits_of(&us), bits_of(&wu));
+            } else {
+                assert!(is_poisoned(&us));
+            }
+            assert_eq!(rng, single);
+
+            let (mut xs, mut ks) = (poisoned::<T>(n * d), vec![u32::MAX; n]);
+            let c_ptr = if with_optional {
+                ks.as_mut_ptr()
+            } else {
+                null_mut()
+            };
+            let st = unsafe { T::batch_sample_ancestral(&b, &mut rng, xs.as_mut_ptr(), c_ptr) };
+            assert_eq!(st, MIXGRAD_OK);
+            let (mut wx, mut wk) = (poisoned::<T>(n * d), vec![u32::MAX; n]);
+            for i in 0..n {
+                let m = p.mixture(i);
+                let xo = wx[i * d..].as_mut_ptr();
+                let st = unsafe { T::sample_ancestral(&m, &mut single, xo, &mut wk[i], None) };
+                assert_eq!(st, MIXGRAD_OK);
+            }
+            assert_eq!(bits_of(&xs), bits_of(&wx), "{ctx} batch sample_ancestral");
+            if with_optional {
+                assert_eq!(ks, wk, "{ctx} components");
+            } else {
+                assert!(ks.iter().all(|&c| c == u32::MAX));
+            }
+            assert_eq!(rng, single, "{ctx} generator after batch sample_ancestral");
+        }
+    }
+}
+
+#[test]
+fn batch_forms_are_bit_identical_to_single_calls() {
+    batch_forms_are_single_calls::<f64>();
+    batch_forms_are_single_calls::<f32>();
+}
+
+fn n_zero<T: BatchApi>() {
+    let p = Problem::<T>::random(3, 2, 8);
+    let m = p.mix();
+    let (k, kd) = (3, 6);
+    let unseeded = mixgrad_rng { state: [0; 4] };
+    let start = mixgrad_rng::from_seed(4);
+    // Every row array NULL; the summed outputs are written as zeros.
+    let (mut ga, mut gm, mut gs) = (poisoned::<T>(k), poisoned::<T>(kd), poisoned::<T>(kd));
+    let (pa, pm, ps) = (ga.as_mut_ptr(), gm.as_mut_ptr(), gs.as_mut_ptr());
+    let (cx, x) = (null::<T>(), null_mut::<T>());
+    let mut rng = start;
+    let mut row = usize::MAX;
+    let statuses = unsafe {
+        [
+            T::log_prob_many(&m, 0, cx, x),
+            T::cdf_many(&m, 0, cx, x),
+            T::quantile_many(&m, 0, cx, x),
+            T::sample_quantile_many(&m, &mut rng, 0, x, x),
+            T::sample_ancestral_many(&m, &mut rng, 0, x, null_mut()),
+            T::first_zero_density_many(&m, 0, cx, &mut row),
+        ]
+    };
+    assert!(statuses.iter().all(|&s| s == MIXGRAD_OK), "{statuses:?}");
+    assert_eq!((rng, row), (start, 0), "n = 0 advanced the generator");
+    let st = unsafe { T::vjp_many(&m, 0, cx, cx, pa, pm, ps) };
+    assert_eq!(st, MIXGRAD_OK);
+    let zeros = |v: &[T]| v.iter().all(|x| x.bits() == T::ZERO.bits());
+    assert!(
+        zeros(&ga) && zeros(&gm) && zeros(&gs),
+        "the empty sum is +0"
+    );
+    let (mut ga, mut gm, mut gs) = (poisoned::<T>(k), poisoned::<T>(kd), poisoned::<T>(kd));
+    let st = unsafe {
+        T::log_prob_grad_many(
+            &m,
+            0,
+            cx,
+            x,
+            x,
+            ga.as_mut_ptr(),
+            gm.as_mut_ptr(),
+            gs.as_mut_ptr(),
+        )
+    };
+    assert_eq!(st, MIXGRAD_OK);
+    assert!(zeros(&ga) && zeros(&gm) && zeros(&gs));
+    let (mut ga2, mut gs2) = (poisoned::<T>(k), poisoned::<T>(kd));
+    let st =
+        unsafe { T::log_prob_grad_many(&m, 0, cx, x, x, ga2.as_mut_ptr(), x, gs2.as_mut_ptr()) };
+    assert_eq!(st, MIXGRAD_OK);
+    assert!(zeros(&ga2) && zeros(&gs2));
+
+    // What does not hold rows is still checked: the mixture, the summed
+    // outputs, the generator (an unseeded one is refused and untouched).
+    let (mut ga, mut gm, mut gs) = (poisoned::<T>(k), poisoned::<T>(kd), poisoned::<T>(kd));
+    let (pa, pm, ps) = (ga.as_mut_ptr(), gm.as_mut_ptr(), gs.as_mut_ptr());
+    let st = unsafe { T::vjp_many(&m, 0, cx, cx, pa, null_mut(), ps) };
+    assert_eq!(st, MIXGRAD_ERR_NULL_POINTER);
+    let st = unsafe { T::log_prob_many(null(), 0, cx, x) };
+    assert_eq!(st, MIXGRAD_ERR_NULL_POINTER);
+    let mut bad = p.scales.clone();
+    bad[1] = T::of(-1.0);
+    let m_bad = T::mix(3, 2, p.logits.as_ptr(), p.means.as_ptr(), bad.as_ptr());
+    let st = unsafe { T::vjp_many(&m_bad, 0, cx, cx, pa, pm, ps) };
+    assert_eq!(st, MIXGRAD_ERR_NONPOSITIVE_SCALE);
+    assert!(is_poisoned(&ga) && is_poisoned(&gm) && is_poisoned(&gs));
+    let mut zero = unseeded;
+    let st = unsafe { T::sample_quantile_many(&m, &mut zero, 0, x, x) };
+    assert_eq!((st, zero), (MIXGRAD_ERR_UNSEEDED_RNG, unseeded));
+    let st = unsafe { T::sample_ancestral_many(&m, &mut zero, 0, x, null_mut()) };
+    assert_eq!((st, zero), (MIXGRAD_ERR_UNSEEDED_RNG, unseeded));
+    let st = unsafe { T::sample_quantile_many(&m, null_mut(), 0, x, x) };
+    assert_eq!(st, MIXGRAD_ERR_NULL_POINTER);
+    // A non-NULL row array must still be aligned.
+    let four = poisoned::<T>(4);
+    let odd = four.as_ptr().cast::<u8>().wrapping_add(1).cast::<T>();
+    let st = unsafe { T::log_prob_many(&m, 0, odd, x) };
+    assert_eq!(st, MIXGRAD_ERR_MISALIGNED_POINTER);
+    // An empty row array overlaps nothing, wherever it points.
+    let mut lp = poisoned::<T>(1);
+    let st = unsafe { T::cdf_many(&m, 0, p.means.as_ptr(), p.means.as_ptr().cast_mut()) };
+    assert_eq!(st, MIXGRAD_OK);
+    let st = unsafe { T::log_prob_many(&m, 0, lp.as_ptr(), lp.as_mut_ptr()) };
+    assert_eq!(st, MIXGRAD_OK);
+    assert!(is_poisoned(&lp));
+
+    // A packed batch of none: every array may be NULL; K and D are checked.
+    let b = T::batch(0, 3, 2, null(), null(), null());
+    let mut rng = start;
+    let mut row = usize::MAX;
+    let statuses = unsafe {
+        [
+            T::batch_validate(&b),
+            T::batch_log_prob(&b, cx, x),
+            T::batch_log_prob_grad(&b, cx, x, x, x, x, x),
+            T::batch_cdf(&b, cx, x),
+            T::batch_quantile(&b, cx, x),
+            T::batch_vjp(&b, cx, cx, x, x, x),
+            T::batch_sample_quantile(&b, &mut rng, x, x),
+            T::batch_sample_ancestral(&b, &mut rng, x, null_mut()),
+            T::batch_first_zero_density(&b, cx, &mut row),
+        ]
+    };
+    assert!(statuses.iter().all(|&s| s == MIXGRAD_OK), "{statuses:?}");
+    assert_eq!((rng, row), (start, 0));
+    let mut zero = unseeded;
+    let st = unsafe { T::batch_sample_quantile(&b, &mut zero, x, x) };
+    assert_eq!(st, MIXGRAD_ERR_UNSEEDED_RNG);
+    let st = unsafe { T::batch_sample_ancestral(&b, &mut zero, x, null_mut()) };
+    assert_eq!((st, zero), (MIXGRAD_ERR_UNSEEDED_RNG, unseeded));
+    let empty_k = T::batch(0, 0, 2, null(), null(), null());
+    assert_eq!(
+        unsafe { T::batch_validate(&empty_k) },
+        MIXGRAD_ERR_NO_COMPONENTS
+    );
+    let empty_d = T::batch(0, 3, 0, null(), null(), null());
+    assert_eq!(
+        unsafe { T::batch_log_prob(&empty_d, cx, x) },
+        MIXGRAD_ERR_NO_DIMENSIONS
+    );
+    assert_eq!(
+        unsafe { T::batch_log_prob(null(), cx, x) },
+        MIXGRAD_ERR_NULL_POINTER
+    );
+}
+
+#[test]
+fn n_zero_is_valid_and_writes_only_the_empty_sums() {
+    n_zero::<f64>();
+    n_zero::<f32>();
+}
+
+/// `want` if every status is `want`, else the first that is not.
+fn all_are<const N: usize>(want: mixgrad_status, all: [mixgrad_status; N]) -> mixgrad_status {
+    all.into_iter().find(|&s| s != want).unwrap_or(want)
+}
+
+/// Runs `call` on outputs poisoned beforehand (`outs` values of `T`, a
+/// generator, `n` components, a row index) and checks `want` comes back
+/// with every one of them untouched.
+fn refused<T: BatchApi>(
+    want: mixgrad_status,
+    outs: usize,
+    what: &str,
+    call: impl FnOnce(*mut T, *mut mixgrad_rng, *mut u32, *mut usize) -> mixgrad_status,
+) {
+    let mut o = poisoned::<T>(outs);
+    let start = mixgrad_rng::from_seed(77);
+    let (mut rng, mut c, mut row) = (start, vec![u32::MAX; 16], usize::MAX);
+    let got = call(o.as_mut_ptr(), &mut rng, c.as_mut_ptr(), &mut row);
+    assert_eq!(got, want, "{what}");
+    assert!(is_poisoned(&o), "{what}: an output was written");
+    assert!(
+        c.iter().all(|&k| k == u32::MAX),
+        "{what}: components written"
+    );
+    assert_eq!(
+        (rng, row),
+        (start, usize::MAX),
+        "{what}: generator or row written"
+    );
+}
+
+fn refusals<T: BatchApi>() {
+    let (k, d, n) = (2usize, 3usize, 4usize);
+    let (kd, nd) = (k * d, n * d);
+    let p = Problem::<T>::random(k, d, 21);
+    let m = p.mix();
+    let r = Rows::<T>::random(n, d, 21);
+    let (x, u, xb) = (r.x.as_ptr(), r.u.as_ptr(), r.x_bar.as_ptr());
+    // Outputs laid out in one poisoned buffer: lp [n], rows [nd] x 2,
+    // a [k], m [kd], s [kd] (and the batch's n-fold gradients after).
+    let at = |o: *mut T, i: usize| o.wrapping_add(i);
+    let (lp, r1, r2, ga, gm, gs) = (
+        0,
+        n,
+        n + nd,
+        n + 2 * nd,
+        n + 2 * nd + k,
+        n + 2 * nd + k + kd,
+    );
+    let outs = gs + kd;
+
+    // NULL: a row array with n > 0, a summed output, the mixture's arrays.
+    let null_ptr = MIXGRAD_ERR_NULL_POINTER;
+    refused::<T>(null_ptr, outs, "NULL x", |o, _, _, _| unsafe {
+        T::log_prob_many(&m, n, null(), at(o, lp))
+    });
+    refused::<T>(null_ptr, outs, "NULL log_prob", |_, _, _, _| unsafe {
+        T::log_prob_grad_many(
+            &m,
+            n,
+            x,
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            null_mut(),
+        )
+    });
+    refused::<T>(null_ptr, outs, "NULL means_bar", |o, _, _, _| unsafe {
+        T::vjp_many(&m, n, x, xb, at(o, ga), null_mut(), at(o, gs))
+    });
+    refused::<T>(null_ptr, outs, "NULL x (samplers)", |o, g, c, _| unsafe {
+        all_are(
+            null_ptr,
+            [
+                T::sample_ancestral_many(&m, g, n, null_mut(), c),
+                T::sample_quantile_many(&m, g, n, null_mut(), at(o, r1)),
+            ],
+        )
+    });
+    refused::<T>(null_ptr, outs, "NULL row", |_, _, _, _| unsafe {
+        T::first_zero_density_many(&m, n, x, null_mut())
+    });
+    let no_means = T::mix(
+        k as u32,
+        d as u32,
+        p.logits.as_ptr(),
+        null(),
+        p.scales.as_ptr(),
+    );
+    refused::<T>(null_ptr, outs, "NULL mix->means", |o, _, _, _| unsafe {
+        T::cdf_many(&no_means, n, x, at(o, r1))
+    });
+
+    // Misaligned.
+    let raw = vec![0u64; 4 * nd];
+    let odd = raw.as_ptr().cast::<u8>().wrapping_add(1).cast::<T>();
+    let misaligned = MIXGRAD_ERR_MISALIGNED_POINTER;
+    refused::<T>(misaligned, outs, "misaligned x", |o, _, _, _| unsafe {
+        T::cdf_many(&m, n, odd, at(o, r1))
+    });
+    refused::<T>(
+        misaligned,
+        outs,
+        "misaligned component",
+        |o, g, c, _| unsafe {
+            let c = c.cast::<u8>().wrapping_add(1).cast::<u32>();
+            T::sample_ancestral_many(&m, g, n, at(o, r1), c)
+        },
+    );
+    refused::<T>(misaligned, outs, "misaligned row", |_, _, _, row| unsafe {
+        T::first_zero_density_many(&m, n, x, row.cast::<u8>().wrapping_add(1).cast())
+    });
+
+    // n·D beyond the address space: refused before any array is read (the
+    // arrays here are far too short for n).
+    let huge = usize::MAX / 2;
+    let overflow = MIXGRAD_ERR_SIZE_OVERFLOW;
+    refused::<T>(overflow, outs, "n*D overflow", |o, g, c, row| unsafe {
+        let all = [
+            T::log_prob_many(&m, huge, x, at(o, lp)),
+            T::first_zero_density_many(&m, huge, x, row),
+            T::cdf_many(&m, huge, x, at(o, r1)),
+            T::quantile_many(&m, huge, u, at(o, r1)),
+            T::vjp_many(&m, huge, x, xb, at(o, ga), at(o, gm), at(o, gs)),
+            T::sample_quantile_many(&m, g, huge, at(o, r1), null_mut()),
+            T::sample_ancestral_many(&m, g, huge, at(o, r1), c),
+        ];
+        all_are(overflow, all)
+    });
+    // n·sizeof(T) alone fits, n·D·sizeof(T) does not.
+    let just = isize::MAX as usize / core::mem::size_of::<T>() / 2;
+    refused::<T>(
+        overflow,
+        outs,
+        "n*D overflow by bytes",
+        |o, _, _, _| unsafe { T::log_prob_many(&m, just, x, at(o, lp)) },
+    );
+
+    // Overlap: full row lengths, against each other and the parameters.
+    let overlap = MIXGRAD_ERR_OVERLAPPING_BUFFERS;
+    let mut xs = r.x.clone();
+    refused::<T>(overlap, outs, "u over x's last row", |_, _, _, _| unsafe {
+        T::cdf_many(&m, n, xs.as_ptr(), xs.as_mut_ptr().add(nd - 1))
+    });
+    assert_eq!(bits_of(&xs), bits_of(&r.x));
+    refused::<T>(overlap, outs, "x_grad over log_prob", |o, _, _, _| unsafe {
+        T::log_prob_grad_many(
+            &m,
+            n,
+            x,
+            at(o, lp),
+            at(o, n - 1),
+            null_mut(),
+            null_mut(),
+            null_mut(),
+        )
+    });
+    refused::<T>(overlap, outs, "u over the scales", |o, g, _, _| unsafe {
+        let s = p.scales.as_ptr().cast_mut();
+        T::sample_quantile_many(&m, g, n, at(o, r1), s.wrapping_sub(nd - 1))
+    });
+    refused::<T>(
+        overlap,
+        outs,
+        "component over the generator",
+        |o, g, _, _| unsafe { T::sample_ancestral_many(&m, g, n, at(o, r1), g.cast()) },
+    );
+    // A `size_t` inside x (x copied into storage aligned for both).
+    let mut words = vec![0u64; nd];
+    let xw = words.as_mut_ptr();
+    unsafe { core::ptr::copy_nonoverlapping(x, xw.cast::<T>(), nd) };
+    refused::<T>(overlap, outs, "row over x", |_, _, _, _| unsafe {
+        T::first_zero_density_many(&m, n, xw.cast::<T>(), xw.add(nd / 4).cast())
+    });
+
+    // A bad value in the last row (or in any): the whole call is refused.
+    let mut bad_x = r.x.clone();
+    bad_x[nd - 1] = T::of(f64::INFINITY);
+    let mut bad_u = r.u.clone();
+    bad_u[d + 1] = T::of(0.0);
+    let mut bad_xb = r.x_bar.clone();
+    bad_xb[d] = T::of(f64::NAN);
+    refused::<T>(
+        MIXGRAD_ERR_NONFINITE_X,
+        outs,
+        "x in the last row",
+        |o, _, _, row| unsafe {
+            let all = [
+                T::log_prob_grad_many(
+                    &m,
+                    n,
+                    bad_x.as_ptr(),
+                    at(o, lp),
+                    at(o, r1),
+                    at(o, ga),
+                    at(o, gm),
+                    at(o, gs),
+                ),
+                T::cdf_many(&m, n, bad_x.as_ptr(), at(o, r1)),
+                T::vjp_many(
+                    &m,
+                    n,
+                    bad_x.as_ptr(),
+                    bad_xb.as_ptr(),
+                    at(o, ga),
+                    at(o, gm),
+                    at(o, gs),
+                ),
+                T::first_zero_density_many(&m, n, bad_x.as_ptr(), row),
+            ];
+            all_are(MIXGRAD_ERR_NONFINITE_X, all)
+        },
+    );
+    refused::<T>(
+        MIXGRAD_ERR_U_OUT_OF_RANGE,
+        outs,
+        "u = 0 in row 1",
+        |o, _, _, _| unsafe { T::quantile_many(&m, n, bad_u.as_ptr(), at(o, r2)) },
+    );
+    refused::<T>(
+        MIXGRAD_ERR_NONFINITE_COTANGENT,
+        outs,
+        "x_bar",
+        |o, _, _, _| unsafe {
+            T::vjp_many(&m, n, x, bad_xb.as_ptr(), at(o, ga), at(o, gm), at(o, gs))
+        },
+    );
+    let mut scales = p.scales.clone();
+    scales[kd - 1] = T::of(0.0);
+    let m_bad = T::mix(
+        k as u32,
+        d as u32,
+        p.logits.as_ptr(),
+        p.means.as_ptr(),
+        scales.as_ptr(),
+    );
+    refused::<T>(
+        MIXGRAD_ERR_NONPOSITIVE_SCALE,
+        outs,
+        "zero scale",
+        |o, g, c, _| unsafe { T::sample_ancestral_many(&m_bad, g, n, at(o, r1), c) },
+    );
+
+    // Packed: mixture 2 of 4 has a bad value; every function refuses.
+    let pk = Packed::<T>::random(n, k, d, 22);
+    let mut bad = Packed::<T>::random(n, k, d, 22);
+    bad.scales[2 * kd + 1] = T::of(-0.0);
+    let bb = bad.batch();
+    let (nk, nkd) = (n * k, n * kd);
+    let (pa, pm, ps) = (n + 2 * nd, n + 2 * nd + nk, n + 2 * nd + nk + nkd);
+    let outs = ps + nkd;
+    refused::<T>(
+        MIXGRAD_ERR_NONPOSITIVE_SCALE,
+        outs,
+        "bad mixture",
+        |o, g, c, row| unsafe {
+            let all = [
+                T::batch_validate(&bb),
+                T::batch_log_prob(&bb, x, at(o, lp)),
+                T::batch_log_prob_grad(
+                    &bb,
+                    x,
+                    at(o, lp),
+                    at(o, r1),
+                    at(o, pa),
+                    at(o, pm),
+                    at(o, ps),
+                ),
+                T::batch_cdf(&bb, x, at(o, r1)),
+                T::batch_quantile(&bb, u, at(o, r1)),
+                T::batch_vjp(&bb, x, xb, at(o, pa), at(o, pm), at(o, ps)),
+                T::batch_first_zero_density(&bb, x, row),
+                T::batch_sample_quantile(&bb, g, at(o, r1), at(o, r2)),
+                T::batch_sample_ancestral(&bb, g, at(o, r1), c),
+            ];
+            all_are(MIXGRAD_ERR_NONPOSITIVE_SCALE, all)
+        },
+    );
+    let b = pk.batch();
+    refused::<T>(
+        MIXGRAD_ERR_NONFINITE_X,
+        outs,
+        "batch x",
+        |o, _, _, _| unsafe {
+            T::batch_vjp(&b, bad_x.as_ptr(), xb, at(o, pa), at(o, pm), at(o, ps))
+        },
+    );
+    refused::<T>(
+        MIXGRAD_ERR_U_OUT_OF_RANGE,
+        outs,
+        "batch u",
+        |o, _, _, _| unsafe { T::batch_quantile(&b, bad_u.as_ptr(), at(o, r1)) },
+    );
+    refused::<T>(null_ptr, outs, "NULL b->scales", |o, _, _, _| unsafe {
+        let b = T::batch(
+            n,
+            k as u32,
+            d as u32,
+            pk.logits.as_ptr(),
+            pk.means.as_ptr(),
+            null(),
+        );
+        T::batch_cdf(&b, x, at(o, r1))
+    });
+    refused::<T>(
+        null_ptr,
+        outs,
+        "NULL batch logits_bar",
+        |o, _, _, _| unsafe { T::batch_vjp(&b, x, xb, null_mut(), at(o, pm), at(o, ps)) },
+    );
+    refused::<T>(
+        overlap,
+        outs,
+        "batch: means_bar over scales_bar",
+        |o, _, _, _| unsafe { T::batch_vjp(&b, x, xb, at(o, pa), at(o, pm), at(o, pm + nkd - 1)) },
+    );
+    refused::<T>(
+        overlap,
+        outs,
+        "batch: x over b->means",
+        |_, g, _, _| unsafe {
+            let means = pk.means.as_ptr().cast_mut();
+            T::batch_sample_quantile(&b, g, means.wrapping_add(nkd - 1), null_mut())
+        },
+    );
+    let huge_b = T::batch(huge, k as u32, d as u32, x, x, x);
+    refused::<T>(
+        overflow,
+        outs,
+        "batch n*K*D overflow",
+        |o, _, _, _| unsafe { T::batch_cdf(&huge_b, x, at(o, r1)) },
+    );
+    // n·K fits, n·K·D does not (on a 32-bit target K·D already fails).
+    let wide_n = isize::MAX as usize / core::mem::size_of::<T>() / (64 * u32::MAX as usize) + 1;
+    let wide = T::batch(wide_n, 64, u32::MAX, x, x, x);
+    refused::<T>(
+        overflow,
+        outs,
+        "batch n*K*D overflow (K*D fits)",
+        |_, _, _, _| unsafe { T::batch_validate(&wide) },
+    );
+    let too_many = T::batch(n, 65, d as u32, x, x, x);
+    refused::<T>(
+        MIXGRAD_ERR_TOO_MANY_COMPONENTS,
+        outs,
+        "batch K",
+        |_, _, _, _| unsafe { T::batch_validate(&too_many) },
+    );
+}
+
+#[test]
+fn batch_refusals_write_nothing() {
+    refusals::<f64>();
+    refusals::<f32>();
+}
+
+/// Two narrow components far apart (means ±40, scale 1): `x = 0` is deep
+/// in the gap, where a conditional density underflows.
+fn zero_density<T: BatchApi>() {
+    let (logits, means, scales) = ([T::ZERO; 2], [T::of(-40.0), T::of(40.0)], [T::of(1.0); 2]);
+    let m = T::mix(2, 1, logits.as_ptr(), means.as_ptr(), scales.as_ptr());
+    // Row 2 is in the gap; the others are near a component.
+    let x = [-40.5, 41.0, 0.0, 39.0, -39.25].map(T::of);
+    let (n, bad_row) = (x.len(), 2);
+    let xb = [T::of(1.0); 5];
+    let mut row = usize::MAX;
+    let st = unsafe { T::first_zero_density_many(&m, n, x.as_ptr(), &mut row) };
+    assert_eq!((st, row), (MIXGRAD_OK, bad_row));
+    // The single vjp refuses that row: the locator agrees with it.
+    let (mut a, mut mu, mut s) = (poisoned::<T>(2), poisoned::<T>(2), poisoned::<T>(2));
+    let (pa, pm, ps) = (a.as_mut_ptr(), mu.as_mut_ptr(), s.as_mut_ptr());
+    let st = unsafe { T::vjp(&m, &x[bad_row], xb.as_ptr(), pa, pm, ps, None) };
+    assert_eq!(st, MIXGRAD_ERR_ZERO_DENSITY);
+    let st = unsafe { T::vjp_many(&m, n, x.as_ptr(), xb.as_ptr(), pa, pm, ps) };
+    assert_eq!(st, MIXGRAD_ERR_ZERO_DENSITY);
+    assert!(is_poisoned(&a) && is_poisoned(&mu) && is_poisoned(&s));
+    // Without the row, the sum goes through; log_prob answers in the gap.
+    let kept: Vec<T> = (0..n).filter(|&i| i != bad_row).map(|i| x[i]).collect();
+    let st = unsafe { T::vjp_many(&m, n - 1, kept.as_ptr(), xb.as_ptr(), pa, pm, ps) };
+    assert_eq!(st, MIXGRAD_OK);
+    let mut lp = poisoned::<T>(n);
+    assert_eq!(
+        unsafe { T::log_prob_many(&m, n, x.as_ptr(), lp.as_mut_ptr()) },
+        MIXGRAD_OK
+    );
+
+    // Packed: the same mixture n times; mixture `bad_row`'s point is in
+    // its gap.
+    let logits = [T::ZERO; 10];
+    let means: Vec<T> = (0..n).flat_map(|_| [T::of(-40.0), T::of(40.0)]).collect();
+    let scales = [T::of(1.0); 10];
+    let b = T::batch(n, 2, 1, logits.as_ptr(), means.as_ptr(), scales.as_ptr());
+    let mut row = usize::MAX;
+    let st = unsafe { T::batch_first_zero_density(&b, x.as_ptr(), &mut row) };
+    assert_eq!((st, row), (MIXGRAD_OK, bad_row));
+    let (mut a, mut mu, mut s) = (
+        poisoned::<T>(2 * n),
+        poisoned::<T>(2 * n),
+        poisoned::<T>(2 * n),
+    );
+    let (pa, pm, ps) = (a.as_mut_ptr(), mu.as_mut_ptr(), s.as_mut_ptr());
+    let st = unsafe { T::batch_vjp(&b, x.as_ptr(), xb.as_ptr(), pa, pm, ps) };
+    assert_eq!(st, MIXGRAD_ERR_ZERO_DENSITY);
+    assert!(is_poisoned(&a) && is_poisoned(&mu) && is_poisoned(&s));
+    let mut moved = x;
+    moved[bad_row] = T::of(40.0);
+    let mut row = usize::MAX;
+    let st = unsafe { T::batch_first_zero_density(&b, moved.as_ptr(), &mut row) };
+    assert_eq!((st, row), (MIXGRAD_OK, n), "the point moved out of the gap");
+    let st = unsafe { T::batch_vjp(&b, moved.as_ptr(), xb.as_ptr(), pa, pm, ps) };
+    assert_eq!(st, MIXGRAD_OK);
+}
+
+#[test]
+fn zero_density_refuses_the_call_and_the_locator_names_the_row() {
+    zero_density::<f64>();
+    zero_density::<f32>();
+}

@@ -1,7 +1,8 @@
 /* The C suite: the docs/math.md §5 conformance functions against the committed
  * high-precision reference vectors (same tolerances as docs/math.md §6), f32 against
  * f64, sampling reproducibility against an independent xoshiro256++, and
- * every status code with poisoned outputs proving nothing is written.
+ * every status code with poisoned outputs proving nothing is written; the
+ * batch forms (docs/math.md §8) against the single calls, bit for bit.
  *
  * Usage: test_c path/to/tests/data/reference.txt */
 #include "mixgrad.h"
@@ -745,6 +746,609 @@ static void test_work_k100(void) {
     owned_mix_free(&half);
 }
 
+/* ---- batches (docs/math.md §8): the _many and packed forms ------------- */
+
+#define POISON_BITS 0x7ff8deadbeef0001u
+
+static void poison(double *v, size_t n) {
+    const uint64_t bits = POISON_BITS;
+    for (size_t i = 0; i < n; i++) memcpy(&v[i], &bits, sizeof bits);
+}
+
+static int is_poisoned(const double *v, size_t n) {
+    const uint64_t bits = POISON_BITS;
+    for (size_t i = 0; i < n; i++) {
+        if (memcmp(&v[i], &bits, sizeof bits) != 0) return 0;
+    }
+    return 1;
+}
+
+static double *alloc_poisoned(size_t n) {
+    double *v = (double *)malloc((n ? n : 1) * sizeof(double));
+    poison(v, n);
+    return v;
+}
+
+/* n copies of one mixture, packed: a batch whose rows are the many form's. */
+typedef struct owned_batch {
+    double *logits, *means, *scales;
+    mixgrad_diag_batch_f64 b;
+} owned_batch;
+
+static owned_batch repeat_mixture(const mixgrad_diag_f64 *m, size_t n) {
+    const size_t K = m->num_components, KD = K * m->num_dims;
+    owned_batch o;
+    o.logits = (double *)malloc((n * K + 1) * sizeof(double));
+    o.means = (double *)malloc((n * KD + 1) * sizeof(double));
+    o.scales = (double *)malloc((n * KD + 1) * sizeof(double));
+    for (size_t i = 0; i < n; i++) {
+        memcpy(o.logits + i * K, m->logits, K * sizeof(double));
+        memcpy(o.means + i * KD, m->means, KD * sizeof(double));
+        memcpy(o.scales + i * KD, m->scales, KD * sizeof(double));
+    }
+    mixgrad_diag_batch_f64 b = {n, m->num_components, m->num_dims, o.logits, o.means, o.scales};
+    o.b = b;
+    return o;
+}
+
+static void owned_batch_free(owned_batch *o) {
+    free(o->logits), free(o->means), free(o->scales);
+}
+
+/* Every reference point of a case as the rows of one call, through both
+ * shapes (the case's mixture for the many forms, n copies of it packed):
+ * each row bit for bit the single call's, log q against the reference
+ * values, summed gradients the single gradients added in row order to +0,
+ * and the zero-density locator naming the row a single vjp refuses. */
+static void test_batch_reference(const ref_case *cases, size_t num_cases) {
+    int rows = 0, gradient_rows = 0;
+    for (size_t ci = 0; ci < num_cases; ci++) {
+        const ref_case *c = &cases[ci];
+        const mixgrad_diag_f64 m = mixture_of(c);
+        const size_t n = c->num_points, K = c->k, D = c->d, KD = K * D;
+        double *x = alloc_poisoned(n * D), *u = alloc_poisoned(n * D), *xb = alloc_poisoned(n * D);
+        for (size_t j = 0; j < n; j++) {
+            memcpy(x + j * D, c->points[j].x, D * sizeof(double));
+            memcpy(u + j * D, c->points[j].u, D * sizeof(double));
+            memcpy(xb + j * D, c->points[j].xbar, D * sizeof(double));
+        }
+        owned_batch ob = repeat_mixture(&m, n);
+        const mixgrad_diag_batch_f64 *b = &ob.b;
+        CHECK(mixgrad_diag_batch_validate_f64(b) == MIXGRAD_OK, "%s: batch validate", c->name);
+
+        /* log q, cdf, quantile: many and packed against the single calls. */
+        double *lp[2] = {alloc_poisoned(n), alloc_poisoned(n)};
+        double *cd[2] = {alloc_poisoned(n * D), alloc_poisoned(n * D)};
+        double *qu[2] = {alloc_poisoned(n * D), alloc_poisoned(n * D)};
+        CHECK(mixgrad_diag_log_prob_many_f64(&m, n, x, lp[0]) == MIXGRAD_OK, "%s: log_prob_many", c->name);
+        CHECK(mixgrad_diag_batch_log_prob_f64(b, x, lp[1]) == MIXGRAD_OK, "%s: batch log_prob", c->name);
+        CHECK(mixgrad_diag_cdf_many_f64(&m, n, x, cd[0]) == MIXGRAD_OK, "%s: cdf_many", c->name);
+        CHECK(mixgrad_diag_batch_cdf_f64(b, x, cd[1]) == MIXGRAD_OK, "%s: batch cdf", c->name);
+        CHECK(mixgrad_diag_quantile_many_f64(&m, n, u, qu[0]) == MIXGRAD_OK, "%s: quantile_many", c->name);
+        CHECK(mixgrad_diag_batch_quantile_f64(b, u, qu[1]) == MIXGRAD_OK, "%s: batch quantile", c->name);
+        size_t first_refused = n;
+        double *single = alloc_poisoned(2 * D + 1 + K + 2 * KD);
+        for (size_t j = 0; j < n; j++) {
+            const ref_point *p = &c->points[j];
+            double *s_lp = single, *s_cdf = single + 1, *s_q = single + 1 + D, *s_bar = single + 1 + 2 * D;
+            mixgrad_diag_log_prob_f64(&m, p->x, s_lp);
+            mixgrad_diag_cdf_f64(&m, p->x, s_cdf);
+            mixgrad_diag_quantile_f64(&m, p->u, s_q);
+            for (int v = 0; v < 2; v++) {
+                CHECK(memcmp(s_lp, &lp[v][j], sizeof(double)) == 0, "%s row %zu: log q (%d)", c->name, j, v);
+                CHECK(memcmp(s_cdf, cd[v] + j * D, D * sizeof(double)) == 0, "%s row %zu: cdf (%d)", c->name, j, v);
+                CHECK(memcmp(s_q, qu[v] + j * D, D * sizeof(double)) == 0, "%s row %zu: quantile (%d)", c->name, j,
+                      v);
+            }
+            CHECK(fabs(lp[0][j] - p->logq) <= 1e-14 * fmax(1.0, fabs(p->logq)), "%s row %zu: log q %.17g vs %.17g",
+                  c->name, j, lp[0][j], p->logq);
+            mixgrad_status s = mixgrad_diag_vjp_f64(&m, p->x, p->xbar, s_bar, s_bar + K, s_bar + K + KD);
+            if (s == MIXGRAD_ERR_ZERO_DENSITY && first_refused == n) first_refused = j;
+            rows++;
+        }
+        size_t row = SIZE_MAX;
+        CHECK(mixgrad_diag_first_zero_density_many_f64(&m, n, x, &row) == MIXGRAD_OK && row == first_refused,
+              "%s: zero-density row %zu, single calls say %zu", c->name, row, first_refused);
+        row = SIZE_MAX;
+        CHECK(mixgrad_diag_batch_first_zero_density_f64(b, x, &row) == MIXGRAD_OK && row == first_refused,
+              "%s: batch zero-density row %zu, single calls say %zu", c->name, row, first_refused);
+
+        /* Gradients over the well-conditioned rows (the reference's own
+         * criterion), gathered into rows of their own. */
+        size_t nw = 0;
+        double *xw = alloc_poisoned(n * D), *xbw = alloc_poisoned(n * D);
+        size_t *which = (size_t *)malloc((n + 1) * sizeof(size_t));
+        for (size_t j = 0; j < n; j++) {
+            if (!ref_well_conditioned(c, &c->points[j])) continue;
+            memcpy(xw + nw * D, c->points[j].x, D * sizeof(double));
+            memcpy(xbw + nw * D, c->points[j].xbar, D * sizeof(double));
+            which[nw++] = j;
+        }
+        const size_t P = K + 2 * KD;
+        double *sum = alloc_poisoned(P), *many = alloc_poisoned(P), *per = alloc_poisoned(nw * P);
+        double *one = alloc_poisoned(P), *sum_lpg = alloc_poisoned(P), *lpg = alloc_poisoned(P);
+        double *lp_rows = alloc_poisoned(nw), *gx_rows = alloc_poisoned(nw * D);
+        double *gx_batch = alloc_poisoned(nw * D), *lp_batch = alloc_poisoned(nw);
+        double *g_batch = alloc_poisoned(nw * P);
+        owned_batch obw = repeat_mixture(&m, nw);
+        for (size_t i = 0; i < P; i++) sum[i] = sum_lpg[i] = 0.0;
+        CHECK(mixgrad_diag_vjp_many_f64(&m, nw, xw, xbw, many, many + K, many + K + KD) == MIXGRAD_OK,
+              "%s: vjp_many", c->name);
+        CHECK(mixgrad_diag_batch_vjp_f64(&obw.b, xw, xbw, per, per + nw * K, per + nw * (K + KD)) == MIXGRAD_OK,
+              "%s: batch vjp", c->name);
+        CHECK(mixgrad_diag_log_prob_grad_many_f64(&m, nw, xw, lp_rows, gx_rows, lpg, lpg + K, lpg + K + KD) ==
+                  MIXGRAD_OK,
+              "%s: log_prob_grad_many", c->name);
+        CHECK(mixgrad_diag_batch_log_prob_grad_f64(&obw.b, xw, lp_batch, gx_batch, g_batch, g_batch + nw * K,
+                                                   g_batch + nw * (K + KD)) == MIXGRAD_OK,
+              "%s: batch log_prob_grad", c->name);
+        for (size_t r = 0; r < nw; r++) {
+            const ref_point *p = &c->points[which[r]];
+            CHECK(mixgrad_diag_vjp_f64(&m, p->x, p->xbar, one, one + K, one + K + KD) == MIXGRAD_OK, "%s: vjp",
+                  c->name);
+            for (size_t i = 0; i < P; i++) sum[i] += one[i];
+            /* The batch's row r, in the single call's layout. */
+            int same = memcmp(per + r * K, one, K * sizeof(double)) == 0 &&
+                       memcmp(per + nw * K + r * KD, one + K, KD * sizeof(double)) == 0 &&
+                       memcmp(per + nw * (K + KD) + r * KD, one + K + KD, KD * sizeof(double)) == 0;
+            CHECK(same, "%s row %zu: batch vjp differs from the single vjp", c->name, which[r]);
+            double err = ref_grad_error(one, p->vjp, P);
+            CHECK(err <= 1e-10, "%s row %zu: batch vjp error %g", c->name, which[r], err);
+            double lp1, gx1[64];
+            CHECK(D <= 64, "D fits the test buffer");
+            mixgrad_diag_log_prob_grad_f64(&m, p->x, &lp1, gx1, one, one + K, one + K + KD);
+            for (size_t i = 0; i < P; i++) sum_lpg[i] += one[i];
+            same = memcmp(&lp1, &lp_rows[r], sizeof lp1) == 0 &&
+                   memcmp(gx1, gx_rows + r * D, D * sizeof(double)) == 0 &&
+                   memcmp(&lp1, &lp_batch[r], sizeof lp1) == 0 &&
+                   memcmp(gx1, gx_batch + r * D, D * sizeof(double)) == 0 &&
+                   memcmp(g_batch + r * K, one, K * sizeof(double)) == 0 &&
+                   memcmp(g_batch + nw * K + r * KD, one + K, KD * sizeof(double)) == 0 &&
+                   memcmp(g_batch + nw * (K + KD) + r * KD, one + K + KD, KD * sizeof(double)) == 0;
+            CHECK(same, "%s row %zu: log_prob_grad rows differ from the single call", c->name, which[r]);
+            gradient_rows++;
+        }
+        CHECK(memcmp(many, sum, P * sizeof(double)) == 0, "%s: vjp_many is not the row-order sum", c->name);
+        CHECK(memcmp(lpg, sum_lpg, P * sizeof(double)) == 0, "%s: log_prob_grad_many sum", c->name);
+        free(sum), free(many), free(per), free(one), free(sum_lpg), free(lpg);
+        free(lp_rows), free(gx_rows), free(gx_batch), free(lp_batch), free(g_batch);
+        free(xw), free(xbw), free(which), free(single);
+        owned_batch_free(&obw);
+        for (int v = 0; v < 2; v++) free(lp[v]), free(cd[v]), free(qu[v]);
+        owned_batch_free(&ob);
+        free(x), free(u), free(xb);
+    }
+    printf("batches: %d reference rows, %d gradient rows\n", rows, gradient_rows);
+    CHECK(rows >= 40 && gradient_rows >= 30, "only %d rows, %d gradient rows", rows, gradient_rows);
+}
+
+/* The samplers over n = 70 rows (past the 64-row blocks of the uint32_t
+ * components): the draws of 70 single calls, the generator where they
+ * leave it. Then every f32 function once against its single calls. */
+static void test_batch_samplers(void) {
+    const double logits[3] = {0.0, -0.7, 0.4};
+    const double means[6] = {-2.0, 0.0, 0.5, 1.0, 2.5, -1.0};
+    const double scales[6] = {0.5, 1.0, 0.8, 0.3, 1.2, 0.6};
+    const mixgrad_diag_f64 m = {3, 2, logits, means, scales};
+    enum { N = 70, D = 2 };
+    double x[N * D], u[N * D], xs[D], us[D];
+    uint32_t comp[N], k1;
+    mixgrad_rng a, s;
+    owned_batch ob = repeat_mixture(&m, N);
+    for (size_t i = 0; i < N; i++) ob.logits[i * 3 + 1] = -0.05 * (double)i; /* every mixture its own */
+    for (int form = 0; form < 2; form++) {
+        mixgrad_rng_seed(&a, 11), mixgrad_rng_seed(&s, 11);
+        poison(x, N * D), poison(u, N * D);
+        mixgrad_status st = form ? mixgrad_diag_batch_sample_quantile_f64(&ob.b, &a, x, u)
+                                 : mixgrad_diag_sample_quantile_many_f64(&m, &a, N, x, u);
+        CHECK(st == MIXGRAD_OK, "sample_quantile (%s)", form ? "batch" : "many");
+        int same = 1;
+        for (size_t i = 0; i < N; i++) {
+            const mixgrad_diag_f64 mi = {3, 2, ob.logits + i * 3, ob.means + i * 6, ob.scales + i * 6};
+            mixgrad_diag_sample_quantile_f64(form ? &mi : &m, &s, xs, us);
+            same = same && memcmp(xs, x + i * D, sizeof xs) == 0 && memcmp(us, u + i * D, sizeof us) == 0;
+        }
+        CHECK(same && memcmp(&a, &s, sizeof a) == 0, "sample_quantile (%s): not the single draws",
+              form ? "batch" : "many");
+
+        for (int with_comp = 0; with_comp < 2; with_comp++) {
+            mixgrad_rng_seed(&a, 12), mixgrad_rng_seed(&s, 12);
+            poison(x, N * D);
+            for (size_t i = 0; i < N; i++) comp[i] = 0xdeadbeefu;
+            uint32_t *c = with_comp ? comp : NULL;
+            st = form ? mixgrad_diag_batch_sample_ancestral_f64(&ob.b, &a, x, c)
+                      : mixgrad_diag_sample_ancestral_many_f64(&m, &a, N, x, c);
+            CHECK(st == MIXGRAD_OK, "sample_ancestral (%s)", form ? "batch" : "many");
+            same = 1;
+            for (size_t i = 0; i < N; i++) {
+                const mixgrad_diag_f64 mi = {3, 2, ob.logits + i * 3, ob.means + i * 6, ob.scales + i * 6};
+                mixgrad_diag_sample_ancestral_f64(form ? &mi : &m, &s, xs, &k1);
+                same = same && memcmp(xs, x + i * D, sizeof xs) == 0 && comp[i] == (with_comp ? k1 : 0xdeadbeefu);
+            }
+            CHECK(same && memcmp(&a, &s, sizeof a) == 0, "sample_ancestral (%s, components %d): not the single draws",
+                  form ? "batch" : "many", with_comp);
+        }
+    }
+    owned_batch_free(&ob);
+
+    /* f32: each function once, n = 3, against the single f32 calls. */
+    {
+        const float lf[6] = {0.0f, -0.7f, 0.4f, 0.3f, 0.1f, -0.2f};
+        const float mf[12] = {-2.0f, 0.0f, 0.5f, 1.0f, 2.5f, -1.0f, 1.0f, 1.0f, -1.5f, 0.5f, 0.0f, 2.0f};
+        const float sf[12] = {0.5f, 1.0f, 0.8f, 0.3f, 1.2f, 0.6f, 0.7f, 0.9f, 1.1f, 0.4f, 0.5f, 1.3f};
+        const float xf[6] = {0.1f, -0.4f, 1.2f, 0.3f, -2.0f, 0.8f}, uf[6] = {0.2f, 0.9f, 0.5f, 0.01f, 0.7f, 0.35f};
+        const float xbf[6] = {1.0f, -0.5f, 0.25f, 2.0f, -1.0f, 0.5f};
+        const mixgrad_diag_f32 m32 = {3, 2, lf, mf, sf};
+        /* Two mixtures (of the first three rows' params, then the next). */
+        const mixgrad_diag_batch_f32 b32 = {2, 3, 2, lf, mf, sf};
+        float got[64], want[64], one[16];
+        mixgrad_rng ra, rb;
+        uint32_t ka[3], kb;
+        int ok = 1;
+/* The call over all rows, then `...` (single calls) for rows i < 3. */
+#define F32_ROWS(call_many, ...)                         \
+    do {                                                 \
+        memset(got, 0, sizeof got);                      \
+        memset(want, 0, sizeof want);                    \
+        ok = ok && (call_many) == MIXGRAD_OK;            \
+        for (size_t i = 0; i < 3; i++) { __VA_ARGS__; } \
+    } while (0)
+        F32_ROWS(mixgrad_diag_log_prob_many_f32(&m32, 3, xf, got),
+                 mixgrad_diag_log_prob_f32(&m32, xf + 2 * i, want + i));
+        CHECK(ok && memcmp(got, want, sizeof got) == 0, "f32 log_prob_many");
+        F32_ROWS(mixgrad_diag_cdf_many_f32(&m32, 3, xf, got), mixgrad_diag_cdf_f32(&m32, xf + 2 * i, want + 2 * i));
+        CHECK(ok && memcmp(got, want, sizeof got) == 0, "f32 cdf_many");
+        F32_ROWS(mixgrad_diag_quantile_many_f32(&m32, 3, uf, got),
+                 mixgrad_diag_quantile_f32(&m32, uf + 2 * i, want + 2 * i));
+        CHECK(ok && memcmp(got, want, sizeof got) == 0, "f32 quantile_many");
+        /* Summed: want[0..15] accumulates the single gradients from +0. */
+        F32_ROWS(mixgrad_diag_vjp_many_f32(&m32, 3, xf, xbf, got, got + 3, got + 9), {
+            mixgrad_diag_vjp_f32(&m32, xf + 2 * i, xbf + 2 * i, one, one + 3, one + 9);
+            for (size_t j = 0; j < 15; j++) want[j] += one[j];
+        });
+        CHECK(ok && memcmp(got, want, sizeof got) == 0, "f32 vjp_many");
+        /* log q (3), x_grad (6), summed logits/means/scales (15). */
+        F32_ROWS(mixgrad_diag_log_prob_grad_many_f32(&m32, 3, xf, got, got + 3, got + 9, got + 12, got + 18), {
+            mixgrad_diag_log_prob_grad_f32(&m32, xf + 2 * i, want + i, want + 3 + 2 * i, one, one + 3, one + 9);
+            for (size_t j = 0; j < 15; j++) want[9 + j] += one[j];
+        });
+        CHECK(ok && memcmp(got, want, sizeof got) == 0, "f32 log_prob_grad_many");
+        size_t row = 99;
+        CHECK(mixgrad_diag_first_zero_density_many_f32(&m32, 3, xf, &row) == MIXGRAD_OK && row == 3,
+              "f32 first_zero_density_many");
+        mixgrad_rng_seed(&ra, 5), mixgrad_rng_seed(&rb, 5);
+        F32_ROWS(mixgrad_diag_sample_quantile_many_f32(&m32, &ra, 3, got, got + 6),
+                 mixgrad_diag_sample_quantile_f32(&m32, &rb, want + 2 * i, want + 6 + 2 * i));
+        CHECK(ok && memcmp(got, want, sizeof got) == 0 && memcmp(&ra, &rb, sizeof ra) == 0,
+              "f32 sample_quantile_many");
+        F32_ROWS(mixgrad_diag_sample_ancestral_many_f32(&m32, &ra, 3, got, ka), {
+            mixgrad_diag_sample_ancestral_f32(&m32, &rb, want + 2 * i, &kb);
+            ok = ok && kb == ka[i];
+        });
+        CHECK(ok && memcmp(got, want, sizeof got) == 0 && memcmp(&ra, &rb, sizeof ra) == 0,
+              "f32 sample_ancestral_many");
+
+        /* The packed f32 batch: mixture i = (lf + 3i, mf + 6i, sf + 6i). */
+        const mixgrad_diag_f32 mi[2] = {{3, 2, lf, mf, sf}, {3, 2, lf + 3, mf + 6, sf + 6}};
+#define F32_BATCH(call, ...)                             \
+    do {                                                 \
+        memset(got, 0, sizeof got);                      \
+        memset(want, 0, sizeof want);                    \
+        ok = ok && (call) == MIXGRAD_OK;                 \
+        for (size_t i = 0; i < 2; i++) { __VA_ARGS__; } \
+    } while (0)
+        CHECK(mixgrad_diag_batch_validate_f32(&b32) == MIXGRAD_OK, "f32 batch validate");
+        F32_BATCH(mixgrad_diag_batch_log_prob_f32(&b32, xf, got),
+                  mixgrad_diag_log_prob_f32(&mi[i], xf + 2 * i, want + i));
+        CHECK(ok && memcmp(got, want, sizeof got) == 0, "f32 batch log_prob");
+        F32_BATCH(mixgrad_diag_batch_cdf_f32(&b32, xf, got), mixgrad_diag_cdf_f32(&mi[i], xf + 2 * i, want + 2 * i));
+        CHECK(ok && memcmp(got, want, sizeof got) == 0, "f32 batch cdf");
+        F32_BATCH(mixgrad_diag_batch_quantile_f32(&b32, uf, got),
+                  mixgrad_diag_quantile_f32(&mi[i], uf + 2 * i, want + 2 * i));
+        CHECK(ok && memcmp(got, want, sizeof got) == 0, "f32 batch quantile");
+        /* Per mixture: logits_bar [2*3], means_bar, scales_bar [2*6]. */
+        F32_BATCH(mixgrad_diag_batch_vjp_f32(&b32, xf, xbf, got, got + 6, got + 18),
+                  mixgrad_diag_vjp_f32(&mi[i], xf + 2 * i, xbf + 2 * i, want + 3 * i, want + 6 + 6 * i,
+                                       want + 18 + 6 * i));
+        CHECK(ok && memcmp(got, want, sizeof got) == 0, "f32 batch vjp");
+        F32_BATCH(mixgrad_diag_batch_log_prob_grad_f32(&b32, xf, got, got + 2, got + 6, got + 12, got + 24),
+                  mixgrad_diag_log_prob_grad_f32(&mi[i], xf + 2 * i, want + i, want + 2 + 2 * i, want + 6 + 3 * i,
+                                                 want + 12 + 6 * i, want + 24 + 6 * i));
+        CHECK(ok && memcmp(got, want, sizeof got) == 0, "f32 batch log_prob_grad");
+        row = 99;
+        CHECK(mixgrad_diag_batch_first_zero_density_f32(&b32, xf, &row) == MIXGRAD_OK && row == 2,
+              "f32 batch first_zero_density");
+        mixgrad_rng_seed(&ra, 6), mixgrad_rng_seed(&rb, 6);
+        F32_BATCH(mixgrad_diag_batch_sample_quantile_f32(&b32, &ra, got, got + 4),
+                  mixgrad_diag_sample_quantile_f32(&mi[i], &rb, want + 2 * i, want + 4 + 2 * i));
+        CHECK(ok && memcmp(got, want, sizeof got) == 0 && memcmp(&ra, &rb, sizeof ra) == 0,
+              "f32 batch sample_quantile");
+        F32_BATCH(mixgrad_diag_batch_sample_ancestral_f32(&b32, &ra, got, ka), {
+            mixgrad_diag_sample_ancestral_f32(&mi[i], &rb, want + 2 * i, &kb);
+            ok = ok && kb == ka[i];
+        });
+        CHECK(ok && memcmp(got, want, sizeof got) == 0 && memcmp(&ra, &rb, sizeof ra) == 0,
+              "f32 batch sample_ancestral");
+#undef F32_ROWS
+#undef F32_BATCH
+    }
+}
+
+/* Refusals write nothing: n = 0, NULL, a bad row, overlap, n*D overflow,
+ * zero density. Outputs are poisoned by bits and compared by bits. */
+static void test_batch_errors(void) {
+    params p = GOOD;
+    const mixgrad_diag_f64 m = {K_, D_, p.logits, p.means, p.scales};
+    enum { N = 4 };
+    double x[N * D_], u[N * D_], xb[N * D_];
+    for (size_t i = 0; i < N * D_; i++) {
+        x[i] = 0.3 * (double)i - 1.5;
+        u[i] = 0.05 + 0.9 * (double)i / (N * D_);
+        xb[i] = 1.0 - 0.2 * (double)i;
+    }
+    /* one poisoned arena: rows [N*D_] x 2, lp [N], summed [P_], per-row [N*P_] */
+    enum { R1 = 0, R2 = N * D_, LP = 2 * N * D_, SUM = LP + N, PER = SUM + P_, LEN = PER + N * P_ };
+    double o[LEN], before[LEN];
+    uint32_t comp[N];
+    size_t row;
+    mixgrad_rng rng, rng0;
+    mixgrad_rng_seed(&rng0, 3);
+    owned_batch ob = repeat_mixture(&m, N);
+    const mixgrad_diag_batch_f64 *b = &ob.b;
+/* Poisons every output (and the generator, components and row), then
+ * expects `want` with all of them as they were. */
+#define RESET()                                                   \
+    do {                                                          \
+        poison(o, LEN);                                           \
+        memcpy(before, o, sizeof o);                              \
+        for (size_t i_ = 0; i_ < N; i_++) comp[i_] = 0xdeadbeefu; \
+        row = 0xdeadbeefu;                                        \
+        rng = rng0;                                               \
+    } while (0)
+#define REFUSED(want, call, what)                                                                               \
+    do {                                                                                                        \
+        RESET();                                                                                                \
+        mixgrad_status got_ = (call);                                                                           \
+        CHECK(got_ == (want), "%s: got %s, want %s", what, mixgrad_status_str(got_), mixgrad_status_str(want)); \
+        int untouched_ = memcmp(o, before, sizeof o) == 0 && memcmp(&rng, &rng0, sizeof rng) == 0 &&            \
+                         row == 0xdeadbeefu;                                                                    \
+        for (size_t i_ = 0; i_ < N; i_++) untouched_ = untouched_ && comp[i_] == 0xdeadbeefu;                   \
+        CHECK(untouched_, "%s: something was written", what);                                                   \
+    } while (0)
+    double *r1 = o + R1, *r2 = o + R2, *lp = o + LP, *sa = o + SUM, *sm = sa + K_, *ss = sm + KD_;
+    double *pa = o + PER, *pm = pa + N * K_, *ps = pm + N * KD_;
+
+    /* Everything valid first: the same calls return OK. */
+    RESET();
+    CHECK(mixgrad_diag_vjp_many_f64(&m, N, x, xb, sa, sm, ss) == MIXGRAD_OK, "valid vjp_many");
+    CHECK(mixgrad_diag_batch_vjp_f64(b, x, xb, pa, pm, ps) == MIXGRAD_OK, "valid batch vjp");
+
+    /* n = 0: row arrays may be NULL; summed gradients become +0; the
+     * generator is untouched but must be seeded. */
+    RESET();
+    CHECK(mixgrad_diag_vjp_many_f64(&m, 0, NULL, NULL, sa, sm, ss) == MIXGRAD_OK, "n = 0 vjp_many");
+    int zeros = 1;
+    for (size_t i = 0; i < P_; i++) zeros = zeros && sa[i] == 0.0 && !signbit(sa[i]);
+    CHECK(zeros && is_poisoned(o, SUM) && is_poisoned(o + PER, N * P_), "n = 0: the empty sum is +0, nothing else");
+    RESET();
+    CHECK(mixgrad_diag_log_prob_grad_many_f64(&m, 0, NULL, NULL, NULL, sa, NULL, ss) == MIXGRAD_OK &&
+              sa[0] == 0.0 && ss[KD_ - 1] == 0.0 && is_poisoned(sm, KD_),
+          "n = 0 log_prob_grad_many");
+    RESET();
+    row = 77;
+    mixgrad_status z[] = {
+        mixgrad_diag_log_prob_many_f64(&m, 0, NULL, NULL),
+        mixgrad_diag_cdf_many_f64(&m, 0, NULL, NULL),
+        mixgrad_diag_quantile_many_f64(&m, 0, NULL, NULL),
+        mixgrad_diag_sample_quantile_many_f64(&m, &rng, 0, NULL, NULL),
+        mixgrad_diag_sample_ancestral_many_f64(&m, &rng, 0, NULL, NULL),
+        mixgrad_diag_first_zero_density_many_f64(&m, 0, NULL, &row),
+    };
+    for (size_t i = 0; i < sizeof z / sizeof z[0]; i++) CHECK(z[i] == MIXGRAD_OK, "n = 0, many call %zu", i);
+    CHECK(row == 0 && memcmp(&rng, &rng0, sizeof rng) == 0, "n = 0: row 0, the generator untouched");
+    {
+        const mixgrad_diag_batch_f64 none = {0, K_, D_, NULL, NULL, NULL};
+        row = 77;
+        mixgrad_status zb[] = {
+            mixgrad_diag_batch_validate_f64(&none),
+            mixgrad_diag_batch_log_prob_f64(&none, NULL, NULL),
+            mixgrad_diag_batch_log_prob_grad_f64(&none, NULL, NULL, NULL, NULL, NULL, NULL),
+            mixgrad_diag_batch_cdf_f64(&none, NULL, NULL),
+            mixgrad_diag_batch_quantile_f64(&none, NULL, NULL),
+            mixgrad_diag_batch_vjp_f64(&none, NULL, NULL, NULL, NULL, NULL),
+            mixgrad_diag_batch_sample_quantile_f64(&none, &rng, NULL, NULL),
+            mixgrad_diag_batch_sample_ancestral_f64(&none, &rng, NULL, NULL),
+            mixgrad_diag_batch_first_zero_density_f64(&none, NULL, &row),
+        };
+        for (size_t i = 0; i < sizeof zb / sizeof zb[0]; i++) CHECK(zb[i] == MIXGRAD_OK, "n = 0, batch call %zu", i);
+        CHECK(row == 0 && memcmp(&rng, &rng0, sizeof rng) == 0, "batch n = 0: row 0, the generator untouched");
+        static mixgrad_rng unseeded; /* static: zero-initialised */
+        CHECK(mixgrad_diag_sample_quantile_many_f64(&m, &unseeded, 0, NULL, NULL) == MIXGRAD_ERR_UNSEEDED_RNG &&
+                  mixgrad_diag_batch_sample_ancestral_f64(&none, &unseeded, NULL, NULL) == MIXGRAD_ERR_UNSEEDED_RNG,
+              "n = 0 still refuses an unseeded generator");
+        const mixgrad_diag_batch_f64 no_k = {0, 0, D_, NULL, NULL, NULL};
+        CHECK(mixgrad_diag_batch_validate_f64(&no_k) == MIXGRAD_ERR_NO_COMPONENTS, "n = 0 still checks K");
+        REFUSED(MIXGRAD_ERR_NULL_POINTER, mixgrad_diag_vjp_many_f64(&m, 0, NULL, NULL, sa, NULL, ss),
+                "n = 0, NULL summed output");
+        params bad = GOOD;
+        bad.scales[0] = 0.0;
+        const mixgrad_diag_f64 mb = {K_, D_, bad.logits, bad.means, bad.scales};
+        REFUSED(MIXGRAD_ERR_NONPOSITIVE_SCALE, mixgrad_diag_vjp_many_f64(&mb, 0, NULL, NULL, sa, sm, ss),
+                "n = 0, a bad mixture");
+    }
+
+    /* NULL: a row array with n > 0, the batch's arrays. */
+    REFUSED(MIXGRAD_ERR_NULL_POINTER, mixgrad_diag_log_prob_many_f64(&m, N, NULL, lp), "NULL x");
+    REFUSED(MIXGRAD_ERR_NULL_POINTER, mixgrad_diag_log_prob_grad_many_f64(&m, N, x, NULL, r1, sa, sm, ss),
+            "NULL log_prob (required)");
+    REFUSED(MIXGRAD_ERR_NULL_POINTER, mixgrad_diag_cdf_many_f64(&m, N, x, NULL), "NULL u");
+    REFUSED(MIXGRAD_ERR_NULL_POINTER, mixgrad_diag_quantile_many_f64(NULL, N, u, r1), "NULL mix");
+    REFUSED(MIXGRAD_ERR_NULL_POINTER, mixgrad_diag_vjp_many_f64(&m, N, x, NULL, sa, sm, ss), "NULL x_bar");
+    REFUSED(MIXGRAD_ERR_NULL_POINTER, mixgrad_diag_first_zero_density_many_f64(&m, N, x, NULL), "NULL row");
+    REFUSED(MIXGRAD_ERR_NULL_POINTER, mixgrad_diag_sample_quantile_many_f64(&m, NULL, N, r1, r2), "NULL rng");
+    REFUSED(MIXGRAD_ERR_NULL_POINTER, mixgrad_diag_sample_ancestral_many_f64(&m, &rng, N, NULL, comp),
+            "NULL x (ancestral)");
+    {
+        mixgrad_diag_batch_f64 nb = *b;
+        nb.means = NULL;
+        REFUSED(MIXGRAD_ERR_NULL_POINTER, mixgrad_diag_batch_cdf_f64(&nb, x, r1), "NULL b->means");
+        REFUSED(MIXGRAD_ERR_NULL_POINTER, mixgrad_diag_batch_validate_f64(NULL), "NULL b");
+        REFUSED(MIXGRAD_ERR_NULL_POINTER, mixgrad_diag_batch_vjp_f64(b, x, xb, pa, NULL, ps), "NULL means_bar");
+        REFUSED(MIXGRAD_ERR_NULL_POINTER, mixgrad_diag_batch_log_prob_f64(b, x, NULL), "NULL batch log_prob");
+        REFUSED(MIXGRAD_ERR_NULL_POINTER, mixgrad_diag_batch_sample_quantile_f64(b, &rng, NULL, r2),
+                "NULL batch x");
+        REFUSED(MIXGRAD_ERR_NULL_POINTER, mixgrad_diag_batch_first_zero_density_f64(b, x, NULL), "NULL batch row");
+    }
+
+    /* A bad value in one row refuses the whole call. */
+    double bx[N * D_], bu[N * D_], bxb[N * D_];
+    memcpy(bx, x, sizeof x), memcpy(bu, u, sizeof u), memcpy(bxb, xb, sizeof xb);
+    bx[N * D_ - 1] = NAN;
+    bu[D_] = 1.0;
+    bxb[1] = INFINITY;
+    REFUSED(MIXGRAD_ERR_NONFINITE_X, mixgrad_diag_log_prob_many_f64(&m, N, bx, lp), "x in the last row");
+    REFUSED(MIXGRAD_ERR_NONFINITE_X, mixgrad_diag_log_prob_grad_many_f64(&m, N, bx, lp, r1, sa, sm, ss),
+            "log_prob_grad_many, x in the last row");
+    REFUSED(MIXGRAD_ERR_NONFINITE_X, mixgrad_diag_cdf_many_f64(&m, N, bx, r1), "cdf_many, x in the last row");
+    REFUSED(MIXGRAD_ERR_U_OUT_OF_RANGE, mixgrad_diag_quantile_many_f64(&m, N, bu, r1), "u = 1 in row 1");
+    REFUSED(MIXGRAD_ERR_NONFINITE_X, mixgrad_diag_vjp_many_f64(&m, N, bx, bxb, sa, sm, ss), "x before x_bar");
+    REFUSED(MIXGRAD_ERR_NONFINITE_COTANGENT, mixgrad_diag_vjp_many_f64(&m, N, x, bxb, sa, sm, ss), "x_bar row 0");
+    REFUSED(MIXGRAD_ERR_NONFINITE_X, mixgrad_diag_first_zero_density_many_f64(&m, N, bx, &row), "locator, bad x");
+    REFUSED(MIXGRAD_ERR_NONFINITE_X, mixgrad_diag_batch_log_prob_f64(b, bx, lp), "batch log_prob, bad x");
+    REFUSED(MIXGRAD_ERR_NONFINITE_X,
+            mixgrad_diag_batch_log_prob_grad_f64(b, bx, lp, r1, pa, pm, ps), "batch log_prob_grad, bad x");
+    REFUSED(MIXGRAD_ERR_NONFINITE_X, mixgrad_diag_batch_cdf_f64(b, bx, r1), "batch cdf, bad x");
+    REFUSED(MIXGRAD_ERR_U_OUT_OF_RANGE, mixgrad_diag_batch_quantile_f64(b, bu, r1), "batch quantile, bad u");
+    REFUSED(MIXGRAD_ERR_NONFINITE_COTANGENT, mixgrad_diag_batch_vjp_f64(b, x, bxb, pa, pm, ps), "batch vjp, bad x_bar");
+    REFUSED(MIXGRAD_ERR_NONFINITE_X, mixgrad_diag_batch_first_zero_density_f64(b, bx, &row), "batch locator, bad x");
+    /* A bad mixture (the third of four): every batch function refuses. */
+    ob.scales[2 * KD_ + 4] = -1.0;
+    REFUSED(MIXGRAD_ERR_NONPOSITIVE_SCALE, mixgrad_diag_batch_validate_f64(b), "bad mixture: validate");
+    REFUSED(MIXGRAD_ERR_NONPOSITIVE_SCALE, mixgrad_diag_batch_log_prob_f64(b, x, lp), "bad mixture: log_prob");
+    REFUSED(MIXGRAD_ERR_NONPOSITIVE_SCALE, mixgrad_diag_batch_log_prob_grad_f64(b, x, lp, NULL, pa, NULL, NULL),
+            "bad mixture: log_prob_grad");
+    REFUSED(MIXGRAD_ERR_NONPOSITIVE_SCALE, mixgrad_diag_batch_cdf_f64(b, x, r1), "bad mixture: cdf");
+    REFUSED(MIXGRAD_ERR_NONPOSITIVE_SCALE, mixgrad_diag_batch_quantile_f64(b, u, r1), "bad mixture: quantile");
+    REFUSED(MIXGRAD_ERR_NONPOSITIVE_SCALE, mixgrad_diag_batch_vjp_f64(b, x, xb, pa, pm, ps), "bad mixture: vjp");
+    REFUSED(MIXGRAD_ERR_NONPOSITIVE_SCALE, mixgrad_diag_batch_first_zero_density_f64(b, x, &row),
+            "bad mixture: locator");
+    REFUSED(MIXGRAD_ERR_NONPOSITIVE_SCALE, mixgrad_diag_batch_sample_quantile_f64(b, &rng, r1, r2),
+            "bad mixture: sample_quantile");
+    REFUSED(MIXGRAD_ERR_NONPOSITIVE_SCALE, mixgrad_diag_batch_sample_ancestral_f64(b, &rng, r1, comp),
+            "bad mixture: sample_ancestral");
+    ob.scales[2 * KD_ + 4] = GOOD.scales[4];
+    ob.logits[3 * K_ + 1] = INFINITY; /* the last mixture; parameters before rows */
+    REFUSED(MIXGRAD_ERR_INFINITE_LOGIT, mixgrad_diag_batch_cdf_f64(b, bx, r1), "bad logit before bad x");
+    ob.logits[3 * K_ + 1] = GOOD.logits[1];
+    {
+        static mixgrad_rng unseeded;
+        REFUSED(MIXGRAD_ERR_UNSEEDED_RNG, mixgrad_diag_batch_sample_quantile_f64(b, &unseeded, r1, NULL),
+                "batch, unseeded rng");
+        REFUSED(MIXGRAD_ERR_UNSEEDED_RNG, mixgrad_diag_sample_ancestral_many_f64(&m, &unseeded, N, r1, comp),
+                "many, unseeded rng");
+    }
+
+    /* Overlap, over full row lengths. */
+    REFUSED(MIXGRAD_ERR_OVERLAPPING_BUFFERS, mixgrad_diag_cdf_many_f64(&m, N, r1, r1 + N * D_ - 1),
+            "u over x's last value");
+    REFUSED(MIXGRAD_ERR_OVERLAPPING_BUFFERS,
+            mixgrad_diag_log_prob_grad_many_f64(&m, N, x, lp, lp + N - 1, NULL, NULL, NULL),
+            "x_grad over log_prob");
+    REFUSED(MIXGRAD_ERR_OVERLAPPING_BUFFERS, mixgrad_diag_vjp_many_f64(&m, N, x, xb, sa, sa + K_ - 1, ss),
+            "logits_bar over means_bar");
+    REFUSED(MIXGRAD_ERR_OVERLAPPING_BUFFERS, mixgrad_diag_sample_quantile_many_f64(&m, &rng, N, r1, r1 + 1),
+            "u over x");
+    REFUSED(MIXGRAD_ERR_OVERLAPPING_BUFFERS,
+            mixgrad_diag_sample_ancestral_many_f64(&m, &rng, N, r1, (uint32_t *)(void *)(r1 + N * D_ - 1)),
+            "component over x");
+    REFUSED(MIXGRAD_ERR_OVERLAPPING_BUFFERS, mixgrad_diag_batch_vjp_f64(b, x, xb, pa, pm, pm + N * KD_ - 1),
+            "batch: scales_bar over means_bar");
+    REFUSED(MIXGRAD_ERR_OVERLAPPING_BUFFERS,
+            mixgrad_diag_batch_log_prob_grad_f64(b, x, lp, NULL, NULL, NULL, ob.scales + N * KD_ - 1),
+            "batch: scales_grad over b->scales");
+    REFUSED(MIXGRAD_ERR_OVERLAPPING_BUFFERS,
+            mixgrad_diag_batch_sample_ancestral_f64(b, &rng, r1, (uint32_t *)(void *)&rng),
+            "batch: component over the generator");
+    {
+        double xr[N * D_ + 1];
+        memcpy(xr, x, sizeof x);
+        REFUSED(MIXGRAD_ERR_OVERLAPPING_BUFFERS,
+                mixgrad_diag_first_zero_density_many_f64(&m, N, xr, (size_t *)(void *)&xr[N * D_ - 1]), "row over x");
+    }
+
+    /* n*D beyond the address space: refused before anything is read (the
+     * arrays are far shorter than n rows). */
+    {
+        const double l4[1] = {0.0}, m4[4] = {0, 0, 0, 0}, s4[4] = {1, 1, 1, 1};
+        const mixgrad_diag_f64 m4d = {1, 4, l4, m4, s4};
+        const size_t huge = SIZE_MAX / 2;
+        REFUSED(MIXGRAD_ERR_SIZE_OVERFLOW, mixgrad_diag_log_prob_many_f64(&m4d, huge, x, lp), "n*D overflow: log_prob");
+        REFUSED(MIXGRAD_ERR_SIZE_OVERFLOW, mixgrad_diag_log_prob_grad_many_f64(&m4d, huge, x, lp, r1, NULL, NULL, NULL),
+                "n*D overflow: log_prob_grad");
+        REFUSED(MIXGRAD_ERR_SIZE_OVERFLOW, mixgrad_diag_cdf_many_f64(&m4d, huge, x, r1), "n*D overflow: cdf");
+        REFUSED(MIXGRAD_ERR_SIZE_OVERFLOW, mixgrad_diag_quantile_many_f64(&m4d, huge, u, r1), "n*D overflow: quantile");
+        REFUSED(MIXGRAD_ERR_SIZE_OVERFLOW, mixgrad_diag_vjp_many_f64(&m4d, huge, x, xb, sa, sm, ss),
+                "n*D overflow: vjp");
+        REFUSED(MIXGRAD_ERR_SIZE_OVERFLOW, mixgrad_diag_first_zero_density_many_f64(&m4d, huge, x, &row),
+                "n*D overflow: locator");
+        REFUSED(MIXGRAD_ERR_SIZE_OVERFLOW, mixgrad_diag_sample_quantile_many_f64(&m4d, &rng, huge, r1, NULL),
+                "n*D overflow: sample_quantile");
+        REFUSED(MIXGRAD_ERR_SIZE_OVERFLOW, mixgrad_diag_sample_ancestral_many_f64(&m4d, &rng, huge, r1, comp),
+                "n*D overflow: sample_ancestral");
+        const mixgrad_diag_batch_f64 hb = {huge, 1, 4, l4, m4, s4};
+        REFUSED(MIXGRAD_ERR_SIZE_OVERFLOW, mixgrad_diag_batch_validate_f64(&hb), "batch n*K*D overflow");
+        REFUSED(MIXGRAD_ERR_SIZE_OVERFLOW, mixgrad_diag_batch_vjp_f64(&hb, x, xb, pa, pm, ps), "batch vjp overflow");
+        REFUSED(MIXGRAD_ERR_SIZE_OVERFLOW, mixgrad_diag_batch_sample_ancestral_f64(&hb, &rng, r1, comp),
+                "batch sampler overflow");
+    }
+
+    /* Misaligned row arrays, even for n = 0. */
+    {
+        unsigned char raw[8 * (N * D_ + 2)];
+        const double *odd = (const double *)(void *)(raw + 1 + (8 - ((uintptr_t)raw % 8)) % 8);
+        REFUSED(MIXGRAD_ERR_MISALIGNED_POINTER, mixgrad_diag_cdf_many_f64(&m, N, odd, r1), "misaligned x");
+        REFUSED(MIXGRAD_ERR_MISALIGNED_POINTER, mixgrad_diag_cdf_many_f64(&m, 0, odd, r1), "misaligned x, n = 0");
+    }
+#undef REFUSED
+#undef RESET
+    owned_batch_free(&ob);
+
+    /* Zero density: two narrow components far apart (means -40 and 40,
+     * scale 1); x = 0 is deep in the gap. The vjp refuses the whole call;
+     * the locators name the row; without it the call succeeds. */
+    {
+        const double gl[2] = {0.0, 0.0}, gmu[2] = {-40.0, 40.0}, gs[2] = {1.0, 1.0};
+        const mixgrad_diag_f64 gap = {2, 1, gl, gmu, gs};
+        const double xs[5] = {-40.5, 41.0, 0.0, 39.0, -39.25}, ones[5] = {1, 1, 1, 1, 1};
+        double a[2 * 5], mu[2 * 5], sg[2 * 5];
+        poison(a, 10), poison(mu, 10), poison(sg, 10);
+        size_t at = 99;
+        CHECK(mixgrad_diag_vjp_many_f64(&gap, 5, xs, ones, a, mu, sg) == MIXGRAD_ERR_ZERO_DENSITY &&
+                  is_poisoned(a, 10) && is_poisoned(mu, 10) && is_poisoned(sg, 10),
+              "vjp_many with a row in a gap: refused, nothing written");
+        CHECK(mixgrad_diag_first_zero_density_many_f64(&gap, 5, xs, &at) == MIXGRAD_OK && at == 2,
+              "the locator names row 2 (got %zu)", at);
+        CHECK(mixgrad_diag_vjp_many_f64(&gap, 2, xs, ones, a, mu, sg) == MIXGRAD_OK, "rows before it: fine");
+        owned_batch gb = repeat_mixture(&gap, 5);
+        poison(a, 10);
+        CHECK(mixgrad_diag_batch_vjp_f64(&gb.b, xs, ones, a, mu, sg) == MIXGRAD_ERR_ZERO_DENSITY && is_poisoned(a, 10),
+              "batch vjp with a row in a gap: refused, nothing written");
+        at = 99;
+        CHECK(mixgrad_diag_batch_first_zero_density_f64(&gb.b, xs, &at) == MIXGRAD_OK && at == 2,
+              "the batch locator names mixture 2 (got %zu)", at);
+        owned_batch_free(&gb);
+        const float glf[2] = {0.0f, 0.0f}, gmf[2] = {-40.0f, 40.0f}, gsf[2] = {1.0f, 1.0f};
+        const float xsf[5] = {-40.5f, 41.0f, 0.0f, 39.0f, -39.25f}, onesf[5] = {1, 1, 1, 1, 1};
+        const mixgrad_diag_f32 gap32 = {2, 1, glf, gmf, gsf};
+        float af[2], muf[2], sgf[2] = {-7.0f, -7.0f};
+        at = 99;
+        CHECK(mixgrad_diag_vjp_many_f32(&gap32, 5, xsf, onesf, af, muf, sgf) == MIXGRAD_ERR_ZERO_DENSITY &&
+                  sgf[0] == -7.0f && mixgrad_diag_first_zero_density_many_f32(&gap32, 5, xsf, &at) == MIXGRAD_OK &&
+                  at == 2,
+              "f32: refused, row 2 named");
+    }
+}
+
 /* The header's enumerators, each with its own spelling. A switch without a
  * default: under -Wall -Werror (-Wswitch) the suite stops compiling when the
  * header gains a status this list lacks, and a name that is not an
@@ -818,6 +1422,9 @@ int main(int argc, char **argv) {
     test_errors();
     test_work_against_stack();
     test_work_k100();
+    test_batch_reference(cases, num_cases);
+    test_batch_samplers();
+    test_batch_errors();
     test_names_and_version();
     ref_free(cases, num_cases);
     return support_summary("C suite");

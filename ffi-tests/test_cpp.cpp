@@ -1,7 +1,9 @@
 // The C++17 suite: the header used from inside a namespace with std::array
 // data, both precisions through one template, the vjp against central
 // differences of the quantile map (an independent check of the gradient),
-// reproducible sampling, and refusals that write nothing.
+// reproducible sampling, refusals that write nothing, and every batch
+// function (docs/math.md §8) against the single calls, bit for bit.
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -348,11 +350,352 @@ template <typename T> void test_workspace() {
           "%s K = 100 short workspace", A::name);
 }
 
+
+// ---- batches (docs/math.md §8): every _many and packed function ----------
+
+template <typename T> struct batch_api;
+
+template <> struct batch_api<double> {
+    using batch = mg::mixgrad_diag_batch_f64;
+    static constexpr auto log_prob_many = mg::mixgrad_diag_log_prob_many_f64;
+    static constexpr auto log_prob_grad_many = mg::mixgrad_diag_log_prob_grad_many_f64;
+    static constexpr auto cdf_many = mg::mixgrad_diag_cdf_many_f64;
+    static constexpr auto quantile_many = mg::mixgrad_diag_quantile_many_f64;
+    static constexpr auto vjp_many = mg::mixgrad_diag_vjp_many_f64;
+    static constexpr auto first_zero_density_many = mg::mixgrad_diag_first_zero_density_many_f64;
+    static constexpr auto sample_quantile_many = mg::mixgrad_diag_sample_quantile_many_f64;
+    static constexpr auto sample_ancestral_many = mg::mixgrad_diag_sample_ancestral_many_f64;
+    static constexpr auto validate = mg::mixgrad_diag_batch_validate_f64;
+    static constexpr auto log_prob = mg::mixgrad_diag_batch_log_prob_f64;
+    static constexpr auto log_prob_grad = mg::mixgrad_diag_batch_log_prob_grad_f64;
+    static constexpr auto cdf = mg::mixgrad_diag_batch_cdf_f64;
+    static constexpr auto quantile = mg::mixgrad_diag_batch_quantile_f64;
+    static constexpr auto vjp = mg::mixgrad_diag_batch_vjp_f64;
+    static constexpr auto first_zero_density = mg::mixgrad_diag_batch_first_zero_density_f64;
+    static constexpr auto sample_quantile = mg::mixgrad_diag_batch_sample_quantile_f64;
+    static constexpr auto sample_ancestral = mg::mixgrad_diag_batch_sample_ancestral_f64;
+    static double poison() {
+        const std::uint64_t bits = 0x7ff8deadbeef0001u;
+        double v;
+        std::memcpy(&v, &bits, sizeof v);
+        return v;
+    }
+};
+
+template <> struct batch_api<float> {
+    using batch = mg::mixgrad_diag_batch_f32;
+    static constexpr auto log_prob_many = mg::mixgrad_diag_log_prob_many_f32;
+    static constexpr auto log_prob_grad_many = mg::mixgrad_diag_log_prob_grad_many_f32;
+    static constexpr auto cdf_many = mg::mixgrad_diag_cdf_many_f32;
+    static constexpr auto quantile_many = mg::mixgrad_diag_quantile_many_f32;
+    static constexpr auto vjp_many = mg::mixgrad_diag_vjp_many_f32;
+    static constexpr auto first_zero_density_many = mg::mixgrad_diag_first_zero_density_many_f32;
+    static constexpr auto sample_quantile_many = mg::mixgrad_diag_sample_quantile_many_f32;
+    static constexpr auto sample_ancestral_many = mg::mixgrad_diag_sample_ancestral_many_f32;
+    static constexpr auto validate = mg::mixgrad_diag_batch_validate_f32;
+    static constexpr auto log_prob = mg::mixgrad_diag_batch_log_prob_f32;
+    static constexpr auto log_prob_grad = mg::mixgrad_diag_batch_log_prob_grad_f32;
+    static constexpr auto cdf = mg::mixgrad_diag_batch_cdf_f32;
+    static constexpr auto quantile = mg::mixgrad_diag_batch_quantile_f32;
+    static constexpr auto vjp = mg::mixgrad_diag_batch_vjp_f32;
+    static constexpr auto first_zero_density = mg::mixgrad_diag_batch_first_zero_density_f32;
+    static constexpr auto sample_quantile = mg::mixgrad_diag_batch_sample_quantile_f32;
+    static constexpr auto sample_ancestral = mg::mixgrad_diag_batch_sample_ancestral_f32;
+    static float poison() {
+        const std::uint32_t bits = 0x7fc0deadu;
+        float v;
+        std::memcpy(&v, &bits, sizeof v);
+        return v;
+    }
+};
+
+template <typename T> bool same_bits(const std::vector<T> &a, const std::vector<T> &b) {
+    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
+}
+
+template <typename T> std::vector<T> poisoned(std::size_t n) { return std::vector<T>(n, batch_api<T>::poison()); }
+
+// n points of one mixture (the params above), and n different mixtures
+// packed (mixture i: the params with scales stretched by 1 + i/8 and the
+// logits shifted), against the single calls, bit for bit.
+template <typename T> void test_batches_against_single_calls() {
+    using A = api<T>;
+    using B = batch_api<T>;
+    const params<T> p;
+    const auto m = p.view();
+    // 66 rows: past the 64-row blocks of the uint32_t components.
+    constexpr std::size_t N = 66;
+    std::vector<T> u(N * D), x(N * D, T(0)), xb(N * D);
+    for (std::size_t i = 0; i < N * D; i++) {
+        u[i] = T(0.02 + 0.96 * double((i * 37) % (N * D)) / double(N * D));
+        xb[i] = T(1.0 - 0.1 * double(i % 7));
+    }
+    CHECK(B::quantile_many(&m, N, u.data(), x.data()) == mg::MIXGRAD_OK, "%s quantile_many", A::name);
+    std::vector<T> one(1 + 2 * D + P), want(N * D);
+    // quantile and cdf, row by row.
+    std::vector<T> back = poisoned<T>(N * D), back1 = poisoned<T>(N * D);
+    CHECK(B::cdf_many(&m, N, x.data(), back.data()) == mg::MIXGRAD_OK, "%s cdf_many", A::name);
+    for (std::size_t i = 0; i < N; i++) {
+        A::quantile(&m, u.data() + i * D, want.data() + i * D);
+        A::cdf(&m, x.data() + i * D, back1.data() + i * D);
+    }
+    CHECK(same_bits(x, want) && same_bits(back, back1), "%s quantile_many / cdf_many are the single calls", A::name);
+    // log q and its gradients: per row, and summed in row order from +0.
+    std::vector<T> lp = poisoned<T>(N), lp1(N), gx = poisoned<T>(N * D), gx1(N * D);
+    std::vector<T> g = poisoned<T>(P), sum(P, T(0)), gs(P);
+    CHECK(B::log_prob_grad_many(&m, N, x.data(), lp.data(), gx.data(), g.data(), g.data() + K, g.data() + K + KD) ==
+              mg::MIXGRAD_OK,
+          "%s log_prob_grad_many", A::name);
+    for (std::size_t i = 0; i < N; i++) {
+        A::log_prob_grad(&m, x.data() + i * D, &lp1[i], gx1.data() + i * D, gs.data(), gs.data() + K,
+                         gs.data() + K + KD);
+        for (std::size_t j = 0; j < P; j++) sum[j] += gs[j];
+    }
+    CHECK(same_bits(lp, lp1) && same_bits(gx, gx1) && same_bits(g, sum), "%s log_prob_grad_many rows and sum",
+          A::name);
+    std::vector<T> lp_only = poisoned<T>(N);
+    CHECK(B::log_prob_many(&m, N, x.data(), lp_only.data()) == mg::MIXGRAD_OK && same_bits(lp_only, lp1),
+          "%s log_prob_many", A::name);
+    // vjp summed over the rows.
+    std::fill(sum.begin(), sum.end(), T(0));
+    g = poisoned<T>(P);
+    CHECK(B::vjp_many(&m, N, x.data(), xb.data(), g.data(), g.data() + K, g.data() + K + KD) == mg::MIXGRAD_OK,
+          "%s vjp_many", A::name);
+    for (std::size_t i = 0; i < N; i++) {
+        A::vjp(&m, x.data() + i * D, xb.data() + i * D, gs.data(), gs.data() + K, gs.data() + K + KD);
+        for (std::size_t j = 0; j < P; j++) sum[j] += gs[j];
+    }
+    CHECK(same_bits(g, sum), "%s vjp_many is the row-order sum of the single vjps", A::name);
+    std::size_t row = 12345;
+    CHECK(B::first_zero_density_many(&m, N, x.data(), &row) == mg::MIXGRAD_OK && row == N,
+          "%s first_zero_density_many: none", A::name);
+
+    // Samplers, with and without the optional outputs.
+    for (int opt = 0; opt < 2; opt++) {
+        mg::mixgrad_rng a{}, s{};
+        mg::mixgrad_rng_seed(&a, 41);
+        mg::mixgrad_rng_seed(&s, 41);
+        std::vector<T> xs = poisoned<T>(N * D), us = poisoned<T>(N * D), x1(N * D), u1(N * D);
+        std::vector<std::uint32_t> ks(N, 0xdeadbeefu), k1(N);
+        CHECK(B::sample_quantile_many(&m, &a, N, xs.data(), opt ? us.data() : nullptr) == mg::MIXGRAD_OK,
+              "%s sample_quantile_many", A::name);
+        CHECK(B::sample_ancestral_many(&m, &a, N, x.data(), opt ? ks.data() : nullptr) == mg::MIXGRAD_OK,
+              "%s sample_ancestral_many", A::name);
+        std::vector<T> xa1(N * D);
+        for (std::size_t i = 0; i < N; i++) A::sample_quantile(&m, &s, x1.data() + i * D, u1.data() + i * D);
+        for (std::size_t i = 0; i < N; i++) A::sample_ancestral(&m, &s, xa1.data() + i * D, &k1[i]);
+        bool comps = true;
+        for (std::size_t i = 0; i < N; i++) comps = comps && ks[i] == (opt ? k1[i] : 0xdeadbeefu);
+        CHECK(same_bits(xs, x1) && (opt ? same_bits(us, u1) : same_bits(us, poisoned<T>(N * D))) &&
+                  same_bits(x, xa1) && comps && std::memcmp(&a, &s, sizeof a) == 0,
+              "%s many samplers (optional outputs %d): the single draws", A::name, opt);
+    }
+
+    // The packed form: N different mixtures.
+    std::vector<T> bl(N * K), bm(N * KD), bs(N * KD);
+    for (std::size_t i = 0; i < N; i++) {
+        for (std::size_t k = 0; k < K; k++) bl[i * K + k] = T(double(p.logits[k]) - 0.01 * double(i * k));
+        for (std::size_t j = 0; j < KD; j++) {
+            bm[i * KD + j] = p.means[j];
+            bs[i * KD + j] = T(double(p.scales[j]) * (1.0 + double(i % 8) / 8.0));
+        }
+    }
+    const typename B::batch b{N, std::uint32_t(K), std::uint32_t(D), bl.data(), bm.data(), bs.data()};
+    auto mixture = [&](std::size_t i) {
+        return typename A::mixture{std::uint32_t(K), std::uint32_t(D), bl.data() + i * K, bm.data() + i * KD,
+                                   bs.data() + i * KD};
+    };
+    CHECK(B::validate(&b) == mg::MIXGRAD_OK, "%s batch validate", A::name);
+    std::vector<T> bx = poisoned<T>(N * D), bx1(N * D), bu = poisoned<T>(N * D), bu1(N * D);
+    CHECK(B::quantile(&b, u.data(), bx.data()) == mg::MIXGRAD_OK && B::cdf(&b, bx.data(), bu.data()) == mg::MIXGRAD_OK,
+          "%s batch quantile / cdf", A::name);
+    std::vector<T> blp = poisoned<T>(N), blp_only = poisoned<T>(N), blp1(N), bgx = poisoned<T>(N * D), bgx1(N * D);
+    std::vector<T> bg = poisoned<T>(N * P), bg1(N * P), bv = poisoned<T>(N * P), bv1(N * P);
+    T *ga = bg.data(), *gm = ga + N * K, *gsg = gm + N * KD, *va = bv.data(), *vm = va + N * K, *vs = vm + N * KD;
+    CHECK(B::log_prob_grad(&b, bx.data(), blp.data(), bgx.data(), ga, gm, gsg) == mg::MIXGRAD_OK &&
+              B::log_prob(&b, bx.data(), blp_only.data()) == mg::MIXGRAD_OK &&
+              B::vjp(&b, bx.data(), xb.data(), va, vm, vs) == mg::MIXGRAD_OK,
+          "%s batch log_prob_grad / log_prob / vjp", A::name);
+    T *ga1 = bg1.data(), *gm1 = ga1 + N * K, *gs1 = gm1 + N * KD, *va1 = bv1.data(), *vm1 = va1 + N * K,
+      *vs1 = vm1 + N * KD;
+    for (std::size_t i = 0; i < N; i++) {
+        const auto mi = mixture(i);
+        A::quantile(&mi, u.data() + i * D, bx1.data() + i * D);
+        A::cdf(&mi, bx.data() + i * D, bu1.data() + i * D);
+        A::log_prob_grad(&mi, bx.data() + i * D, &blp1[i], bgx1.data() + i * D, ga1 + i * K, gm1 + i * KD,
+                         gs1 + i * KD);
+        A::vjp(&mi, bx.data() + i * D, xb.data() + i * D, va1 + i * K, vm1 + i * KD, vs1 + i * KD);
+    }
+    CHECK(same_bits(bx, bx1) && same_bits(bu, bu1), "%s batch quantile / cdf are the single calls", A::name);
+    CHECK(same_bits(blp, blp1) && same_bits(blp_only, blp1) && same_bits(bgx, bgx1) && same_bits(bg, bg1),
+          "%s batch log_prob_grad rows are the single calls", A::name);
+    CHECK(same_bits(bv, bv1), "%s batch vjp rows are the single vjps", A::name);
+    row = 12345;
+    CHECK(B::first_zero_density(&b, bx.data(), &row) == mg::MIXGRAD_OK && row == N, "%s batch locator: none",
+          A::name);
+    for (int opt = 0; opt < 2; opt++) {
+        mg::mixgrad_rng a{}, s{};
+        mg::mixgrad_rng_seed(&a, 43);
+        mg::mixgrad_rng_seed(&s, 43);
+        std::vector<T> xs = poisoned<T>(N * D), us = poisoned<T>(N * D), x1(N * D), u1(N * D), xa = poisoned<T>(N * D),
+                       xa1(N * D);
+        std::vector<std::uint32_t> ks(N, 0xdeadbeefu), k1(N);
+        CHECK(B::sample_quantile(&b, &a, xs.data(), opt ? us.data() : nullptr) == mg::MIXGRAD_OK &&
+                  B::sample_ancestral(&b, &a, xa.data(), opt ? ks.data() : nullptr) == mg::MIXGRAD_OK,
+              "%s batch samplers", A::name);
+        for (std::size_t i = 0; i < N; i++) {
+            const auto mi = mixture(i);
+            A::sample_quantile(&mi, &s, x1.data() + i * D, u1.data() + i * D);
+        }
+        for (std::size_t i = 0; i < N; i++) {
+            const auto mi = mixture(i);
+            A::sample_ancestral(&mi, &s, xa1.data() + i * D, &k1[i]);
+        }
+        bool comps = true;
+        for (std::size_t i = 0; i < N; i++) comps = comps && ks[i] == (opt ? k1[i] : 0xdeadbeefu);
+        CHECK(same_bits(xs, x1) && (opt ? same_bits(us, u1) : same_bits(us, poisoned<T>(N * D))) &&
+                  same_bits(xa, xa1) && comps && std::memcmp(&a, &s, sizeof a) == 0,
+              "%s batch samplers (optional outputs %d): the single draws", A::name, opt);
+    }
+}
+
+// n = 0, NULL, a bad row, overlap, n*D overflow and zero density: statuses,
+// with every output (poisoned by bits) and the generator untouched.
+template <typename T> void test_batch_refusals() {
+    using A = api<T>;
+    using B = batch_api<T>;
+    const params<T> p;
+    const auto m = p.view();
+    constexpr std::size_t N = 3;
+    const std::vector<T> x{T(0.1), T(-0.4), T(1.2), T(0.3),  T(-2.0), T(0.8),
+                           T(0.0), T(0.5),  T(1.0), T(-1.0), T(0.2),  T(0.6)};
+    std::vector<T> out = poisoned<T>(N * P + N * D + N);
+    const std::vector<T> untouched = out;
+    T *o = out.data();
+    mg::mixgrad_rng rng{}, rng0{};
+    mg::mixgrad_rng_seed(&rng0, 9);
+    rng = rng0;
+    std::uint32_t comp[N] = {7, 7, 7};
+    auto refused = [&](mg::mixgrad_status got, mg::mixgrad_status want, const char *what) {
+        CHECK(got == want, "%s %s: %s, want %s", A::name, what, mg::mixgrad_status_str(got),
+              mg::mixgrad_status_str(want));
+        CHECK(same_bits(out, untouched) && std::memcmp(&rng, &rng0, sizeof rng) == 0 && comp[0] == 7 &&
+                  comp[2] == 7,
+              "%s %s: something was written", A::name, what);
+    };
+
+    // n = 0: the row arrays may be NULL; the summed gradients are +0.
+    std::vector<T> sum = poisoned<T>(P);
+    CHECK(B::vjp_many(&m, 0, nullptr, nullptr, sum.data(), sum.data() + K, sum.data() + K + KD) == mg::MIXGRAD_OK,
+          "%s n = 0 vjp_many", A::name);
+    bool zeros = true;
+    for (T v : sum) zeros = zeros && v == T(0) && !std::signbit(v);
+    CHECK(zeros, "%s n = 0: the empty sum is +0", A::name);
+    sum = poisoned<T>(P);
+    CHECK(B::log_prob_grad_many(&m, 0, nullptr, nullptr, nullptr, sum.data(), nullptr, nullptr) == mg::MIXGRAD_OK &&
+              sum[0] == T(0) && sum[K - 1] == T(0),
+          "%s n = 0 log_prob_grad_many", A::name);
+    std::size_t row = 99;
+    const typename B::batch none{0, std::uint32_t(K), std::uint32_t(D), nullptr, nullptr, nullptr};
+    CHECK(B::log_prob_many(&m, 0, nullptr, nullptr) == mg::MIXGRAD_OK &&
+              B::cdf_many(&m, 0, nullptr, nullptr) == mg::MIXGRAD_OK &&
+              B::quantile_many(&m, 0, nullptr, nullptr) == mg::MIXGRAD_OK &&
+              B::sample_quantile_many(&m, &rng, 0, nullptr, nullptr) == mg::MIXGRAD_OK &&
+              B::sample_ancestral_many(&m, &rng, 0, nullptr, nullptr) == mg::MIXGRAD_OK &&
+              B::first_zero_density_many(&m, 0, nullptr, &row) == mg::MIXGRAD_OK && row == 0,
+          "%s n = 0, many forms", A::name);
+    row = 99;
+    CHECK(B::validate(&none) == mg::MIXGRAD_OK && B::log_prob(&none, nullptr, nullptr) == mg::MIXGRAD_OK &&
+              B::log_prob_grad(&none, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr) == mg::MIXGRAD_OK &&
+              B::cdf(&none, nullptr, nullptr) == mg::MIXGRAD_OK &&
+              B::quantile(&none, nullptr, nullptr) == mg::MIXGRAD_OK &&
+              B::vjp(&none, nullptr, nullptr, nullptr, nullptr, nullptr) == mg::MIXGRAD_OK &&
+              B::sample_quantile(&none, &rng, nullptr, nullptr) == mg::MIXGRAD_OK &&
+              B::sample_ancestral(&none, &rng, nullptr, nullptr) == mg::MIXGRAD_OK &&
+              B::first_zero_density(&none, nullptr, &row) == mg::MIXGRAD_OK && row == 0 &&
+              std::memcmp(&rng, &rng0, sizeof rng) == 0,
+          "%s n = 0, packed forms; the generator untouched", A::name);
+    mg::mixgrad_rng zero{};
+    CHECK(B::sample_quantile_many(&m, &zero, 0, nullptr, nullptr) == mg::MIXGRAD_ERR_UNSEEDED_RNG &&
+              B::sample_ancestral(&none, &zero, nullptr, nullptr) == mg::MIXGRAD_ERR_UNSEEDED_RNG,
+          "%s n = 0 still refuses an unseeded generator", A::name);
+
+    // NULL row arrays with n > 0, the batch's arrays.
+    T *lp = o, *rows = o + N, *g = o + N + N * D;
+    refused(B::log_prob_many(&m, N, nullptr, lp), mg::MIXGRAD_ERR_NULL_POINTER, "NULL x");
+    refused(B::vjp_many(&m, N, x.data(), nullptr, g, g + K, g + K + KD), mg::MIXGRAD_ERR_NULL_POINTER, "NULL x_bar");
+    refused(B::sample_ancestral_many(&m, &rng, N, nullptr, comp), mg::MIXGRAD_ERR_NULL_POINTER, "NULL x (sampler)");
+    refused(B::log_prob_grad_many(&m, N, x.data(), nullptr, rows, nullptr, nullptr, nullptr),
+            mg::MIXGRAD_ERR_NULL_POINTER, "NULL log_prob");
+    std::vector<T> bl(N * K), bm(N * KD), bs(N * KD);
+    for (std::size_t i = 0; i < N; i++) {
+        std::copy(p.logits.begin(), p.logits.end(), bl.begin() + i * K);
+        std::copy(p.means.begin(), p.means.end(), bm.begin() + i * KD);
+        std::copy(p.scales.begin(), p.scales.end(), bs.begin() + i * KD);
+    }
+    typename B::batch b{N, std::uint32_t(K), std::uint32_t(D), bl.data(), bm.data(), nullptr};
+    refused(B::cdf(&b, x.data(), rows), mg::MIXGRAD_ERR_NULL_POINTER, "NULL b->scales");
+    b.scales = bs.data();
+    refused(B::first_zero_density(&b, x.data(), nullptr), mg::MIXGRAD_ERR_NULL_POINTER, "NULL row");
+
+    // A bad row (the last point, or the middle mixture).
+    std::vector<T> bad = x;
+    bad[N * D - 1] = std::numeric_limits<T>::infinity();
+    refused(B::cdf_many(&m, N, bad.data(), rows), mg::MIXGRAD_ERR_NONFINITE_X, "x in the last row");
+    refused(B::log_prob(&b, bad.data(), lp), mg::MIXGRAD_ERR_NONFINITE_X, "batch: x in the last row");
+    refused(B::vjp(&b, x.data(), bad.data(), g, g + N * K, g + N * (K + KD)), mg::MIXGRAD_ERR_NONFINITE_COTANGENT,
+            "batch: x_bar in the last row");
+    refused(B::quantile_many(&m, N, x.data(), rows), mg::MIXGRAD_ERR_U_OUT_OF_RANGE, "u outside (0,1)");
+    bs[KD + 3] = T(0);
+    refused(B::sample_ancestral(&b, &rng, rows, comp), mg::MIXGRAD_ERR_NONPOSITIVE_SCALE, "batch: zero scale");
+    refused(B::validate(&b), mg::MIXGRAD_ERR_NONPOSITIVE_SCALE, "batch validate: zero scale");
+    bs[KD + 3] = p.scales[3];
+
+    // Overlap and n*D overflow.
+    refused(B::cdf_many(&m, N, rows, rows + N * D - 1), mg::MIXGRAD_ERR_OVERLAPPING_BUFFERS, "u over x");
+    refused(B::vjp(&b, x.data(), x.data(), g, g + N * K - 1, g + N * (K + KD)), mg::MIXGRAD_ERR_OVERLAPPING_BUFFERS,
+            "batch: means_bar over logits_bar");
+    refused(B::sample_quantile(&b, &rng, rows, bm.data() + N * KD - 1), mg::MIXGRAD_ERR_OVERLAPPING_BUFFERS,
+            "batch: u over b->means");
+    const std::size_t huge = std::numeric_limits<std::size_t>::max() / 2;
+    refused(B::log_prob_many(&m, huge, x.data(), lp), mg::MIXGRAD_ERR_SIZE_OVERFLOW, "n*D overflow");
+    refused(B::sample_ancestral_many(&m, &rng, huge, rows, comp), mg::MIXGRAD_ERR_SIZE_OVERFLOW,
+            "n*D overflow (sampler)");
+    const typename B::batch hb{huge, std::uint32_t(K), std::uint32_t(D), bl.data(), bm.data(), bs.data()};
+    refused(B::vjp(&hb, x.data(), x.data(), g, g, g), mg::MIXGRAD_ERR_SIZE_OVERFLOW, "batch n*K overflow");
+
+    // Zero density: means -40 and 40, scale 1; x = 0 is deep in the gap.
+    const std::array<T, 2> zl{T(0), T(0)}, zm{T(-40), T(40)}, zs{T(1), T(1)};
+    const typename A::mixture gap{2, 1, zl.data(), zm.data(), zs.data()};
+    const std::vector<T> zx{T(-40.5), T(0), T(39)}, ones(3, T(1));
+    refused(B::vjp_many(&gap, 3, zx.data(), ones.data(), g, g + 2, g + 4), mg::MIXGRAD_ERR_ZERO_DENSITY,
+            "zero density: vjp_many");
+    row = 99;
+    CHECK(B::first_zero_density_many(&gap, 3, zx.data(), &row) == mg::MIXGRAD_OK && row == 1,
+          "%s the locator names row 1 (got %zu)", A::name, row);
+    const std::array<T, 6> gl{}, gm2{T(-40), T(40), T(-40), T(40), T(-40), T(40)};
+    const std::array<T, 6> gs2{T(1), T(1), T(1), T(1), T(1), T(1)};
+    const typename B::batch gb{3, 2, 1, gl.data(), gm2.data(), gs2.data()};
+    refused(B::vjp(&gb, zx.data(), ones.data(), g, g + 6, g + 12), mg::MIXGRAD_ERR_ZERO_DENSITY,
+            "zero density: batch vjp");
+    row = 99;
+    CHECK(B::first_zero_density(&gb, zx.data(), &row) == mg::MIXGRAD_OK && row == 1,
+          "%s the batch locator names mixture 1 (got %zu)", A::name, row);
+}
+
 }  // namespace
 
 int main() {
     static_assert(std::is_same<decltype(mg::mixgrad_diag_f64::logits), const double *>::value, "layout");
     static_assert(sizeof(mg::mixgrad_rng) == 32, "rng is 4 x uint64_t");
+    // The packed batch's fields, in the documented order.
+    static_assert(std::is_same<decltype(mg::mixgrad_diag_batch_f64::batch), std::size_t>::value, "batch is size_t");
+    static_assert(offsetof(mg::mixgrad_diag_batch_f64, num_components) == sizeof(std::size_t), "layout");
+    static_assert(offsetof(mg::mixgrad_diag_batch_f64, num_dims) == sizeof(std::size_t) + 4, "layout");
+    static_assert(offsetof(mg::mixgrad_diag_batch_f64, logits) < offsetof(mg::mixgrad_diag_batch_f64, means) &&
+                      offsetof(mg::mixgrad_diag_batch_f64, means) < offsetof(mg::mixgrad_diag_batch_f64, scales),
+                  "layout");
+    static_assert(std::is_same<decltype(mg::mixgrad_diag_batch_f32::scales), const float *>::value, "layout");
     CHECK(mg::MIXGRAD_OK == 0, "MIXGRAD_OK is 0");
     test_vjp_against_differences<double>();
     test_vjp_against_differences<float>();
@@ -360,5 +703,9 @@ int main() {
     test_sampling_and_refusals<float>();
     test_workspace<double>();
     test_workspace<float>();
+    test_batches_against_single_calls<double>();
+    test_batches_against_single_calls<float>();
+    test_batch_refusals<double>();
+    test_batch_refusals<float>();
     return support_summary("C++ suite");
 }

@@ -109,12 +109,61 @@ def seeds():
     return s
 
 
+def rows(top, optional_off=0):
+    """The sampler seed 7 with the C target's row choices for the batch
+    forms (Rows::new in fuzz_targets/c_abi.rs): the last byte picks the
+    number of rows (by its value mod 8), nudged rows (bit 3) and NULL
+    arrays for n = 0 (bit 4); the byte before it, inverted, the optional
+    outputs (bit j set here: output j is not asked for)."""
+    return 7 | (optional_off << 48) | (top << 56)
+
+
+def batch_seeds():
+    """c_abi only: the batch forms' shapes (the other seeds give two rotated
+    rows with every output)."""
+    s = {}
+    base = dict(
+        k=2, d=2,
+        logits=[small(-1.0), small(0.5)],
+        means=[small(-1.0), small(0.0), small(2.0), small(1.0)],
+        scales=[small(0.5), small(1.0), small(1.0), small(0.25)],
+        u=[small(0.25), small(0.75)],
+        x=[small(0.5), small(-0.5)],
+        x_bar=[small(1.0), small(-2.0)],
+    )
+    gap = dict(
+        k=2, d=1, logits=[small(0.0), small(0.0)], means=[small(-8.0), small(7.0)],
+        scales=[0.01, 0.01], u=[small(0.5)], x=[small(0.0)], x_bar=[small(1.0)],
+    )
+    for prec, name in ((0, "f64"), (F32, "f32")):
+        p = lambda seed, **args: problem(prec, seed=seed, **args)  # noqa: E731
+        g = dict(gap, scales=[raw(0.01, prec), raw(0.01, prec)])
+        s[f"batch_n0_{name}"] = p(rows(5), **base)
+        s[f"batch_n0_null_{name}"] = p(rows(5 | 16), **base)
+        s[f"batch_n0_nan_logit_{name}"] = p(rows(5 | 16), **dict(base, logits=[special(NAN), small(0.0)]))
+        s[f"batch_n0_k65_{name}"] = p(rows(5), **dict(base, k=255))
+        s[f"batch_n1_{name}"] = p(rows(1), **base)
+        s[f"batch_n3_rotated_{name}"] = p(rows(2), **base)
+        s[f"batch_n3_nudged_{name}"] = p(rows(2 | 8), **base)
+        s[f"batch_n65_{name}"] = p(rows(6), **base)
+        s[f"batch_optional_outputs_{name}"] = p(rows(3 | 8, 0b1010), **base)
+        s[f"batch_no_optional_outputs_{name}"] = p(rows(3 | 8, 0b1111), **base)
+        # Row 0 deep in the gap, rows 1 and 2 not: the locator names row 0.
+        s[f"batch_gap_rows_{name}"] = p(rows(2), **g)
+        # Rows x = 7, 0.5, -8: the middle one in the gap.
+        s[f"batch_gap_middle_row_{name}"] = p(rows(2), **dict(g, x=[small(7.0)], x_bar=[small(-8.0)]))
+        s[f"batch_x_bar_inf_{name}"] = p(rows(2), **dict(base, x_bar=[small(0.0), special(NEG_INF)]))
+    return s
+
+
 def main():
     for target in ("rust_api", "c_abi"):
         out = HERE / "seeds" / target
         out.mkdir(parents=True, exist_ok=True)
         for name, data in seeds().items():
             (out / name).write_bytes(data)
+    for name, data in batch_seeds().items():
+        (HERE / "seeds" / "c_abi" / name).write_bytes(data)
 
 
 if __name__ == "__main__":

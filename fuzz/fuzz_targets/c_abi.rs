@@ -5,6 +5,16 @@
 //! One call, `cdf`, also runs on a caller's workspace (its `_work` form,
 //! without faults) against the Rust API's workspace form.
 //!
+//! Every batch function (docs/math.md §8: the `_many` forms over the
+//! problem's mixture, and the packed forms over `n` rotations of it) runs,
+//! without faults, on
+//! 0 to 3 rows, or 65 on small problems, built from the problem's `x`, `u`
+//! and `x̄` (see `Rows::new`), against the single C calls on each row as the
+//! oracle: the status the rows' statuses imply; on success the same bits
+//! (a summed gradient: the single gradients added in row order to `+0`; a
+//! sampler: the draws of consecutive single calls, the generator left where
+//! they leave it); on refusal nothing written and the generator untouched.
+//!
 //! Properties: no crash and no UB (the build runs under AddressSanitizer);
 //! the status is the C code of the Rust API's error, or the pointer fault
 //! the flags inject (a NULL pointer, an output overlapping another buffer);
@@ -19,7 +29,8 @@
 use libfuzzer_sys::fuzz_target;
 use mixgrad::{DiagMixtureRef, Error, SeedableRng, Xoshiro256PlusPlus};
 use mixgrad_capi::{
-    mixgrad_diag_f32, mixgrad_diag_f64, mixgrad_diag_work_len, mixgrad_rng, mixgrad_status,
+    mixgrad_diag_batch_f32, mixgrad_diag_batch_f64, mixgrad_diag_f32, mixgrad_diag_f64,
+    mixgrad_diag_work_len, mixgrad_rng, mixgrad_status,
 };
 use mixgrad_fuzz::{
     decode, poisoned, remember, same_bits, show_problem_on_panic, untouched, Problem, Real,
@@ -194,9 +205,377 @@ c_api!(
     mixgrad_diag_cdf_work_f32
 );
 
+/// Pointers to the four optional outputs of `log_prob_grad`: `x_grad`,
+/// `logits_grad`, `means_grad`, `scales_grad`.
+type Grads<F> = [*mut F; 4];
+/// Pointers to the three outputs of `vjp`: `logits_bar`, `means_bar`,
+/// `scales_bar`.
+type Bars<F> = [*mut F; 3];
+
+/// The C declarations of the batch forms (and the two single calls the
+/// target above does not drive, `validate` and `log_prob_grad`), with the
+/// status as the `uint32_t` a C caller sees.
+macro_rules! c_batch_api {
+    ($f:ty, $mix:ty, $batch:ty,
+     single: $validate:ident, $lpg:ident,
+     many: $lp_n:ident, $lpg_n:ident, $cdf_n:ident, $quantile_n:ident, $vjp_n:ident,
+         $zero_n:ident, $sq_n:ident, $sa_n:ident,
+     packed: $validate_b:ident, $lp_b:ident, $lpg_b:ident, $cdf_b:ident, $quantile_b:ident,
+         $vjp_b:ident, $zero_b:ident, $sq_b:ident, $sa_b:ident) => {
+        extern "C" {
+            fn $validate(mix: *const $mix) -> u32;
+            fn $lpg(
+                mix: *const $mix,
+                x: *const $f,
+                lp: *mut $f,
+                gx: *mut $f,
+                ga: *mut $f,
+                gm: *mut $f,
+                gs: *mut $f,
+            ) -> u32;
+            fn $lp_n(mix: *const $mix, n: usize, x: *const $f, lp: *mut $f) -> u32;
+            fn $lpg_n(
+                mix: *const $mix,
+                n: usize,
+                x: *const $f,
+                lp: *mut $f,
+                gx: *mut $f,
+                ga: *mut $f,
+                gm: *mut $f,
+                gs: *mut $f,
+            ) -> u32;
+            fn $cdf_n(mix: *const $mix, n: usize, x: *const $f, u: *mut $f) -> u32;
+            fn $quantile_n(mix: *const $mix, n: usize, u: *const $f, x: *mut $f) -> u32;
+            fn $vjp_n(
+                mix: *const $mix,
+                n: usize,
+                x: *const $f,
+                x_bar: *const $f,
+                a: *mut $f,
+                m: *mut $f,
+                s: *mut $f,
+            ) -> u32;
+            fn $zero_n(mix: *const $mix, n: usize, x: *const $f, row: *mut usize) -> u32;
+            fn $sq_n(
+                mix: *const $mix,
+                rng: *mut mixgrad_rng,
+                n: usize,
+                x: *mut $f,
+                u: *mut $f,
+            ) -> u32;
+            fn $sa_n(
+                mix: *const $mix,
+                rng: *mut mixgrad_rng,
+                n: usize,
+                x: *mut $f,
+                c: *mut u32,
+            ) -> u32;
+            fn $validate_b(b: *const $batch) -> u32;
+            fn $lp_b(b: *const $batch, x: *const $f, lp: *mut $f) -> u32;
+            fn $lpg_b(
+                b: *const $batch,
+                x: *const $f,
+                lp: *mut $f,
+                gx: *mut $f,
+                ga: *mut $f,
+                gm: *mut $f,
+                gs: *mut $f,
+            ) -> u32;
+            fn $cdf_b(b: *const $batch, x: *const $f, u: *mut $f) -> u32;
+            fn $quantile_b(b: *const $batch, u: *const $f, x: *mut $f) -> u32;
+            fn $vjp_b(
+                b: *const $batch,
+                x: *const $f,
+                x_bar: *const $f,
+                a: *mut $f,
+                m: *mut $f,
+                s: *mut $f,
+            ) -> u32;
+            fn $zero_b(b: *const $batch, x: *const $f, row: *mut usize) -> u32;
+            fn $sq_b(b: *const $batch, rng: *mut mixgrad_rng, x: *mut $f, u: *mut $f) -> u32;
+            fn $sa_b(b: *const $batch, rng: *mut mixgrad_rng, x: *mut $f, c: *mut u32) -> u32;
+        }
+
+        impl CBatchApi for $f {
+            type Batch = $batch;
+            fn batch(n: usize, k: u32, d: u32, a: *const $f, m: *const $f, s: *const $f) -> $batch {
+                <$batch>::from_parts(n, k, d, a, m, s)
+            }
+            unsafe fn validate(mix: *const $mix) -> u32 {
+                unsafe { $validate(mix) }
+            }
+            unsafe fn log_prob_grad(
+                mix: *const $mix,
+                x: *const $f,
+                lp: *mut $f,
+                [gx, ga, gm, gs]: Grads<$f>,
+            ) -> u32 {
+                unsafe { $lpg(mix, x, lp, gx, ga, gm, gs) }
+            }
+            unsafe fn log_prob_many(mix: *const $mix, n: usize, x: *const $f, lp: *mut $f) -> u32 {
+                unsafe { $lp_n(mix, n, x, lp) }
+            }
+            unsafe fn log_prob_grad_many(
+                mix: *const $mix,
+                n: usize,
+                x: *const $f,
+                lp: *mut $f,
+                [gx, ga, gm, gs]: Grads<$f>,
+            ) -> u32 {
+                unsafe { $lpg_n(mix, n, x, lp, gx, ga, gm, gs) }
+            }
+            unsafe fn cdf_many(mix: *const $mix, n: usize, x: *const $f, u: *mut $f) -> u32 {
+                unsafe { $cdf_n(mix, n, x, u) }
+            }
+            unsafe fn quantile_many(mix: *const $mix, n: usize, u: *const $f, x: *mut $f) -> u32 {
+                unsafe { $quantile_n(mix, n, u, x) }
+            }
+            unsafe fn vjp_many(
+                mix: *const $mix,
+                n: usize,
+                x: *const $f,
+                xb: *const $f,
+                [a, m, s]: Bars<$f>,
+            ) -> u32 {
+                unsafe { $vjp_n(mix, n, x, xb, a, m, s) }
+            }
+            unsafe fn first_zero_density_many(
+                mix: *const $mix,
+                n: usize,
+                x: *const $f,
+                row: *mut usize,
+            ) -> u32 {
+                unsafe { $zero_n(mix, n, x, row) }
+            }
+            unsafe fn sample_quantile_many(
+                mix: *const $mix,
+                rng: *mut mixgrad_rng,
+                n: usize,
+                x: *mut $f,
+                u: *mut $f,
+            ) -> u32 {
+                unsafe { $sq_n(mix, rng, n, x, u) }
+            }
+            unsafe fn sample_ancestral_many(
+                mix: *const $mix,
+                rng: *mut mixgrad_rng,
+                n: usize,
+                x: *mut $f,
+                c: *mut u32,
+            ) -> u32 {
+                unsafe { $sa_n(mix, rng, n, x, c) }
+            }
+            unsafe fn batch_validate(b: *const $batch) -> u32 {
+                unsafe { $validate_b(b) }
+            }
+            unsafe fn batch_log_prob(b: *const $batch, x: *const $f, lp: *mut $f) -> u32 {
+                unsafe { $lp_b(b, x, lp) }
+            }
+            unsafe fn batch_log_prob_grad(
+                b: *const $batch,
+                x: *const $f,
+                lp: *mut $f,
+                [gx, ga, gm, gs]: Grads<$f>,
+            ) -> u32 {
+                unsafe { $lpg_b(b, x, lp, gx, ga, gm, gs) }
+            }
+            unsafe fn batch_cdf(b: *const $batch, x: *const $f, u: *mut $f) -> u32 {
+                unsafe { $cdf_b(b, x, u) }
+            }
+            unsafe fn batch_quantile(b: *const $batch, u: *const $f, x: *mut $f) -> u32 {
+                unsafe { $quantile_b(b, u, x) }
+            }
+            unsafe fn batch_vjp(
+                b: *const $batch,
+                x: *const $f,
+                xb: *const $f,
+                [a, m, s]: Bars<$f>,
+            ) -> u32 {
+                unsafe { $vjp_b(b, x, xb, a, m, s) }
+            }
+            unsafe fn batch_first_zero_density(
+                b: *const $batch,
+                x: *const $f,
+                row: *mut usize,
+            ) -> u32 {
+                unsafe { $zero_b(b, x, row) }
+            }
+            unsafe fn batch_sample_quantile(
+                b: *const $batch,
+                rng: *mut mixgrad_rng,
+                x: *mut $f,
+                u: *mut $f,
+            ) -> u32 {
+                unsafe { $sq_b(b, rng, x, u) }
+            }
+            unsafe fn batch_sample_ancestral(
+                b: *const $batch,
+                rng: *mut mixgrad_rng,
+                x: *mut $f,
+                c: *mut u32,
+            ) -> u32 {
+                unsafe { $sa_b(b, rng, x, c) }
+            }
+        }
+    };
+}
+
+trait BatchFromParts<F> {
+    fn from_parts(n: usize, k: u32, d: u32, a: *const F, m: *const F, s: *const F) -> Self;
+}
+
+impl BatchFromParts<f64> for mixgrad_diag_batch_f64 {
+    fn from_parts(n: usize, k: u32, d: u32, a: *const f64, m: *const f64, s: *const f64) -> Self {
+        mixgrad_diag_batch_f64 {
+            batch: n,
+            num_components: k,
+            num_dims: d,
+            logits: a,
+            means: m,
+            scales: s,
+        }
+    }
+}
+
+impl BatchFromParts<f32> for mixgrad_diag_batch_f32 {
+    fn from_parts(n: usize, k: u32, d: u32, a: *const f32, m: *const f32, s: *const f32) -> Self {
+        mixgrad_diag_batch_f32 {
+            batch: n,
+            num_components: k,
+            num_dims: d,
+            logits: a,
+            means: m,
+            scales: s,
+        }
+    }
+}
+
+#[allow(clippy::missing_safety_doc)]
+trait CBatchApi: CApi {
+    type Batch;
+    fn batch(
+        n: usize,
+        k: u32,
+        d: u32,
+        a: *const Self,
+        m: *const Self,
+        s: *const Self,
+    ) -> Self::Batch;
+    unsafe fn validate(mix: *const Self::Mix) -> u32;
+    unsafe fn log_prob_grad(
+        mix: *const Self::Mix,
+        x: *const Self,
+        lp: *mut Self,
+        grads: Grads<Self>,
+    ) -> u32;
+    unsafe fn log_prob_many(mix: *const Self::Mix, n: usize, x: *const Self, lp: *mut Self) -> u32;
+    unsafe fn log_prob_grad_many(
+        mix: *const Self::Mix,
+        n: usize,
+        x: *const Self,
+        lp: *mut Self,
+        grads: Grads<Self>,
+    ) -> u32;
+    unsafe fn cdf_many(mix: *const Self::Mix, n: usize, x: *const Self, u: *mut Self) -> u32;
+    unsafe fn quantile_many(mix: *const Self::Mix, n: usize, u: *const Self, x: *mut Self) -> u32;
+    unsafe fn vjp_many(
+        mix: *const Self::Mix,
+        n: usize,
+        x: *const Self,
+        xb: *const Self,
+        bars: Bars<Self>,
+    ) -> u32;
+    unsafe fn first_zero_density_many(
+        mix: *const Self::Mix,
+        n: usize,
+        x: *const Self,
+        row: *mut usize,
+    ) -> u32;
+    unsafe fn sample_quantile_many(
+        mix: *const Self::Mix,
+        rng: *mut mixgrad_rng,
+        n: usize,
+        x: *mut Self,
+        u: *mut Self,
+    ) -> u32;
+    unsafe fn sample_ancestral_many(
+        mix: *const Self::Mix,
+        rng: *mut mixgrad_rng,
+        n: usize,
+        x: *mut Self,
+        c: *mut u32,
+    ) -> u32;
+    unsafe fn batch_validate(b: *const Self::Batch) -> u32;
+    unsafe fn batch_log_prob(b: *const Self::Batch, x: *const Self, lp: *mut Self) -> u32;
+    unsafe fn batch_log_prob_grad(
+        b: *const Self::Batch,
+        x: *const Self,
+        lp: *mut Self,
+        grads: Grads<Self>,
+    ) -> u32;
+    unsafe fn batch_cdf(b: *const Self::Batch, x: *const Self, u: *mut Self) -> u32;
+    unsafe fn batch_quantile(b: *const Self::Batch, u: *const Self, x: *mut Self) -> u32;
+    unsafe fn batch_vjp(
+        b: *const Self::Batch,
+        x: *const Self,
+        xb: *const Self,
+        bars: Bars<Self>,
+    ) -> u32;
+    unsafe fn batch_first_zero_density(
+        b: *const Self::Batch,
+        x: *const Self,
+        row: *mut usize,
+    ) -> u32;
+    unsafe fn batch_sample_quantile(
+        b: *const Self::Batch,
+        rng: *mut mixgrad_rng,
+        x: *mut Self,
+        u: *mut Self,
+    ) -> u32;
+    unsafe fn batch_sample_ancestral(
+        b: *const Self::Batch,
+        rng: *mut mixgrad_rng,
+        x: *mut Self,
+        c: *mut u32,
+    ) -> u32;
+}
+
+c_batch_api!(
+    f64, mixgrad_diag_f64, mixgrad_diag_batch_f64,
+    single: mixgrad_diag_validate_f64, mixgrad_diag_log_prob_grad_f64,
+    many: mixgrad_diag_log_prob_many_f64, mixgrad_diag_log_prob_grad_many_f64,
+        mixgrad_diag_cdf_many_f64, mixgrad_diag_quantile_many_f64, mixgrad_diag_vjp_many_f64,
+        mixgrad_diag_first_zero_density_many_f64, mixgrad_diag_sample_quantile_many_f64,
+        mixgrad_diag_sample_ancestral_many_f64,
+    packed: mixgrad_diag_batch_validate_f64, mixgrad_diag_batch_log_prob_f64,
+        mixgrad_diag_batch_log_prob_grad_f64, mixgrad_diag_batch_cdf_f64,
+        mixgrad_diag_batch_quantile_f64, mixgrad_diag_batch_vjp_f64,
+        mixgrad_diag_batch_first_zero_density_f64, mixgrad_diag_batch_sample_quantile_f64,
+        mixgrad_diag_batch_sample_ancestral_f64
+);
+c_batch_api!(
+    f32, mixgrad_diag_f32, mixgrad_diag_batch_f32,
+    single: mixgrad_diag_validate_f32, mixgrad_diag_log_prob_grad_f32,
+    many: mixgrad_diag_log_prob_many_f32, mixgrad_diag_log_prob_grad_many_f32,
+        mixgrad_diag_cdf_many_f32, mixgrad_diag_quantile_many_f32, mixgrad_diag_vjp_many_f32,
+        mixgrad_diag_first_zero_density_many_f32, mixgrad_diag_sample_quantile_many_f32,
+        mixgrad_diag_sample_ancestral_many_f32,
+    packed: mixgrad_diag_batch_validate_f32, mixgrad_diag_batch_log_prob_f32,
+        mixgrad_diag_batch_log_prob_grad_f32, mixgrad_diag_batch_cdf_f32,
+        mixgrad_diag_batch_quantile_f32, mixgrad_diag_batch_vjp_f32,
+        mixgrad_diag_batch_first_zero_density_f32, mixgrad_diag_batch_sample_quantile_f32,
+        mixgrad_diag_batch_sample_ancestral_f32
+);
+
 const OK: u32 = mixgrad_status::MIXGRAD_OK as u32;
 const NULL_POINTER: u32 = mixgrad_status::MIXGRAD_ERR_NULL_POINTER as u32;
 const OVERLAPPING_BUFFERS: u32 = mixgrad_status::MIXGRAD_ERR_OVERLAPPING_BUFFERS as u32;
+const NONFINITE_X: u32 = mixgrad_status::MIXGRAD_ERR_NONFINITE_X as u32;
+const NONFINITE_COTANGENT: u32 = mixgrad_status::MIXGRAD_ERR_NONFINITE_COTANGENT as u32;
+const ZERO_DENSITY: u32 = mixgrad_status::MIXGRAD_ERR_ZERO_DENSITY as u32;
+const NO_COMPONENTS: u32 = mixgrad_status::MIXGRAD_ERR_NO_COMPONENTS as u32;
+const NO_DIMENSIONS: u32 = mixgrad_status::MIXGRAD_ERR_NO_DIMENSIONS as u32;
+const TOO_MANY_COMPONENTS: u32 = mixgrad_status::MIXGRAD_ERR_TOO_MANY_COMPONENTS as u32;
 
 /// The C code of a Rust error: the C layer's own mapping (generated from
 /// the one status list in capi/src/status.rs), which must know every error
@@ -256,7 +635,7 @@ fn arg_mut<T>(fault: Fault, i: usize, n: usize, p: *mut T) -> *mut T {
     }
 }
 
-fn check<F: CApi>(p: &Problem<F>, fault: Fault) {
+fn check<F: CBatchApi>(p: &Problem<F>, fault: Fault) {
     let (k, d) = (p.k, p.d);
     let view = DiagMixtureRef::new(&p.logits, &p.means, &p.scales, d);
     // K ≤ 65 and D ≤ 1024 by construction: the casts are exact.
@@ -514,4 +893,576 @@ fn check<F: CApi>(p: &Problem<F>, fault: Fault) {
             _ => assert!(untouched(&x) && c == u32::MAX && rng == start),
         }
     }
+
+    if fault == Fault::None {
+        batches(p);
+    }
+}
+
+/// The status of a batch call over rows whose single calls returned
+/// `statuses` (`n ≥ 1`): a parameter or shape error is every row's (a
+/// packed batch's mixtures are rotations of one mixture, so they are all
+/// valid or all invalid, and the first one's error is reported), and
+/// otherwise the first row's error decides, except that a gradient checks
+/// every row's `x` before any row's cotangent and runs the zero-density
+/// pre-pass last.
+fn batch_status(statuses: &[u32], vjp: bool) -> u32 {
+    if !vjp {
+        return statuses.iter().copied().find(|&s| s != OK).unwrap_or(OK);
+    }
+    let per_row = [NONFINITE_X, NONFINITE_COTANGENT, ZERO_DENSITY];
+    if let Some(&shared) = statuses.iter().find(|&&s| s != OK && !per_row.contains(&s)) {
+        return shared;
+    }
+    per_row
+        .into_iter()
+        .find(|want| statuses.contains(want))
+        .unwrap_or(OK)
+}
+
+/// Which batch shape a check drives.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Form {
+    /// `n` points of the problem's mixture (`_many`); parameter gradients
+    /// are summed over the rows.
+    Many,
+    /// `n` mixtures packed (`mixgrad_diag_batch_*`), one point each;
+    /// gradients per mixture.
+    Packed,
+}
+
+/// The rows of the batch checks and the mixtures they go with.
+struct Rows<F: CBatchApi> {
+    n: usize,
+    k: usize,
+    d: usize,
+    /// The problem's mixture: every row's in the `_many` forms.
+    mix: F::Mix,
+    /// `n` mixtures packed, mixture `i` the problem's with its components
+    /// rotated by `i` (as valid as the problem's, with other values where
+    /// they sit).
+    packed: F::Batch,
+    /// Mixture `i` of `packed` as a mixture of its own: the oracle's.
+    mixes: Vec<F::Mix>,
+    /// Owner of the packed arrays `packed` and `mixes` point into.
+    _arrays: [Vec<F>; 3],
+    /// `n·D` points, uniforms and cotangents.
+    x: Vec<F>,
+    u: Vec<F>,
+    x_bar: Vec<F>,
+    /// `D` zero cotangents: a single `vjp` with these refuses a row for
+    /// its density only.
+    zero: Vec<F>,
+    /// `n = 0` with NULL for every array of rows.
+    null: bool,
+    seed: u64,
+    /// Which optional outputs the calls get: bit `j` for output `j` of
+    /// `log_prob_grad`, bit 0 also `u` of the quantile samplers, bit 1 the
+    /// components of the ancestral ones.
+    mask: u8,
+}
+
+impl<F: CBatchApi> Rows<F> {
+    /// The rows of problem `p`. The last seed byte picks how many (0 to
+    /// 3, or 65 on small problems: past the 64-row blocks in which the C
+    /// layer copies components), whether rows are the problem's `x`, `u`
+    /// and `x̄` rotated (so a bad value lands in different rows of
+    /// different arguments) or nudged by a few ulps (distinct rows, as
+    /// valid as the problem's), and for `n = 0` whether the arrays are
+    /// NULL. The byte before it (inverted: zeros ask for everything) picks
+    /// the optional outputs.
+    fn new(p: &Problem<F>) -> Self {
+        let (k, d) = (p.k, p.d);
+        let sel = (p.seed >> 56) as u8;
+        let n = match sel % 8 {
+            0 | 3 => 2,
+            1 => 1,
+            2 | 4 | 7 => 3,
+            5 => 0,
+            _ if k * d <= 64 => 65,
+            _ => 3,
+        };
+        let nudge = sel & 8 != 0 || n > 3;
+        let sources = [&p.x, &p.u, &p.x_bar];
+        let rows = |j: usize| -> Vec<F> {
+            (0..n)
+                .flat_map(|i| {
+                    let base = if nudge {
+                        sources[j]
+                    } else {
+                        sources[(i + j) % 3]
+                    };
+                    base.iter()
+                        .map(move |&v| if nudge { nudged(v, i) } else { v })
+                })
+                .collect()
+        };
+        let (x, u, x_bar) = (rows(0), rows(1), rows(2));
+        // Component c of mixture i is the problem's component (c + i) % K.
+        let rotated = |v: &[F], width: usize| -> Vec<F> {
+            (0..n)
+                .flat_map(|i| {
+                    (0..k).flat_map(move |c| {
+                        let src = (c + i) % k;
+                        v[src * width..(src + 1) * width].iter().copied()
+                    })
+                })
+                .collect()
+        };
+        let arrays = [
+            rotated(&p.logits, 1),
+            rotated(&p.means, d),
+            rotated(&p.scales, d),
+        ];
+        let null = n == 0 && sel & 16 != 0;
+        // K ≤ 65 and D ≤ 1024 by construction: the casts are exact.
+        let (k32, d32) = (k as u32, d as u32);
+        let [al, am, asc] = &arrays;
+        let array = |v: &[F]| if null { core::ptr::null() } else { v.as_ptr() };
+        let packed = F::batch(n, k32, d32, array(al), array(am), array(asc));
+        let mixes = (0..n)
+            .map(|i| {
+                let (a, m) = (i * k, i * k * d);
+                F::mix(
+                    k32,
+                    d32,
+                    al[a..].as_ptr(),
+                    am[m..].as_ptr(),
+                    asc[m..].as_ptr(),
+                )
+            })
+            .collect();
+        let mix = F::mix(
+            k32,
+            d32,
+            p.logits.as_ptr(),
+            p.means.as_ptr(),
+            p.scales.as_ptr(),
+        );
+        Rows {
+            n,
+            k,
+            d,
+            mix,
+            packed,
+            mixes,
+            _arrays: arrays,
+            x,
+            u,
+            x_bar,
+            zero: vec![F::ZERO; d],
+            null,
+            seed: p.seed,
+            mask: !((p.seed >> 48) as u8),
+        }
+    }
+
+    /// The mixture of row `i` in `form`.
+    fn one(&self, form: Form, i: usize) -> &F::Mix {
+        match form {
+            Form::Many => &self.mix,
+            Form::Packed => &self.mixes[i],
+        }
+    }
+
+    /// An input array of rows as the batch call gets it.
+    fn rows<T>(&self, v: &[T]) -> *const T {
+        if self.null {
+            core::ptr::null()
+        } else {
+            v.as_ptr()
+        }
+    }
+
+    /// An output array of rows as the batch call gets it.
+    fn rows_mut<T>(&self, v: &mut [T]) -> *mut T {
+        if self.null {
+            core::ptr::null_mut()
+        } else {
+            v.as_mut_ptr()
+        }
+    }
+
+    /// Row `i` of an array of `width`-value rows, for a single call.
+    fn at(v: &[F], i: usize, width: usize) -> *const F {
+        v[i * width..].as_ptr()
+    }
+
+    /// The length of a gradient of `width` values per mixture: summed
+    /// (`width`) or per mixture (`n·width`).
+    fn grad_len(&self, form: Form, width: usize) -> usize {
+        match form {
+            Form::Many => width,
+            Form::Packed => self.n * width,
+        }
+    }
+
+    /// A gradient output as the batch call gets it: a summed one is
+    /// required even for `n = 0`, a per-mixture one is an array of rows.
+    fn grad_ptr(&self, form: Form, v: &mut [F]) -> *mut F {
+        match form {
+            Form::Many => v.as_mut_ptr(),
+            Form::Packed => self.rows_mut(v),
+        }
+    }
+
+    /// The expected gradient before any row: `+0` for a sum (the empty
+    /// sum, and where row-order addition starts), poison per mixture.
+    fn grad_start(&self, form: Form, width: usize) -> Vec<F> {
+        match form {
+            Form::Many => vec![F::ZERO; width],
+            Form::Packed => poisoned(self.n * width),
+        }
+    }
+
+    /// Folds row `i`'s single gradient `g` into the expected batch
+    /// gradient: added (in row order) or copied to its row.
+    fn fold(&self, form: Form, want: &mut [F], i: usize, g: &[F]) {
+        match form {
+            Form::Many => {
+                for (t, &v) in want.iter_mut().zip(g) {
+                    *t += v;
+                }
+            }
+            Form::Packed => want[i * g.len()..][..g.len()].copy_from_slice(g),
+        }
+    }
+
+    /// The expected status of a call in `form` whose rows' single calls
+    /// returned `statuses`. With `n = 0` no row is read: the `_many` forms
+    /// still check the mixture, a packed batch (which then has no
+    /// mixture) only `K` and `D`.
+    fn expected(&self, form: Form, statuses: &[u32], vjp: bool) -> u32 {
+        if self.n > 0 {
+            return batch_status(statuses, vjp);
+        }
+        let whole = unsafe { F::validate(&self.mix) };
+        let shape = [NO_COMPONENTS, NO_DIMENSIONS, TOO_MANY_COMPONENTS];
+        match form {
+            Form::Many => whole,
+            Form::Packed if shape.contains(&whole) => whole,
+            Form::Packed => OK,
+        }
+    }
+
+    /// Asserts the status, and then either every output equal to its
+    /// oracle or (refused) every output untouched.
+    fn judge(&self, what: &str, form: Form, got: u32, want: u32, outs: &[(&[F], &[F])]) {
+        assert_eq!(got, want, "{form:?} {what}: status");
+        for (i, &(out, oracle)) in outs.iter().enumerate() {
+            if got == OK {
+                assert!(
+                    same_bits(out, oracle),
+                    "{form:?} {what}: output {i} differs"
+                );
+            } else {
+                assert!(untouched(out), "{form:?} {what}: refusal wrote output {i}");
+            }
+        }
+    }
+}
+
+/// `v` moved `(i + 1) / 2` floats down (odd `i`) or up (even `i`), if
+/// finite: row `i` of the nudged rows.
+fn nudged<F: Real>(v: F, i: usize) -> F {
+    let mut v = v;
+    if v.is_finite() {
+        for _ in 0..i.div_ceil(2) {
+            v = v.next_toward(i.is_multiple_of(2));
+        }
+    }
+    v
+}
+
+/// The batch forms (docs/math.md §8) on the rows of [`Rows::new`], each
+/// against the single C calls on each row: the status the rows' statuses
+/// imply, and on success the same bits (a summed gradient: the single
+/// gradients added in row order to `+0`; a sampler: the draws of
+/// consecutive single calls, leaving the generator where they leave it);
+/// on refusal nothing written and the generator where it was.
+fn batches<F: CBatchApi>(p: &Problem<F>) {
+    if p.k * p.d > 16384 {
+        return;
+    }
+    let r = Rows::<F>::new(p);
+    for form in [Form::Many, Form::Packed] {
+        log_prob(&r, form);
+        log_prob_grad(&r, form);
+        per_dimension(&r, form, false);
+        per_dimension(&r, form, true);
+        vjp(&r, form);
+        first_zero_density(&r, form);
+        sample_quantile(&r, form);
+        sample_ancestral(&r, form);
+    }
+    let got = unsafe { F::batch_validate(&r.packed) };
+    let statuses: Vec<u32> = r.mixes.iter().map(|m| unsafe { F::validate(m) }).collect();
+    assert_eq!(
+        got,
+        r.expected(Form::Packed, &statuses, false),
+        "batch validate"
+    );
+}
+
+fn log_prob<F: CBatchApi>(r: &Rows<F>, form: Form) {
+    let (n, d) = (r.n, r.d);
+    let mut lp = poisoned::<F>(n);
+    let (x, out) = (r.rows(&r.x), r.rows_mut(&mut lp));
+    let got = unsafe {
+        match form {
+            Form::Many => F::log_prob_many(&r.mix, n, x, out),
+            Form::Packed => F::batch_log_prob(&r.packed, x, out),
+        }
+    };
+    let mut want = poisoned::<F>(n);
+    let statuses: Vec<u32> = (0..n)
+        .map(|i| unsafe { F::log_prob(r.one(form, i), Rows::at(&r.x, i, d), &mut want[i]) })
+        .collect();
+    let expected = r.expected(form, &statuses, false);
+    r.judge("log_prob", form, got, expected, &[(&lp, &want)]);
+}
+
+fn log_prob_grad<F: CBatchApi>(r: &Rows<F>, form: Form) {
+    let (n, k, d) = (r.n, r.k, r.d);
+    // x_grad, logits_grad, means_grad, scales_grad: values per row.
+    let widths = [d, k, k * d, k * d];
+    let mut lp = poisoned::<F>(n);
+    let mut outs = [
+        poisoned::<F>(n * d),
+        poisoned::<F>(r.grad_len(form, k)),
+        poisoned::<F>(r.grad_len(form, k * d)),
+        poisoned::<F>(r.grad_len(form, k * d)),
+    ];
+    let mut ptrs: Grads<F> = [core::ptr::null_mut(); 4];
+    for (j, (ptr, out)) in ptrs.iter_mut().zip(outs.iter_mut()).enumerate() {
+        if r.mask & (1 << j) != 0 {
+            *ptr = if j == 0 {
+                r.rows_mut(out)
+            } else {
+                r.grad_ptr(form, out)
+            };
+        }
+    }
+    let (x, lp_ptr) = (r.rows(&r.x), r.rows_mut(&mut lp));
+    let got = unsafe {
+        match form {
+            Form::Many => F::log_prob_grad_many(&r.mix, n, x, lp_ptr, ptrs),
+            Form::Packed => F::batch_log_prob_grad(&r.packed, x, lp_ptr, ptrs),
+        }
+    };
+    // The single calls get every output.
+    let mut want_lp = poisoned::<F>(n);
+    let mut want = [
+        poisoned::<F>(n * d),
+        r.grad_start(form, k),
+        r.grad_start(form, k * d),
+        r.grad_start(form, k * d),
+    ];
+    let mut statuses = vec![];
+    for i in 0..n {
+        let mut g = widths.map(poisoned::<F>);
+        let st = unsafe {
+            let [gx, ga, gm, gs] = &mut g;
+            let ptrs = [gx, ga, gm, gs].map(|v| v.as_mut_ptr());
+            F::log_prob_grad(r.one(form, i), Rows::at(&r.x, i, d), &mut want_lp[i], ptrs)
+        };
+        if st == OK {
+            want[0][i * d..][..d].copy_from_slice(&g[0]);
+            for j in 1..4 {
+                r.fold(form, &mut want[j], i, &g[j]);
+            }
+        }
+        statuses.push(st);
+    }
+    let expected = r.expected(form, &statuses, false);
+    let mut compared: Vec<(&[F], &[F])> = vec![(&lp, &want_lp)];
+    for (j, (out, oracle)) in outs.iter().zip(&want).enumerate() {
+        if r.mask & (1 << j) != 0 {
+            compared.push((out, oracle));
+        } else {
+            assert!(
+                untouched(out),
+                "{form:?} log_prob_grad wrote output {j}, not asked for"
+            );
+        }
+    }
+    r.judge("log_prob_grad", form, got, expected, &compared);
+}
+
+/// `cdf` (`x` in, `u` out) or `quantile` (`u` in, `x` out), row by row.
+fn per_dimension<F: CBatchApi>(r: &Rows<F>, form: Form, quantile: bool) {
+    let (n, d) = (r.n, r.d);
+    let input = if quantile { &r.u } else { &r.x };
+    let mut out = poisoned::<F>(n * d);
+    let (inp, outp) = (r.rows(input), r.rows_mut(&mut out));
+    let got = unsafe {
+        match (form, quantile) {
+            (Form::Many, false) => F::cdf_many(&r.mix, n, inp, outp),
+            (Form::Many, true) => F::quantile_many(&r.mix, n, inp, outp),
+            (Form::Packed, false) => F::batch_cdf(&r.packed, inp, outp),
+            (Form::Packed, true) => F::batch_quantile(&r.packed, inp, outp),
+        }
+    };
+    let mut want = poisoned::<F>(n * d);
+    let statuses: Vec<u32> = (0..n)
+        .map(|i| unsafe {
+            let (mix, inp, o) = (
+                r.one(form, i),
+                Rows::at(input, i, d),
+                want[i * d..].as_mut_ptr(),
+            );
+            if quantile {
+                F::quantile(mix, inp, o)
+            } else {
+                F::cdf(mix, inp, o)
+            }
+        })
+        .collect();
+    let what = if quantile { "quantile" } else { "cdf" };
+    let expected = r.expected(form, &statuses, false);
+    r.judge(what, form, got, expected, &[(&out, &want)]);
+}
+
+fn vjp<F: CBatchApi>(r: &Rows<F>, form: Form) {
+    let (n, k, d) = (r.n, r.k, r.d);
+    let mut outs = [k, k * d, k * d].map(|w| poisoned::<F>(r.grad_len(form, w)));
+    let [a, m, s] = &mut outs;
+    let bars = [a, m, s].map(|v| r.grad_ptr(form, v));
+    let (x, x_bar) = (r.rows(&r.x), r.rows(&r.x_bar));
+    let got = unsafe {
+        match form {
+            Form::Many => F::vjp_many(&r.mix, n, x, x_bar, bars),
+            Form::Packed => F::batch_vjp(&r.packed, x, x_bar, bars),
+        }
+    };
+    let mut want = [k, k * d, k * d].map(|w| r.grad_start(form, w));
+    let mut statuses = vec![];
+    for i in 0..n {
+        let mut g = [k, k * d, k * d].map(poisoned::<F>);
+        let st = unsafe {
+            let [a, m, s] = &mut g;
+            let bars = [a, m, s].map(|v| v.as_mut_ptr());
+            let (x, x_bar) = (Rows::at(&r.x, i, d), Rows::at(&r.x_bar, i, d));
+            F::vjp(r.one(form, i), x, x_bar, bars[0], bars[1], bars[2])
+        };
+        if st == OK {
+            for (w, g) in want.iter_mut().zip(&g) {
+                r.fold(form, w, i, g);
+            }
+        }
+        statuses.push(st);
+    }
+    let expected = r.expected(form, &statuses, true);
+    let compared: Vec<(&[F], &[F])> = outs
+        .iter()
+        .zip(&want)
+        .map(|(o, w)| (o.as_slice(), w.as_slice()))
+        .collect();
+    r.judge("vjp", form, got, expected, &compared);
+}
+
+/// The locator names the first row a `vjp` refuses for its density: the
+/// rows' single `vjp`s with a zero cotangent (finite, so only the mixture,
+/// `x` and the density can refuse them) are the oracle.
+fn first_zero_density<F: CBatchApi>(r: &Rows<F>, form: Form) {
+    let (n, k, d) = (r.n, r.k, r.d);
+    let mut row = usize::MAX;
+    let x = r.rows(&r.x);
+    let got = unsafe {
+        match form {
+            Form::Many => F::first_zero_density_many(&r.mix, n, x, &mut row),
+            Form::Packed => F::batch_first_zero_density(&r.packed, x, &mut row),
+        }
+    };
+    let mut g = [k, k * d, k * d].map(poisoned::<F>);
+    let statuses: Vec<u32> = (0..n)
+        .map(|i| unsafe {
+            let [a, m, s] = &mut g;
+            let (a, m, s) = (a.as_mut_ptr(), m.as_mut_ptr(), s.as_mut_ptr());
+            let (x, zero) = (Rows::at(&r.x, i, d), r.zero.as_ptr());
+            F::vjp(r.one(form, i), x, zero, a, m, s)
+        })
+        .collect();
+    let want = match r.expected(form, &statuses, true) {
+        OK | ZERO_DENSITY => {
+            let first = statuses.iter().position(|&s| s == ZERO_DENSITY);
+            (OK, first.unwrap_or(n))
+        }
+        refused => (refused, usize::MAX),
+    };
+    assert_eq!((got, row), want, "{form:?} first_zero_density");
+}
+
+fn sample_quantile<F: CBatchApi>(r: &Rows<F>, form: Form) {
+    let (n, d) = (r.n, r.d);
+    let start = mixgrad_rng::from_seed(r.seed);
+    let (mut rng, mut single) = (start, start);
+    let (mut xs, mut us) = (poisoned::<F>(n * d), poisoned::<F>(n * d));
+    let with_u = r.mask & 1 != 0;
+    let u_ptr = if with_u {
+        r.rows_mut(&mut us)
+    } else {
+        core::ptr::null_mut()
+    };
+    let x_ptr = r.rows_mut(&mut xs);
+    let got = unsafe {
+        match form {
+            Form::Many => F::sample_quantile_many(&r.mix, &mut rng, n, x_ptr, u_ptr),
+            Form::Packed => F::batch_sample_quantile(&r.packed, &mut rng, x_ptr, u_ptr),
+        }
+    };
+    let (mut wx, mut wu) = (poisoned::<F>(n * d), poisoned::<F>(n * d));
+    let statuses: Vec<u32> = (0..n)
+        .map(|i| unsafe {
+            let (x, u) = (wx[i * d..].as_mut_ptr(), wu[i * d..].as_mut_ptr());
+            F::sample_quantile(r.one(form, i), &mut single, x, u)
+        })
+        .collect();
+    let expected = r.expected(form, &statuses, false);
+    let mut compared: Vec<(&[F], &[F])> = vec![(&xs, &wx)];
+    if with_u {
+        compared.push((&us, &wu));
+    } else {
+        assert!(untouched(&us));
+    }
+    r.judge("sample_quantile", form, got, expected, &compared);
+    let end = if got == OK { single } else { start };
+    assert!(rng == end, "{form:?} sample_quantile: generator state");
+}
+
+fn sample_ancestral<F: CBatchApi>(r: &Rows<F>, form: Form) {
+    let (n, d) = (r.n, r.d);
+    let start = mixgrad_rng::from_seed(r.seed);
+    let (mut rng, mut single) = (start, start);
+    let (mut xs, mut ks) = (poisoned::<F>(n * d), vec![u32::MAX; n]);
+    let with_k = r.mask & 2 != 0;
+    let k_ptr = if with_k {
+        r.rows_mut(&mut ks)
+    } else {
+        core::ptr::null_mut()
+    };
+    let x_ptr = r.rows_mut(&mut xs);
+    let got = unsafe {
+        match form {
+            Form::Many => F::sample_ancestral_many(&r.mix, &mut rng, n, x_ptr, k_ptr),
+            Form::Packed => F::batch_sample_ancestral(&r.packed, &mut rng, x_ptr, k_ptr),
+        }
+    };
+    let (mut wx, mut wk) = (poisoned::<F>(n * d), vec![u32::MAX; n]);
+    let statuses: Vec<u32> = (0..n)
+        .map(|i| unsafe {
+            let x = wx[i * d..].as_mut_ptr();
+            F::sample_ancestral(r.one(form, i), &mut single, x, &mut wk[i])
+        })
+        .collect();
+    let expected = r.expected(form, &statuses, false);
+    r.judge("sample_ancestral", form, got, expected, &[(&xs, &wx)]);
+    let ks_ok = if got == OK && with_k {
+        ks == wk
+    } else {
+        ks.iter().all(|&c| c == u32::MAX)
+    };
+    assert!(ks_ok, "{form:?} sample_ancestral: components");
+    let end = if got == OK { single } else { start };
+    assert!(rng == end, "{form:?} sample_ancestral: generator state");
 }

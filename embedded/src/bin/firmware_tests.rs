@@ -14,10 +14,8 @@ use core::panic::PanicInfo;
 
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use cortex_m_semihosting::{debug, hprintln};
-use mixgrad::{
-    DiagMixture, DiagMixtureRef, ErrorKind, Float, RngCore, SeedableRng, Xoshiro128PlusPlus,
-    Xoshiro256PlusPlus,
-};
+use mixgrad::{DiagMixtureRef, ErrorKind, SeedableRng, Xoshiro128PlusPlus, Xoshiro256PlusPlus};
+use mixgrad_embedded::{sample_and_vjp_k8, stack_depth, Tally};
 
 pub struct Case {
     name: &'static str,
@@ -54,21 +52,6 @@ use reference::*;
 const MAX_D: usize = 8;
 const MAX_KD: usize = 64;
 const MAX_K: usize = 8;
-
-struct Tally {
-    checks: u32,
-    failures: u32,
-}
-
-impl Tally {
-    fn check(&mut self, ok: bool, what: &str, case: &str) {
-        self.checks += 1;
-        if !ok {
-            self.failures += 1;
-            hprintln!("FAIL {} ({})", what, case);
-        }
-    }
-}
 
 /// `z² ≤ 2 ln(1/p)` for the normal quantile at `p ≤ 1/2`.
 fn z2_bound(p: f64) -> f64 {
@@ -397,49 +380,6 @@ fn check_errors(t: &mut Tally) {
     );
 }
 
-const PAINT: u32 = 0xDEAD_BEEF;
-
-extern "C" {
-    /// End of .bss / start of the heap, from cortex-m-rt's link.x: the
-    /// stack grows down toward it.
-    static mut __sheap: u32;
-}
-
-/// Bytes of stack `f` uses: paints the free stack below the current frame,
-/// runs `f`, and finds the lowest word it overwrote.
-fn stack_depth(f: impl FnOnce()) -> usize {
-    let sp = cortex_m::register::msp::read() as usize;
-    let bottom = core::ptr::addr_of!(__sheap) as usize;
-    let top = (sp - 64) & !3;
-    let mut a = bottom;
-    while a < top {
-        unsafe { (a as *mut u32).write_volatile(PAINT) };
-        a += 4;
-    }
-    f();
-    let mut a = bottom;
-    while a < top && unsafe { (a as *const u32).read_volatile() } == PAINT {
-        a += 4;
-    }
-    sp - a
-}
-
-/// One quantile sample and its vjp with the owned `DiagMixture<F, 8, 4>`.
-#[inline(never)]
-fn sample_and_vjp_k8<F: Float, R: RngCore + SeedableRng>() {
-    let mix = DiagMixture::<F, 8, 4>::new(
-        core::array::from_fn(|k| F::from_f64(k as f64 * 0.1)),
-        core::array::from_fn(|k| core::array::from_fn(|d| F::from_f64((k + d) as f64 * 0.3))),
-        [[F::ONE; 4]; 8],
-    );
-    if let Ok(mix) = mix {
-        let mut rng = R::seed_from_u64(1);
-        let (x, _) = mix.sample_quantile(&mut rng);
-        let g = mix.vjp(&x, &[F::ONE; 4]);
-        core::hint::black_box(g.is_ok());
-    }
-}
-
 /// The runtime-sized view at the largest K it supports (64), f64.
 #[inline(never)]
 fn sample_and_vjp_view_f64_k64() {
@@ -460,10 +400,7 @@ fn sample_and_vjp_view_f64_k64() {
 
 #[entry]
 fn main() -> ! {
-    let mut t = Tally {
-        checks: 0,
-        failures: 0,
-    };
+    let mut t = Tally::new();
     for case in CASES {
         check_f64(&mut t, case);
         check_f32(&mut t, case);
@@ -488,12 +425,7 @@ fn main() -> ! {
         t.failures,
         CASES.len()
     );
-    debug::exit(if t.failures == 0 {
-        debug::EXIT_SUCCESS
-    } else {
-        debug::EXIT_FAILURE
-    });
-    loop {}
+    t.exit()
 }
 
 #[panic_handler]

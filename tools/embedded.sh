@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The embedded checks (docs/embedded.md), as .ci/run runs them:
 #   1. rlibs and libmixgrad.a for Cortex-M0, Cortex-M4F and RISC-V;
-#   2. the on-target test firmware under QEMU on a Cortex-M4F (mps2-an386)
-#      and a Cortex-M0 (micro:bit), failing on any wrong result;
+#   2. the on-target test firmwares (single calls; batch forms) under QEMU
+#      on a Cortex-M4F (mps2-an386) and a Cortex-M0 (micro:bit), failing on
+#      any wrong result;
 #   3. the C firmware example (arm-none-eabi-gcc, newlib rdimon) on the M4F;
 #   4. the link-time proof that no panic path survives (thumbv7em, release);
 #   5. the footprint report.
@@ -32,12 +33,17 @@ step "clippy on the firmware crate"
 (cd embedded && cargo clippy --quiet --release --target thumbv7em-none-eabihf -- -D warnings)
 
 step "on-target tests: Cortex-M4F (mps2-an386) and Cortex-M0 (micro:bit) under QEMU"
+# firmware_tests: single calls against the reference vectors, sampling,
+# errors, the stack budget; batch_tests: the batch forms against the single
+# calls, bit for bit, and the batched stack.
 for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
-    (cd embedded && cargo build --quiet --release --target "$target" --bin firmware_tests)
-    elf=embedded/target/$target/release/firmware_tests
+    (cd embedded && cargo build --quiet --release --target "$target" \
+        --bin firmware_tests --bin batch_tests)
     if [ "$target" = thumbv6m-none-eabi ]; then qemu=("${qemu_m0[@]}"); else qemu=("${qemu_m4f[@]}"); fi
-    echo "$target:"
-    timeout 300 "${qemu[@]}" "$elf"
+    for bin in firmware_tests batch_tests; do
+        echo "$target $bin:"
+        timeout 300 "${qemu[@]}" "embedded/target/$target/release/$bin"
+    done
 done
 
 step "C firmware: arm-none-eabi-gcc + libmixgrad.a (thumbv7em) on mps2-an386"

@@ -1,6 +1,6 @@
 //! What the bare-metal binaries of this crate share: the footprint
 //! firmware's body, and the tally, stack meter and K = 8 stack probe of the
-//! on-target test firmware.
+//! two on-target test firmwares (`firmware_tests`, `batch_tests`).
 #![no_std]
 
 use cortex_m_semihosting::{debug, hprintln};

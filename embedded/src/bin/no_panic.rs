@@ -1,10 +1,11 @@
 //! Panic-freedom proved at link time. The panic handler calls a function
 //! that is defined nowhere, so this firmware links only if the optimiser
 //! removed every path to a panic from everything it calls: every public
-//! entry point of the C ABI and of the Rust API, in f32 and f64, with
-//! parameters, sizes and pointers made opaque by `black_box`. Built with the
-//! release profile as shipped (fat LTO, overflow checks and debug
-//! assertions off); `.ci/run` builds it for thumbv7em-none-eabihf.
+//! entry point of the C ABI and of the Rust API (the Rust batch forms
+//! among them: `*_many` of both mixture types, `DiagBatchRef`), in f32 and
+//! f64, with parameters, sizes and pointers made opaque by `black_box`.
+//! Built with the release profile as shipped (fat LTO, overflow checks and
+//! debug assertions off); `.ci/run` builds it for thumbv7em-none-eabihf.
 #![no_std]
 #![no_main]
 // Halting loops after semihosting exit or in handlers: nothing to wait for.
@@ -16,7 +17,7 @@ use core::panic::PanicInfo;
 use cortex_m_rt::entry;
 use mixgrad::internals::{ndtr, ndtri, normal};
 use mixgrad::{
-    DiagMixture, DiagMixtureRef, Error, ErrorKind, Float, LogProbGrad, SeedableRng,
+    DiagBatchRef, DiagMixture, DiagMixtureRef, Error, ErrorKind, Float, LogProbGrad, SeedableRng,
     Xoshiro128PlusPlus, Xoshiro256PlusPlus,
 };
 use mixgrad_capi::*;
@@ -114,6 +115,119 @@ impl<F: Float> Probe<F> for DiagMixtureRef<'_, F> {
     }
 }
 
+/// The batch forms: `n` points of one view (the `*_many` methods, also on a
+/// view with its `ln σ` in a caller's buffer) and a packed batch of `n`
+/// mixtures, on opaque parameters, sizes and row counts.
+fn rust_batch<F: Float, R: mixgrad::RngCore>(rng: &mut R) {
+    let mut buf = [[F::ZERO; N]; 8];
+    for row in buf.iter_mut() {
+        *row = black_box(*row);
+    }
+    let mut comps = black_box([0usize; 64]);
+    let (k, d, n): (usize, usize, usize) = (black_box(3), black_box(2), black_box(4));
+    let [logits, means, scales, x, u, xb, o1, o2] = &mut buf;
+    let Some(((logits, means), scales)) = logits
+        .get(..n * k)
+        .zip(means.get(..n * k * d))
+        .zip(scales.get(..n * k * d))
+    else {
+        return;
+    };
+    let Some((x, xb)) = x.get(..n * d).zip(xb.get(..n * d)) else {
+        return;
+    };
+    let one = logits
+        .get(..k)
+        .zip(means.get(..k * d))
+        .zip(scales.get(..k * d));
+    if let Some(Ok(v)) = one.map(|((l, m), s)| DiagMixtureRef::new(l, m, s, d)) {
+        many(
+            &v,
+            x,
+            xb,
+            &mut u[..],
+            &mut o1[..],
+            &mut o2[..],
+            &mut comps,
+            rng,
+        );
+        let mut log_scales = black_box([F::ZERO; 64]);
+        let len = black_box(k * d).min(log_scales.len());
+        if let Ok(w) = v.with_log_scales(&mut log_scales[..len]) {
+            many(
+                &w,
+                x,
+                xb,
+                &mut u[..],
+                &mut o1[..],
+                &mut o2[..],
+                &mut comps,
+                rng,
+            );
+        }
+    }
+    let Ok(b) = DiagBatchRef::new(logits, means, scales, k, d) else {
+        return;
+    };
+    let _ = black_box((b.len(), b.is_empty(), b.num_components(), b.num_dims()));
+    let _ = black_box(b.mixture(black_box(1)).map(|m| m.num_params()));
+    let _ = black_box(b.iter().count());
+    let _ = black_box(b.sample_quantile(rng, &mut o1[..], Some(&mut o2[..])));
+    let _ = black_box(b.sample_ancestral(rng, &mut o1[..], Some(&mut comps[..])));
+    let _ = black_box(b.cdf(x, &mut o1[..]));
+    let _ = black_box(b.quantile(&u[..], &mut o1[..]));
+    let _ = black_box(b.log_prob(x, &mut o1[..]));
+    let (g1, g2) = o2.split_at_mut(N / 2);
+    let _ = black_box(b.log_prob_grad(
+        x,
+        &mut o1[..],
+        LogProbGrad {
+            x: Some(&mut u[..]),
+            logits: Some(&mut g1[..]),
+            means: Some(&mut g2[..]),
+            scales: None,
+        },
+    ));
+    let _ = black_box(b.first_zero_density(x));
+    let (gl, rest) = o1.split_at_mut(N / 4);
+    let (gm, gs) = rest.split_at_mut(N / 2);
+    let _ = black_box(b.vjp(x, xb, gl, gm, gs));
+}
+
+/// Every `*_many` method of one view.
+#[allow(clippy::too_many_arguments)]
+fn many<F: Float, R: mixgrad::RngCore>(
+    v: &DiagMixtureRef<'_, F>,
+    x: &[F],
+    xb: &[F],
+    u: &mut [F],
+    o1: &mut [F],
+    o2: &mut [F],
+    comps: &mut [usize],
+    rng: &mut R,
+) {
+    let _ = black_box(v.sample_quantile_many(rng, o1, Some(o2)));
+    let _ = black_box(v.sample_ancestral_many(rng, o1, Some(comps)));
+    let _ = black_box(v.cdf_many(x, o1));
+    let _ = black_box(v.quantile_many(u, o1));
+    let _ = black_box(v.log_prob_many(x, o1));
+    let (g1, g2) = o2.split_at_mut(N / 2);
+    let _ = black_box(v.log_prob_grad_many(
+        x,
+        o1,
+        LogProbGrad {
+            x: Some(u),
+            logits: Some(g1),
+            means: None,
+            scales: Some(g2),
+        },
+    ));
+    let _ = black_box(v.first_zero_density_many(x));
+    let (gl, rest) = o1.split_at_mut(N / 4);
+    let (gm, gs) = rest.split_at_mut(N / 2);
+    let _ = black_box(v.vjp_many(x, xb, gl, gm, gs));
+}
+
 /// The const-generic API.
 fn rust_owned<F: Float, R: mixgrad::RngCore>(rng: &mut R) {
     let mix = DiagMixture::<F, 4, 3>::new(
@@ -133,6 +247,24 @@ fn rust_owned<F: Float, R: mixgrad::RngCore>(rng: &mut R) {
     let _ = black_box(mix.sample_quantile(rng));
     let _ = black_box(mix.sample_ancestral(rng));
     let _ = black_box((mix.logits(), mix.means(), mix.scales(), mix.view()));
+    // The batch forms, on an opaque number of points.
+    let mut pts = black_box([[F::ZERO; 3]; 8]);
+    let mut pts2 = black_box([[F::HALF; 3]; 8]);
+    let mut lp = black_box([F::ZERO; 8]);
+    let mut comps = black_box([0usize; 8]);
+    let n = black_box(5usize).min(8);
+    // Every slice taken before the calls: taken between them,
+    // `comps[..n]` kept its bound check (a panic path of this probe, not
+    // of the library) and failed the link.
+    let (x, u) = (&mut pts[..n], &mut pts2[..n]);
+    let (lp, comps) = (&mut lp[..n], &mut comps[..n]);
+    let _ = black_box(mix.sample_quantile_many(rng, x, Some(&mut u[..])));
+    let _ = black_box(mix.sample_ancestral_many(rng, x, Some(comps)));
+    let _ = black_box(mix.cdf_many(x, u));
+    let _ = black_box(mix.quantile_many(u, x));
+    let _ = black_box(mix.log_prob_many(x, lp));
+    let _ = black_box(mix.log_prob_grad_many(x, lp, Some(&mut u[..])));
+    let _ = black_box(mix.vjp_many(x, u));
 }
 
 fn special_functions() {
@@ -298,6 +430,8 @@ fn main() -> ! {
     rust_view::<f32, _>(&mut r32);
     rust_owned::<f64, _>(&mut r64);
     rust_owned::<f32, _>(&mut r32);
+    rust_batch::<f64, _>(&mut r64);
+    rust_batch::<f32, _>(&mut r32);
     special_functions();
     c_abi();
     loop {}

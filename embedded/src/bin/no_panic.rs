@@ -1,11 +1,12 @@
 //! Panic-freedom proved at link time. The panic handler calls a function
 //! that is defined nowhere, so this firmware links only if the optimiser
 //! removed every path to a panic from everything it calls: every public
-//! entry point of the C ABI and of the Rust API (the Rust batch forms
-//! among them: `*_many` of both mixture types, `DiagBatchRef`), in f32 and
-//! f64, with parameters, sizes and pointers made opaque by `black_box`.
-//! Built with the release profile as shipped (fat LTO, overflow checks and
-//! debug assertions off); `.ci/run` builds it for thumbv7em-none-eabihf.
+//! entry point of the C ABI and of the Rust API (the batch forms among
+//! them: `*_many` of both mixture types and `DiagBatchRef` in Rust, the
+//! `_many` and `mixgrad_diag_batch_` functions in C), in f32 and f64, with
+//! parameters, sizes and pointers made opaque by `black_box`. Built with
+//! the release profile as shipped (fat LTO, overflow checks and debug
+//! assertions off); `.ci/run` builds it for thumbv7em-none-eabihf.
 #![no_std]
 #![no_main]
 // Halting loops after semihosting exit or in handlers: nothing to wait for.
@@ -282,6 +283,58 @@ fn special_functions() {
 }
 
 /// Every exported C function, on opaque pointers.
+/// The C batch functions of one precision: `n` points of one mixture
+/// (`_many`) and a packed batch, on opaque row counts and shapes.
+macro_rules! c_batch {
+    ($mp:ident, $batch:ident, $mem:ident, $rng:ident, [
+        $lpm:ident, $lpgm:ident, $cdfm:ident, $qm:ident, $vjpm:ident, $fzm:ident, $sqm:ident,
+        $sam:ident,
+        $bv:ident, $blp:ident, $blpg:ident, $bcdf:ident, $bq:ident, $bvjp:ident, $bfz:ident,
+        $bsq:ident, $bsa:ident
+    ]) => {{
+        let [l, m, s, x, o1, o2] = &mut $mem;
+        let (x, o1, o2) = (x.as_ptr(), o1.as_mut_ptr(), o2.as_mut_ptr());
+        let n = black_box(4usize);
+        let mut comps = black_box([0u32; 64]);
+        let mut row = 0usize;
+        black_box($lpm($mp, n, x, o1));
+        black_box($lpgm(
+            $mp,
+            n,
+            x,
+            o1,
+            o2,
+            o2.add(64),
+            o2.add(128),
+            o2.add(256),
+        ));
+        black_box($cdfm($mp, n, x, o1));
+        black_box($qm($mp, n, x, o1));
+        black_box($vjpm($mp, n, x, x, o1, o2, o2.add(256)));
+        black_box($fzm($mp, n, x, &mut row));
+        black_box($sqm($mp, &mut $rng, n, o1, o2));
+        black_box($sam($mp, &mut $rng, n, o1, comps.as_mut_ptr()));
+        let batch = black_box($batch {
+            batch: n,
+            num_components: 3,
+            num_dims: 2,
+            logits: l.as_ptr(),
+            means: m.as_ptr(),
+            scales: s.as_ptr(),
+        });
+        let bp = black_box(&batch as *const $batch);
+        black_box($bv(bp));
+        black_box($blp(bp, x, o1));
+        black_box($blpg(bp, x, o1, o2, o2.add(64), o2.add(128), o2.add(256)));
+        black_box($bcdf(bp, x, o1));
+        black_box($bq(bp, x, o1));
+        black_box($bvjp(bp, x, x, o1, o2, o2.add(256)));
+        black_box($bfz(bp, x, &mut row));
+        black_box($bsq(bp, &mut $rng, o1, o2));
+        black_box($bsa(bp, &mut $rng, o1, comps.as_mut_ptr()));
+    }};
+}
+
 fn c_abi() {
     // The `_work` forms of one precision, on scratch of opaque length.
     macro_rules! work_forms {
@@ -368,6 +421,17 @@ fn c_abi() {
         ] }
         black_box(mixgrad_status_str(black_box(3)));
         black_box(mixgrad_version());
+        c_batch! { mp, mixgrad_diag_batch_f64, mem, rng, [
+            mixgrad_diag_log_prob_many_f64, mixgrad_diag_log_prob_grad_many_f64,
+            mixgrad_diag_cdf_many_f64, mixgrad_diag_quantile_many_f64,
+            mixgrad_diag_vjp_many_f64, mixgrad_diag_first_zero_density_many_f64,
+            mixgrad_diag_sample_quantile_many_f64, mixgrad_diag_sample_ancestral_many_f64,
+            mixgrad_diag_batch_validate_f64, mixgrad_diag_batch_log_prob_f64,
+            mixgrad_diag_batch_log_prob_grad_f64, mixgrad_diag_batch_cdf_f64,
+            mixgrad_diag_batch_quantile_f64, mixgrad_diag_batch_vjp_f64,
+            mixgrad_diag_batch_first_zero_density_f64, mixgrad_diag_batch_sample_quantile_f64,
+            mixgrad_diag_batch_sample_ancestral_f64
+        ] }
     }
     let [l, m, s, x, o1, o2] = &mut mem32;
     let mix = black_box(mixgrad_diag_f32 {
@@ -418,6 +482,17 @@ fn c_abi() {
             mixgrad_diag_cdf_work_f32, mixgrad_diag_quantile_work_f32, mixgrad_diag_vjp_work_f32,
             mixgrad_diag_jacobian_work_f32, mixgrad_diag_sample_quantile_work_f32,
             mixgrad_diag_sample_ancestral_work_f32
+        ] }
+        c_batch! { mp, mixgrad_diag_batch_f32, mem32, rng, [
+            mixgrad_diag_log_prob_many_f32, mixgrad_diag_log_prob_grad_many_f32,
+            mixgrad_diag_cdf_many_f32, mixgrad_diag_quantile_many_f32,
+            mixgrad_diag_vjp_many_f32, mixgrad_diag_first_zero_density_many_f32,
+            mixgrad_diag_sample_quantile_many_f32, mixgrad_diag_sample_ancestral_many_f32,
+            mixgrad_diag_batch_validate_f32, mixgrad_diag_batch_log_prob_f32,
+            mixgrad_diag_batch_log_prob_grad_f32, mixgrad_diag_batch_cdf_f32,
+            mixgrad_diag_batch_quantile_f32, mixgrad_diag_batch_vjp_f32,
+            mixgrad_diag_batch_first_zero_density_f32, mixgrad_diag_batch_sample_quantile_f32,
+            mixgrad_diag_batch_sample_ancestral_f32
         ] }
     }
 }

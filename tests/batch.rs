@@ -11,12 +11,15 @@
 //! * `n = 0` is valid: summed outputs become `+0`, the generator stays put.
 //!
 //! The property tests draw 500 cases per precision (`PROPTEST_CASES`
-//! overrides).
+//! overrides); `rows_split_across_threads_are_the_single_calls` draws 4
+//! cases of shapes the `rayon` feature splits across threads
+//! (`MIXGRAD_SPLIT_CASES` overrides), so `cargo test --features rayon
+//! --test batch` checks the parallel paths against the same oracle.
 //!
 //! Under Miri (`cargo +nightly miri test --features soft-floats --test
-//! batch`) the property tests run a handful of small cases, the test of
-//! a mixture beyond the hoisted `ln σ` is skipped, and a NaN matches any
-//! NaN (Miri picks NaN payloads at random).
+//! batch`) the property tests run a handful of small cases, the tests of
+//! hundreds of rows are skipped, and a NaN matches any NaN (Miri picks NaN
+//! payloads at random).
 
 // Index loops over several parallel arrays read better than zips here.
 #![allow(clippy::needless_range_loop)]
@@ -203,6 +206,16 @@ const LIMITS: Limits = if cfg!(miri) {
         d: (1, 6),
         n: (0, 12),
     }
+};
+
+/// Shapes the `rayon` feature splits across threads: `K·D ≥ 416`, so a
+/// task holds at most 19 rows (at least 8192 parameter entries and 16
+/// rows, `src/batch/drive.rs`) and 40 rows or more make two tasks or
+/// more. Without the feature the same rows run on one thread.
+const SPLIT_LIMITS: Limits = Limits {
+    k: (8, 10),
+    d: (52, 64),
+    n: (40, 56),
 };
 
 /// Cases per property test and precision: `PROPTEST_CASES` overrides.
@@ -950,6 +963,61 @@ proptest! {
     }
 }
 
+/// The case with every point a sample: its gradients go through (a far
+/// point usually makes `vjp` refuse), so the summed and per-mixture
+/// gradients are compared too.
+fn all_samples(c: &Case) -> Case {
+    Case {
+        points: vec![Point::Sample; c.n],
+        ..c.clone()
+    }
+}
+
+/// The case with far points (usually of zero density) in rows `rows` as
+/// well: on both sides of the first split, the refusal named must be the
+/// earlier task's; in the last task only, its row counted from the call's
+/// first row, not the task's.
+fn far_in(c: &Case, rows: &[usize]) -> Case {
+    let mut points = c.points.clone();
+    for &i in rows {
+        points[i] = Point::Far;
+    }
+    Case {
+        points,
+        ..c.clone()
+    }
+}
+
+/// With the `rayon` feature the rows of these calls are split across
+/// threads: still the single calls' bits, the first bad row named. A few
+/// cases of a few thousand rows each (`PROPTEST_CASES` does not apply).
+#[test]
+#[cfg_attr(miri, ignore = "hundreds of rows of K·D ≥ 416: slow under Miri")]
+fn rows_split_across_threads_are_the_single_calls() {
+    let cases = std::env::var("MIXGRAD_SPLIT_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
+    let mut runner = proptest::test_runner::TestRunner::new(Config {
+        cases,
+        ..Config::default()
+    });
+    let strategy = (
+        case(SPLIT_LIMITS),
+        bad(),
+        prop::collection::vec((0usize..64, 0usize..64), 1..=2),
+    );
+    runner
+        .run(&strategy, |(c, bad, spots)| {
+            check_case::<f64>(&far_in(&c, &[3, c.n - 2]));
+            check_case::<f64>(&all_samples(&c));
+            check_case::<f32>(&far_in(&all_samples(&c), &[c.n - 2]));
+            check_refusal::<f64>(&c, bad, &spots);
+            Ok(())
+        })
+        .unwrap();
+}
+
 // ---- Deterministic cases ---------------------------------------------------
 
 fn single_vjp<F: Real>(
@@ -1200,6 +1268,32 @@ fn rows_that_take_the_rescue_pass_sum_as_the_single_calls_do_f64() {
         let g: Vec<f64> = sum.0.iter().chain(&sum.1).chain(&sum.2).copied().collect();
         assert!(g.iter().any(|v| !v.is_finite()), "{what}: {g:?}");
     }
+}
+
+/// Enough rows for the `rayon` feature to split the call across threads
+/// (`cargo test --features rayon --test batch`; `K·D = 36` splits from
+/// 456 rows), with rescue rows on both sides of the splits: the same bits
+/// as the single calls in row order.
+#[test]
+#[cfg_attr(miri, ignore = "a thousand rows: slow under Miri")]
+fn rescue_rows_among_a_thousand_rows_f64() {
+    let (logits, means, scales) = rescue_mixture();
+    let mix = DiagMixtureRef::new(&logits, &means, &scales, 6).unwrap();
+    let ordinary = ordinary_rows(&mix);
+    let rescue_bar = [0.0, 0.0, 0.0, 0.0, 0.0, 1.0];
+    let n = 1024;
+    let (mut x, mut x_bar) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        if [7, 255, 256, 511, 512, 700, 1023].contains(&i) {
+            x.extend(RESCUE_X);
+            x_bar.extend(rescue_bar);
+        } else {
+            x.extend(ordinary[i % 4]);
+            x_bar.extend(ORDINARY_BAR);
+        }
+    }
+    assert_vjp_many_is_the_sum("1024 rows", &mix, &x, &x_bar);
+    assert_batch_vjp_is_per_row("1024 rows", &mix, &x, &x_bar);
 }
 
 /// A 2-D mixture of three components for the refusal cases.

@@ -1970,3 +1970,39 @@ fn owned_mixtures_have_the_same_many_forms() {
     owned.log_prob_many(&x, &mut lp).unwrap();
     assert_same("owned log_prob_many", &lp, &vlp);
 }
+
+/// KNOWN BUG (src/batch/many.rs, `log_prob_grad_many`): on a view made by
+/// `new_unbounded` with `K > MAX_COMPONENTS`, every call that runs on stack
+/// scratch refuses with `TooManyComponents`, and the single calls write
+/// nothing then; `log_prob_grad_many` zeroes the summed outputs before it
+/// asks for the scratch, so it refuses *after* writing them. Ignored until
+/// fixed: `cargo test --test batch -- --ignored`.
+#[test]
+#[ignore = "known bug: log_prob_grad_many writes zeros before refusing K > MAX_COMPONENTS"]
+fn an_unbounded_view_beyond_max_components_writes_nothing() {
+    let k = MAX_COMPONENTS + 1;
+    let (l, m, s) = (vec![0.0; k], vec![0.0; k], vec![1.0; k]);
+    let mix = DiagMixtureRef::new_unbounded(&l, &m, &s, 1).unwrap();
+    let x = [0.5, -0.5];
+    let single = mix
+        .log_prob_grad(&x[..1], LogProbGrad::default())
+        .unwrap_err();
+    assert_eq!(single.kind(), ErrorKind::TooManyComponents);
+    let mut lp = poisoned::<f64>(2);
+    let mut g = GradOut::<f64>::new(0b1111, [2, k, k, k]);
+    let e = mix.log_prob_grad_many(&x, &mut lp, g.grad()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TooManyComponents);
+    assert!(untouched(&lp) && untouched(g.x.as_deref().unwrap()));
+    assert!(
+        untouched(g.logits.as_deref().unwrap()),
+        "summed logits written on refusal"
+    );
+    assert!(
+        untouched(g.means.as_deref().unwrap()),
+        "summed means written on refusal"
+    );
+    assert!(
+        untouched(g.scales.as_deref().unwrap()),
+        "summed scales written on refusal"
+    );
+}

@@ -110,17 +110,19 @@ def seeds():
 
 
 def rows(top, optional_off=0):
-    """The sampler seed 7 with the C target's row choices for the batch
-    forms (Rows::new in fuzz_targets/c_abi.rs): the last byte picks the
-    number of rows (by its value mod 8), nudged rows (bit 3) and NULL
-    arrays for n = 0 (bit 4); the byte before it, inverted, the optional
-    outputs (bit j set here: output j is not asked for)."""
+    """The sampler seed 7 with the row choices for the batch forms (Rows::new
+    in fuzz_targets/c_abi.rs, row_choice in fuzz_targets/rust_api.rs): the
+    last byte picks the number of rows (by its value mod 8), nudged rows
+    (bit 3), NULL arrays for n = 0 (bit 4, C only) and the Rust *_many forms
+    on a view with ln sigma stored (bit 5, Rust only); the byte before it,
+    inverted, the optional outputs (bit j set here: output j is not asked
+    for)."""
     return 7 | (optional_off << 48) | (top << 56)
 
 
 def batch_seeds():
-    """c_abi only: the batch forms' shapes (the other seeds give two rotated
-    rows with every output)."""
+    """The batch forms' shapes, for both targets (the other seeds give two
+    rotated rows with every output)."""
     s = {}
     base = dict(
         k=2, d=2,
@@ -156,14 +158,26 @@ def batch_seeds():
     return s
 
 
+def rust_batch_seeds():
+    """rust_api only: the *_many forms on a view with ln sigma stored."""
+    s = {}
+    for name, data in batch_seeds().items():
+        if name.startswith(("batch_n3_rotated", "batch_n65_")):
+            stored = data[:-1] + bytes([data[-1] | 32])
+            s[name.replace("batch_", "batch_stored_log_scales_", 1)] = stored
+    return s
+
+
 def main():
     for target in ("rust_api", "c_abi"):
         out = HERE / "seeds" / target
         out.mkdir(parents=True, exist_ok=True)
         for name, data in seeds().items():
             (out / name).write_bytes(data)
-    for name, data in batch_seeds().items():
-        (HERE / "seeds" / "c_abi" / name).write_bytes(data)
+        for name, data in batch_seeds().items():
+            (out / name).write_bytes(data)
+    for name, data in rust_batch_seeds().items():
+        (HERE / "seeds" / "rust_api" / name).write_bytes(data)
 
 
 if __name__ == "__main__":

@@ -7,13 +7,26 @@
 //! (`vjp`/`jacobian` may refuse with `ZeroDensity` only), and
 //! `cdf(quantile(u))` is `u` to the docs/math.md §6 backward tolerance; a
 //! view `with_log_scales` answers bit for bit as the plain one.
+//!
+//! The batch forms (docs/math.md §8: the `*_many` methods of the problem's
+//! mixture, and a [`DiagBatchRef`] of `n` rotations of it) run on 0 to 3
+//! rows, or 65 on small problems, built from the problem's `x`, `u` and
+//! `x̄` as the C target builds them (`row_choice`), against the single
+//! calls on each row as the oracle: the error the rows' errors imply,
+//! named in the first bad row; on success the same bits (a summed
+//! gradient: the single gradients added in row order to `+0`; a sampler:
+//! the draws of consecutive single calls, the generator left where they
+//! leave it); on refusal nothing written.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mixgrad::{DiagMixtureRef, ErrorKind, LogProbGrad, SeedableRng, Xoshiro256PlusPlus};
+use mixgrad::{
+    DiagBatchRef, DiagMixtureRef, Error, ErrorKind, LogProbGrad, SeedableRng, SolveStats,
+    Xoshiro256PlusPlus,
+};
 use mixgrad_fuzz::{
-    decode, poisoned, remember, round_trip_ok, show_problem_on_panic, untouched, Problem, Real,
-    FLAG_F32,
+    decode, poisoned, remember, round_trip_ok, same_bits, show_problem_on_panic, untouched,
+    Problem, Real, FLAG_F32,
 };
 
 fuzz_target!(init: show_problem_on_panic(), |data: &[u8]| {
@@ -31,6 +44,7 @@ fn check<F: Real>(p: &Problem<F>) {
         (Ok(mix), None) => mix,
         (Err(got), Some(want)) => {
             assert_eq!(got.kind(), want, "wrong error for {p:?}");
+            packed_refusal(p, want);
             return;
         }
         (got, want) => panic!("construction {got:?}, expected error {want:?}: {p:?}"),
@@ -241,4 +255,565 @@ fn check<F: Real>(p: &Problem<F>) {
     same("vjp scales", &s1, &s2);
     let (r1, r2) = (mix.log_prob(&p.x), fast.log_prob(&p.x));
     assert_eq!(r1.map(F::bits), r2.map(F::bits), "log_prob with log scales");
+
+    batches(p, &mix);
+}
+
+// ---- The batch forms (docs/math.md §8) ----------------------------------
+
+/// Which batch shape a check drives.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Form {
+    /// `n` points of the problem's mixture (`*_many`); parameter gradients
+    /// are summed over the rows.
+    Many,
+    /// `n` mixtures packed ([`DiagBatchRef`]), one point each; gradients
+    /// per mixture.
+    Packed,
+}
+
+/// How many rows a problem's batch checks take, and whether they are the
+/// problem's `x`, `u` and `x̄` rotated or nudged: the same choice, from the
+/// same seed bytes, as the C target's `Rows::new` (fuzz/make_seeds.py
+/// writes seeds for each). The last seed byte picks the count (0 to 3, or
+/// 65 on small problems), bit 3 nudged rows; bit 5 runs the `*_many` forms
+/// on the view `with_log_scales`.
+fn row_choice(seed: u64, kd: usize) -> (usize, bool, bool) {
+    let sel = (seed >> 56) as u8;
+    let n = match sel % 8 {
+        0 | 3 => 2,
+        1 => 1,
+        2 | 4 | 7 => 3,
+        5 => 0,
+        _ if kd <= 64 => 65,
+        _ => 3,
+    };
+    (n, sel & 8 != 0 || n > 3, sel & 32 != 0)
+}
+
+/// `v` moved `(i + 1) / 2` floats down (odd `i`) or up (even `i`), if
+/// finite: row `i` of the nudged rows.
+fn nudged<F: Real>(v: F, i: usize) -> F {
+    let mut v = v;
+    if v.is_finite() {
+        for _ in 0..i.div_ceil(2) {
+            v = v.next_toward(i.is_multiple_of(2));
+        }
+    }
+    v
+}
+
+/// `n` mixtures packed, mixture `i` the problem's with its components
+/// rotated by `i` (component `c` is the problem's `(c + i) % K`): as valid
+/// as the problem's, with other values where they sit.
+fn rotations<F: Real>(p: &Problem<F>, n: usize) -> [Vec<F>; 3] {
+    let (k, d) = (p.k, p.d);
+    let rotated = |v: &[F], width: usize| -> Vec<F> {
+        (0..n)
+            .flat_map(|i| {
+                (0..k).flat_map(move |c| {
+                    let src = (c + i) % k;
+                    v[src * width..(src + 1) * width].iter().copied()
+                })
+            })
+            .collect()
+    };
+    [
+        rotated(&p.logits, 1),
+        rotated(&p.means, d),
+        rotated(&p.scales, d),
+    ]
+}
+
+/// A packed batch of an invalid mixture's rotations: refused with the
+/// single mixture's error, in row 0 for a value (mixture 0 is the
+/// problem's own), in no row for a shape; with no mixture (`n = 0`) only
+/// the shape is checked.
+fn packed_refusal<F: Real>(p: &Problem<F>, want: ErrorKind) {
+    if p.k * p.d > 16384 {
+        return;
+    }
+    let (n, _, _) = row_choice(p.seed, p.k * p.d);
+    let [l, m, s] = rotations(p, n);
+    let shape = [
+        ErrorKind::NoComponents,
+        ErrorKind::NoDimensions,
+        ErrorKind::TooManyComponents,
+    ];
+    let got = DiagBatchRef::new(&l, &m, &s, p.k, p.d);
+    if shape.contains(&want) {
+        let e = got.expect_err("a packed batch of a bad shape");
+        assert_eq!((e.kind(), e.row()), (want, None), "packed batch: {e}");
+    } else if n == 0 {
+        assert_eq!(got.map(|b| b.len()), Ok(0), "an empty packed batch");
+    } else {
+        let e = got.expect_err("a packed batch of invalid mixtures");
+        assert_eq!((e.kind(), e.row()), (want, Some(0)), "packed batch: {e}");
+    }
+}
+
+/// The rows of the batch checks and the mixtures they go with.
+struct Rows<'a, F> {
+    n: usize,
+    k: usize,
+    d: usize,
+    /// The problem's mixture: every row's in the `*_many` forms, and their
+    /// oracle.
+    mix: DiagMixtureRef<'a, F>,
+    /// The view the `*_many` forms run on: `mix`, or `mix` with `ln σ`
+    /// stored.
+    many: DiagMixtureRef<'a, F>,
+    /// The rotations, packed.
+    batch: DiagBatchRef<'a, F>,
+    /// Mixture `i` of `batch` as a view of its own: the oracle's.
+    mixes: Vec<DiagMixtureRef<'a, F>>,
+    /// `n·D` points, uniforms and cotangents.
+    x: Vec<F>,
+    u: Vec<F>,
+    x_bar: Vec<F>,
+    seed: u64,
+    /// Which optional outputs the calls get: bit `j` for output `j` of
+    /// `log_prob_grad` (`x`, logits, means, scales), bit 0 also `u` of the
+    /// quantile samplers, bit 1 the components of the ancestral ones. The
+    /// second-last seed byte, inverted (zeros ask for everything).
+    mask: u8,
+}
+
+impl<F: Real> Rows<'_, F> {
+    /// The mixture of row `i` in `form`.
+    fn one(&self, form: Form, i: usize) -> &DiagMixtureRef<'_, F> {
+        match form {
+            Form::Many => &self.mix,
+            Form::Packed => &self.mixes[i],
+        }
+    }
+
+    /// Row `i` of `v` (`width` values a row).
+    fn at<'v>(v: &'v [F], i: usize, width: usize) -> &'v [F] {
+        &v[i * width..][..width]
+    }
+
+    fn wants(&self, bit: u8) -> bool {
+        self.mask & (1 << bit) != 0
+    }
+
+    /// The length of a gradient of `width` values per mixture: summed
+    /// (`width`) or per mixture (`n·width`).
+    fn grad_len(&self, form: Form, width: usize) -> usize {
+        match form {
+            Form::Many => width,
+            Form::Packed => self.n * width,
+        }
+    }
+
+    /// The expected gradient before any row: `+0` for a sum (the empty
+    /// sum, and where row-order addition starts), poison per mixture.
+    fn grad_start(&self, form: Form, width: usize) -> Vec<F> {
+        match form {
+            Form::Many => vec![F::ZERO; width],
+            Form::Packed => poisoned(self.n * width),
+        }
+    }
+
+    /// Folds row `i`'s single gradient `g` into the expected gradient:
+    /// added in row order, or copied to its row.
+    fn fold(&self, form: Form, want: &mut [F], i: usize, g: &[F]) {
+        match form {
+            Form::Many => {
+                for (t, &v) in want.iter_mut().zip(g) {
+                    *t += v;
+                }
+            }
+            Form::Packed => want[i * g.len()..][..g.len()].copy_from_slice(g),
+        }
+    }
+}
+
+/// The error a batch call must return over rows whose single calls
+/// returned `singles`: the first row's error, except that a gradient checks
+/// every row's `x` before any row's cotangent and runs the zero-density
+/// pre-pass last; `None` if every row went through.
+fn first_error(singles: &[Option<Error>], vjp: bool) -> Option<(usize, Error)> {
+    let first = |pick: &dyn Fn(&Error) -> bool| {
+        singles
+            .iter()
+            .enumerate()
+            .find_map(|(i, e)| e.filter(|e| pick(e)).map(|e| (i, e)))
+    };
+    if !vjp {
+        return first(&|_| true);
+    }
+    [
+        ErrorKind::NonFiniteX,
+        ErrorKind::NonFiniteCotangent,
+        ErrorKind::ZeroDensity,
+    ]
+    .into_iter()
+    .find_map(|kind| first(&|e| e.kind() == kind))
+}
+
+/// Asserts that the batch call's result `got` is what its rows' single
+/// calls imply, and then either every output equal to its oracle, bit for
+/// bit, or (refused: the single call's error, in its row) every output
+/// untouched.
+#[track_caller]
+fn judge<F: Real>(
+    what: &str,
+    form: Form,
+    got: Result<(), Error>,
+    want: Option<(usize, Error)>,
+    outs: &[(&[F], &[F])],
+) {
+    match (got, want) {
+        (Ok(()), None) => {
+            for (j, &(out, oracle)) in outs.iter().enumerate() {
+                assert!(
+                    same_bits(out, oracle),
+                    "{form:?} {what}: output {j} differs"
+                );
+            }
+        }
+        (Err(e), Some((row, single))) => {
+            assert_eq!(e.kind(), single.kind(), "{form:?} {what}: {e} vs {single}");
+            assert_eq!(e.row(), Some(row), "{form:?} {what}: {e}");
+            let place = |e: &Error| (e.buffer(), e.index(), e.component(), e.dim());
+            assert_eq!(
+                place(&e),
+                place(&single),
+                "{form:?} {what}: {e} vs {single}"
+            );
+            for (j, &(out, _)) in outs.iter().enumerate() {
+                assert!(untouched(out), "{form:?} {what}: refusal wrote output {j}");
+            }
+        }
+        (got, want) => panic!("{form:?} {what}: {got:?}, expected {want:?}"),
+    }
+}
+
+/// The batch forms on the rows of [`row_choice`], each against the single
+/// calls on each row: the error the rows' errors imply, and on success the
+/// same bits (a summed gradient: the single gradients added in row order
+/// to `+0`; a sampler: the draws of consecutive single calls, leaving the
+/// generator where they leave it); on refusal nothing written.
+fn batches<F: Real>(p: &Problem<F>, mix: &DiagMixtureRef<'_, F>) {
+    let (k, d) = (p.k, p.d);
+    if k * d > 16384 {
+        return;
+    }
+    let (n, nudge, stored) = row_choice(p.seed, k * d);
+    let sources = [&p.x, &p.u, &p.x_bar];
+    let rows = |j: usize| -> Vec<F> {
+        (0..n)
+            .flat_map(|i| {
+                let base = if nudge {
+                    sources[j]
+                } else {
+                    sources[(i + j) % 3]
+                };
+                base.iter()
+                    .map(move |&v| if nudge { nudged(v, i) } else { v })
+            })
+            .collect()
+    };
+    let [l, m, s] = rotations(p, n);
+    let batch = DiagBatchRef::new(&l, &m, &s, k, d).expect("rotations of a valid mixture");
+    assert_eq!(
+        (batch.len(), batch.num_components(), batch.num_dims()),
+        (n, k, d)
+    );
+    let mixes: Vec<_> = (0..n)
+        .map(|i| {
+            let (a, b) = (&l[i * k..][..k], i * k * d..(i + 1) * k * d);
+            DiagMixtureRef::new(a, &m[b.clone()], &s[b], d).expect("a rotation")
+        })
+        .collect();
+    let mut log_scales = poisoned::<F>(k * d);
+    let many = if stored {
+        mix.with_log_scales(&mut log_scales).expect("a K·D buffer")
+    } else {
+        *mix
+    };
+    let r = Rows {
+        n,
+        k,
+        d,
+        mix: *mix,
+        many,
+        batch,
+        mixes,
+        x: rows(0),
+        u: rows(1),
+        x_bar: rows(2),
+        seed: p.seed,
+        mask: !((p.seed >> 48) as u8),
+    };
+    for form in [Form::Many, Form::Packed] {
+        log_prob(&r, form);
+        log_prob_grad(&r, form);
+        per_dimension(&r, form, false);
+        per_dimension(&r, form, true);
+        vjp(&r, form);
+        first_zero_density(&r, form);
+        samplers(&r, form);
+    }
+}
+
+fn log_prob<F: Real>(r: &Rows<'_, F>, form: Form) {
+    let d = r.d;
+    let mut want = poisoned::<F>(r.n);
+    let singles: Vec<Option<Error>> = (0..r.n)
+        .map(|i| match r.one(form, i).log_prob(Rows::at(&r.x, i, d)) {
+            Ok(v) => {
+                want[i] = v;
+                None
+            }
+            Err(e) => Some(e),
+        })
+        .collect();
+    let mut got = poisoned::<F>(r.n);
+    let res = match form {
+        Form::Many => r.many.log_prob_many(&r.x, &mut got),
+        Form::Packed => r.batch.log_prob(&r.x, &mut got),
+    };
+    let want_err = first_error(&singles, false);
+    judge("log_prob", form, res, want_err, &[(&got, &want)]);
+}
+
+fn log_prob_grad<F: Real>(r: &Rows<'_, F>, form: Form) {
+    let (n, k, d) = (r.n, r.k, r.d);
+    let widths = [d, k, k * d, k * d];
+    // Per row: x always; the parameter gradients summed or per mixture.
+    let lens = [
+        n * d,
+        r.grad_len(form, k),
+        r.grad_len(form, k * d),
+        r.grad_len(form, k * d),
+    ];
+    let mut want: Vec<Vec<F>> = (0..4)
+        .map(|j| {
+            if j == 0 {
+                poisoned(n * d)
+            } else {
+                r.grad_start(form, widths[j])
+            }
+        })
+        .collect();
+    let mut want_lp = poisoned::<F>(n);
+    let mut singles = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut g: Vec<Vec<F>> = widths.iter().map(|&w| poisoned(w)).collect();
+        let [gx, ga, gm, gs] = &mut g[..] else {
+            unreachable!()
+        };
+        let grad = LogProbGrad {
+            x: r.wants(0).then_some(&mut gx[..]),
+            logits: r.wants(1).then_some(&mut ga[..]),
+            means: r.wants(2).then_some(&mut gm[..]),
+            scales: r.wants(3).then_some(&mut gs[..]),
+        };
+        match r.one(form, i).log_prob_grad(Rows::at(&r.x, i, d), grad) {
+            Ok(v) => {
+                want_lp[i] = v;
+                want[0][i * d..][..d].copy_from_slice(&g[0]);
+                for j in 1..4 {
+                    r.fold(form, &mut want[j], i, &g[j]);
+                }
+                singles.push(None);
+            }
+            Err(e) => singles.push(Some(e)),
+        }
+    }
+    let mut got: Vec<Vec<F>> = lens.iter().map(|&len| poisoned(len)).collect();
+    let mut lp = poisoned::<F>(n);
+    let [gx, ga, gm, gs] = &mut got[..] else {
+        unreachable!()
+    };
+    let grad = LogProbGrad {
+        x: r.wants(0).then_some(&mut gx[..]),
+        logits: r.wants(1).then_some(&mut ga[..]),
+        means: r.wants(2).then_some(&mut gm[..]),
+        scales: r.wants(3).then_some(&mut gs[..]),
+    };
+    let res = match form {
+        Form::Many => r.many.log_prob_grad_many(&r.x, &mut lp, grad),
+        Form::Packed => r.batch.log_prob_grad(&r.x, &mut lp, grad),
+    };
+    // An output not asked for stays poisoned, whatever the rows.
+    let not_asked: Vec<Vec<F>> = lens.iter().map(|&len| poisoned(len)).collect();
+    let mut outs: Vec<(&[F], &[F])> = vec![(&lp, &want_lp)];
+    for j in 0..4 {
+        let oracle = if r.wants(j as u8) {
+            &want[j]
+        } else {
+            &not_asked[j]
+        };
+        outs.push((&got[j], oracle));
+    }
+    judge(
+        "log_prob_grad",
+        form,
+        res,
+        first_error(&singles, false),
+        &outs,
+    );
+    for j in (0..4).filter(|&j| !r.wants(j as u8)) {
+        assert!(
+            untouched(&got[j]),
+            "{form:?} log_prob_grad wrote output {j}, not asked for"
+        );
+    }
+}
+
+/// `cdf` (`x` in, `u` out) or `quantile` (`u` in, `x` out), row by row,
+/// with the quantile solver's counts summed.
+fn per_dimension<F: Real>(r: &Rows<'_, F>, form: Form, quantile: bool) {
+    let (n, d) = (r.n, r.d);
+    let input = if quantile { &r.u } else { &r.x };
+    let mut want = poisoned::<F>(n * d);
+    let mut stats = SolveStats::default();
+    let singles: Vec<Option<Error>> = (0..n)
+        .map(|i| {
+            let (mix, row) = (r.one(form, i), Rows::at(input, i, d));
+            let out = &mut want[i * d..][..d];
+            let res = if quantile {
+                mix.quantile_with_stats(row, out).map(|s| stats.merge(s))
+            } else {
+                mix.cdf(row, out)
+            };
+            res.err()
+        })
+        .collect();
+    let mut got = poisoned::<F>(n * d);
+    let res = match (form, quantile) {
+        (Form::Many, false) => r.many.cdf_many(input, &mut got),
+        (Form::Packed, false) => r.batch.cdf(input, &mut got),
+        (Form::Many, true) => r.many.quantile_many(input, &mut got).map(|s| {
+            assert_eq!(s, stats, "quantile_many stats");
+        }),
+        (Form::Packed, true) => r.batch.quantile(input, &mut got).map(|s| {
+            assert_eq!(s, stats, "packed quantile stats");
+        }),
+    };
+    let what = if quantile { "quantile" } else { "cdf" };
+    judge(
+        what,
+        form,
+        res,
+        first_error(&singles, false),
+        &[(&got, &want)],
+    );
+}
+
+fn vjp<F: Real>(r: &Rows<'_, F>, form: Form) {
+    let (k, d) = (r.k, r.d);
+    let widths = [k, k * d, k * d];
+    let mut want: Vec<Vec<F>> = widths.iter().map(|&w| r.grad_start(form, w)).collect();
+    let mut singles = Vec::with_capacity(r.n);
+    for i in 0..r.n {
+        let mut g: Vec<Vec<F>> = widths.iter().map(|&w| poisoned(w)).collect();
+        let [a, m, s] = &mut g[..] else {
+            unreachable!()
+        };
+        let (x, xb) = (Rows::at(&r.x, i, d), Rows::at(&r.x_bar, i, d));
+        match r.one(form, i).vjp(x, xb, a, m, s) {
+            Ok(()) => {
+                for j in 0..3 {
+                    r.fold(form, &mut want[j], i, &g[j]);
+                }
+                singles.push(None);
+            }
+            Err(e) => singles.push(Some(e)),
+        }
+    }
+    let mut got: Vec<Vec<F>> = widths
+        .iter()
+        .map(|&w| poisoned(r.grad_len(form, w)))
+        .collect();
+    let [a, m, s] = &mut got[..] else {
+        unreachable!()
+    };
+    let res = match form {
+        Form::Many => r.many.vjp_many(&r.x, &r.x_bar, a, m, s),
+        Form::Packed => r.batch.vjp(&r.x, &r.x_bar, a, m, s),
+    };
+    let outs: Vec<(&[F], &[F])> = (0..3).map(|j| (&got[j][..], &want[j][..])).collect();
+    judge("vjp", form, res, first_error(&singles, true), &outs);
+}
+
+/// The locator names the first row a `vjp` refuses for its density: the
+/// rows' single `vjp`s with a zero cotangent (finite, so only `x` and the
+/// density can refuse them) are the oracle.
+fn first_zero_density<F: Real>(r: &Rows<'_, F>, form: Form) {
+    let (k, d) = (r.k, r.d);
+    let zero = vec![F::ZERO; d];
+    let singles: Vec<Option<Error>> = (0..r.n)
+        .map(|i| {
+            let (mut a, mut m, mut s) = (poisoned(k), poisoned(k * d), poisoned(k * d));
+            let x = Rows::at(&r.x, i, d);
+            r.one(form, i).vjp(x, &zero, &mut a, &mut m, &mut s).err()
+        })
+        .collect();
+    let res = match form {
+        Form::Many => r.many.first_zero_density_many(&r.x),
+        Form::Packed => r.batch.first_zero_density(&r.x),
+    };
+    match first_error(&singles, true) {
+        Some((i, e)) if e.kind() == ErrorKind::ZeroDensity => {
+            assert_eq!(res, Ok(Some(i)), "{form:?} first_zero_density")
+        }
+        None => assert_eq!(res, Ok(None), "{form:?} first_zero_density"),
+        want => judge::<F>("first_zero_density", form, res.map(|_| ()), want, &[]),
+    }
+}
+
+/// Both samplers: the draws of `n` consecutive single calls from the same
+/// generator, which they leave where the single calls leave it.
+fn samplers<F: Real>(r: &Rows<'_, F>, form: Form) {
+    let (n, d) = (r.n, r.d);
+    let (with_u, with_c) = (r.wants(0), r.wants(1));
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(r.seed);
+    let mut by_hand = rng.clone();
+
+    let (mut x, mut u) = (poisoned::<F>(n * d), poisoned::<F>(n * d));
+    let u_out = with_u.then_some(&mut u[..]);
+    let stats = match form {
+        Form::Many => r.many.sample_quantile_many(&mut rng, &mut x, u_out),
+        Form::Packed => r.batch.sample_quantile(&mut rng, &mut x, u_out),
+    }
+    .expect("a quantile sampler of n rows");
+    let (mut xw, mut uw) = (poisoned::<F>(n * d), poisoned::<F>(n * d));
+    let mut want = SolveStats::default();
+    for i in 0..n {
+        let ui = with_u.then(|| &mut uw[i * d..][..d]);
+        let xi = &mut xw[i * d..][..d];
+        let s = r.one(form, i).sample_quantile(&mut by_hand, xi, ui);
+        want.merge(s.expect("a quantile sampler"));
+    }
+    assert_eq!(stats, want, "{form:?} sample_quantile stats");
+    assert!(same_bits(&x, &xw), "{form:?} sample_quantile x");
+    assert!(same_bits(&u, &uw), "{form:?} sample_quantile u");
+    assert!(rng == by_hand, "{form:?} sample_quantile: generator state");
+
+    let mut x = poisoned::<F>(n * d);
+    let mut comps = vec![usize::MAX; n];
+    let c_out = with_c.then_some(&mut comps[..]);
+    match form {
+        Form::Many => r.many.sample_ancestral_many(&mut rng, &mut x, c_out),
+        Form::Packed => r.batch.sample_ancestral(&mut rng, &mut x, c_out),
+    }
+    .expect("an ancestral sampler of n rows");
+    let mut xw = poisoned::<F>(n * d);
+    let mut cw = vec![usize::MAX; n];
+    for i in 0..n {
+        let c = r
+            .one(form, i)
+            .sample_ancestral(&mut by_hand, &mut xw[i * d..][..d]);
+        let c = c.expect("an ancestral sampler");
+        if with_c {
+            cw[i] = c;
+        }
+    }
+    assert!(same_bits(&x, &xw), "{form:?} sample_ancestral x");
+    assert_eq!(comps, cw, "{form:?} sample_ancestral components");
+    assert!(rng == by_hand, "{form:?} sample_ancestral: generator state");
 }

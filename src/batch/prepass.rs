@@ -18,14 +18,17 @@
 //! `Z² = 2·(−L − 1 − ln √(2π) − ln σ_max)`: a difference, a product and a
 //! compare per entry, along the contiguous rows of the parameters. An
 //! overflow on the left (`x − μ` or the product beyond the float range)
-//! fails the compare: the screen errs only towards the exact test.
+//! fails the compare: the screen errs only towards the exact test. A
+//! subnormal scale turns the screen off: there the product rounds to a
+//! grid as coarse as `σ` itself, and a point many scales away can round to
+//! within one.
 
 use crate::workspace::Workspace;
 use crate::{DiagMixtureRef, Error, Float};
 
 /// The screen of one mixture: `1/Z`, or `None` where the guard fails
-/// (huge logits, `D ≥ 2^20`) or `Z² ≤ 0` (then every row takes the exact
-/// test).
+/// (huge logits, `D ≥ 2^20`, a subnormal scale) or `Z² ≤ 0` (then every
+/// row takes the exact test).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Screen<F>(Option<F>);
 
@@ -52,7 +55,12 @@ impl<F: Float> Screen<F> {
         if !logits_ok || dims >= 1 << 20 {
             return Screen(None);
         }
-        let sigma_max = scales.iter().fold(F::ZERO, |m, &s| m.max(s));
+        let (sigma_min, sigma_max) = scales
+            .iter()
+            .fold((F::INFINITY, F::ZERO), |(lo, hi), &s| (lo.min(s), hi.max(s)));
+        if sigma_min < F::MIN_POSITIVE {
+            return Screen(None);
+        }
         let floor = F::MIN_POSITIVE.ln() + F::from_usize(k).ln();
         let z2 = F::from_f64(2.0) * (-floor - F::ONE - F::LN_SQRT_2PI - sigma_max.ln());
         Screen((z2 > F::ZERO).then(|| F::ONE / z2.sqrt()))
@@ -205,6 +213,28 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Subnormal scales: a point `j` scales below the mean, swept past
+    /// where the exact test starts to refuse. The product `|x − μ|·(1/Z)`
+    /// would round to within one scale, so the screen must not clear.
+    #[test]
+    fn subnormal_scales_are_left_to_the_exact_test() {
+        fn sweep<F: Float>(tiny: F) {
+            for units in [1.0, 2.0, 3.0, 1000.0] {
+                let sigma = tiny * F::from_f64(units);
+                let (logits, means, scales) = ([F::ZERO; 3], [sigma; 3], [sigma; 3]);
+                let mix = DiagMixtureRef::new(&logits, &means, &scales, 1).unwrap();
+                let screen = Screen::new(&mix);
+                for j in 0..200 {
+                    let x = [sigma - sigma * F::from_usize(j)];
+                    let exact = on_stack(3, |mut ws| mix.forward(&mut ws, &x)).is_ok();
+                    assert!(!screen.clears(&mix, &x) || exact, "{units} units, j {j}");
+                }
+            }
+        }
+        sweep(f64::from_bits(1));
+        sweep(f32::from_bits(1));
     }
 
     /// A point deep in the gap between two narrow components is left to

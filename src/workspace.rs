@@ -120,14 +120,7 @@ impl<F: Float, const N: usize> Storage<F, N> {
     /// Rows of length `k`; [`ErrorKind::TooManyComponents`] if `k > N`.
     #[inline(always)]
     pub fn rows(&mut self, k: usize) -> Result<Workspace<'_, F>, Error> {
-        if k > N {
-            return Err(Error::length(
-                ErrorKind::TooManyComponents,
-                Buffer::Logits,
-                N,
-                k,
-            ));
-        }
+        check_capacity(k, N)?;
         // k ≤ N: the slices below cannot fail.
         let [hi, lo, p, suffix, logn, z, tail, suffix_z, path_max] = &mut self.0;
         Ok(Workspace {
@@ -144,6 +137,21 @@ impl<F: Float, const N: usize> Storage<F, N> {
             path_max: &mut path_max[..k],
         })
     }
+}
+
+/// [`ErrorKind::TooManyComponents`] if `k` components exceed a scratch of
+/// `capacity`.
+#[inline(always)]
+fn check_capacity(k: usize, capacity: usize) -> Result<(), Error> {
+    if k > capacity {
+        return Err(Error::length(
+            ErrorKind::TooManyComponents,
+            Buffer::Logits,
+            capacity,
+            k,
+        ));
+    }
+    Ok(())
 }
 
 /// Components whose scratch the view keeps in a small, always-initialised
@@ -180,6 +188,10 @@ pub(crate) trait Scratch: Copy + Send + Sync {
         k: usize,
         op: impl FnOnce(Workspace<'_, F>) -> Result<R, Error>,
     ) -> Result<R, Error>;
+
+    /// The refusal [`run`](Self::run) would give for `k` components, for a
+    /// call that must know it before it writes anything.
+    fn check(self, k: usize) -> Result<(), Error>;
 }
 
 /// The runtime-sized view's stack scratch ([`on_stack`]).
@@ -194,6 +206,11 @@ impl Scratch for OnStack {
         op: impl FnOnce(Workspace<'_, F>) -> Result<R, Error>,
     ) -> Result<R, Error> {
         on_stack(k, op)
+    }
+
+    #[inline(always)]
+    fn check(self, k: usize) -> Result<(), Error> {
+        check_capacity(k, MAX_COMPONENTS)
     }
 }
 
@@ -210,6 +227,11 @@ impl<const N: usize> Scratch for Fixed<N> {
     ) -> Result<R, Error> {
         let mut storage = Storage::<F, N>::new();
         op(storage.rows(k)?)
+    }
+
+    #[inline(always)]
+    fn check(self, k: usize) -> Result<(), Error> {
+        check_capacity(k, N)
     }
 }
 

@@ -1971,14 +1971,11 @@ fn owned_mixtures_have_the_same_many_forms() {
     assert_same("owned log_prob_many", &lp, &vlp);
 }
 
-/// KNOWN BUG (src/batch/many.rs, `log_prob_grad_many`): on a view made by
-/// `new_unbounded` with `K > MAX_COMPONENTS`, every call that runs on stack
-/// scratch refuses with `TooManyComponents`, and the single calls write
-/// nothing then; `log_prob_grad_many` zeroes the summed outputs before it
-/// asks for the scratch, so it refuses *after* writing them. Ignored until
-/// fixed: `cargo test --test batch -- --ignored`.
+/// On a view made by `new_unbounded` with `K > MAX_COMPONENTS`, every call
+/// that runs on stack scratch refuses with `TooManyComponents`; the single
+/// calls then write nothing, and neither may `log_prob_grad_many`, whose
+/// summed outputs start from zero.
 #[test]
-#[ignore = "known bug: log_prob_grad_many writes zeros before refusing K > MAX_COMPONENTS"]
 fn an_unbounded_view_beyond_max_components_writes_nothing() {
     let k = MAX_COMPONENTS + 1;
     let (l, m, s) = (vec![0.0; k], vec![0.0; k], vec![1.0; k]);

@@ -310,6 +310,9 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
             means,
             scales,
         } = grad;
+        // The scratch is checked before the sums are zeroed: a refusal
+        // leaves every output as it was.
+        self.scratch.check(self.mix.num_components())?;
         let (mut logits, mut means, mut scales) = (logits, means, scales);
         for out in [&mut logits, &mut means, &mut scales].into_iter().flatten() {
             out.fill(F::ZERO);

@@ -55,9 +55,9 @@ impl<F: Float> Screen<F> {
         if !logits_ok || dims >= 1 << 20 {
             return Screen(None);
         }
-        let (sigma_min, sigma_max) = scales
-            .iter()
-            .fold((F::INFINITY, F::ZERO), |(lo, hi), &s| (lo.min(s), hi.max(s)));
+        let (sigma_min, sigma_max) = scales.iter().fold((F::INFINITY, F::ZERO), |(lo, hi), &s| {
+            (lo.min(s), hi.max(s))
+        });
         if sigma_min < F::MIN_POSITIVE {
             return Screen(None);
         }

@@ -154,6 +154,14 @@ def batch_seeds():
         s[f"batch_gap_rows_{name}"] = p(rows(2), **g)
         # Rows x = 7, 0.5, -8: the middle one in the gap.
         s[f"batch_gap_middle_row_{name}"] = p(rows(2), **dict(g, x=[small(7.0)], x_bar=[small(-8.0)]))
+        # Means and scales at the smallest subnormal, x 27 of them below:
+        # |x - mu|/Z rounds to within one scale there, so only the exact
+        # zero-density test may judge the rows (the screen stays off).
+        tiny = 2.0**-149 if prec else 2.0**-1074
+        s[f"batch_subnormal_scales_{name}"] = p(
+            rows(2 | 8), k=3, d=1, logits=[small(0.0)] * 3, means=[special(SUBNORMAL)] * 3,
+            scales=[special(SUBNORMAL)] * 3, u=[small(0.5)], x=[raw(-27 * tiny, prec)],
+            x_bar=[small(1.0)])
         s[f"batch_x_bar_inf_{name}"] = p(rows(2), **dict(base, x_bar=[small(0.0), special(NEG_INF)]))
     return s
 

@@ -133,6 +133,7 @@ mod tests {
     /// (scales over 600 binades, logits up to ±2^30 and −∞, points near
     /// and far). And it does clear ordinary points.
     #[test]
+    #[cfg_attr(miri, ignore = "20 000 mixtures of safe arithmetic: hours under Miri")]
     fn what_the_screen_clears_the_exact_test_passes() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
         let (mut cleared, mut cases) = (0, 0);
@@ -178,6 +179,7 @@ mod tests {
     /// where the exact test starts to refuse. The screen must stop
     /// clearing before the exact test stops passing, and not far before.
     #[test]
+    #[cfg_attr(miri, ignore = "280 000 points of safe arithmetic: hours under Miri")]
     fn the_screen_stops_before_the_exact_test_does() {
         for sigma in [1e-300, 1e-30, 0.5, 1.0, 3.0, 1e30, 1e200] {
             let (logits, means, scales) = ([0.0], [0.0], [sigma]);

@@ -204,10 +204,14 @@ fn single<F: Float>(k: usize, d: usize, n: usize) -> Vec<u64> {
 }
 
 fn check<F: Float>() {
-    // K·D = 512 splits from n = 32 rows (a task holds at least 8192
-    // parameter entries and 16 rows), in several blocks of summed rows at
-    // n = 200; the smaller shapes stay on one task up to n = 200.
-    for (k, d) in [(1, 1), (3, 4), (8, 2), (8, 64)] {
+    // A task holds at least 16 rows and the work of 8192 entries of vjp,
+    // more entries for a cheaper operation. K·D = 512 splits the vjp and
+    // the quantiles from n = 32 rows, cdf from 50 and log_prob from 176,
+    // in several blocks of summed rows at n = 200; K·D = 2048 splits the
+    // ancestral sampler and the zero-density pre-pass (a fifth of the
+    // work of log_prob per entry) at n = 200. The smaller shapes stay on
+    // one task up to n = 200.
+    for (k, d) in [(1, 1), (3, 4), (8, 2), (8, 64), (8, 256)] {
         for n in [0, 1, 31, 32, 33, 65, 200] {
             let want = single::<F>(k, d, n);
             for threads in [1, 2, 7] {

@@ -9,19 +9,63 @@
 use crate::DiagBatchRef;
 use crate::Error;
 
-/// The fewest rows a parallel run hands one task, for rows of `kd = K·D`
-/// parameters each: at least 16, and at least 8192 parameter entries
-/// (100 µs or more of work: waking rayon's sleeping threads for less
-/// costs more than it saves; docs/performance.md).
-#[cfg(feature = "rayon")]
-pub(crate) fn rows_per_task(kd: usize) -> usize {
-    (8192 / kd.max(1)).max(16)
+/// The operations a batch runs over rows, told apart by what one
+/// parameter entry costs them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Op {
+    /// The zero-density pre-pass.
+    Screen,
+    /// Only the parallel samplers split their rows.
+    #[cfg_attr(not(feature = "rayon"), allow(dead_code))]
+    SampleAncestral,
+    LogProb,
+    LogProbGrad,
+    Cdf,
+    Vjp,
+    /// The quantile solve, with or without drawing the uniforms.
+    Quantile,
 }
 
-/// Whether `n` rows of `kd` parameter entries are worth splitting.
+/// The work of one row: its `K·D` parameter entries weighted by what an
+/// entry costs the operation, in units of about 2 ns (f64, K = 8, D = 32,
+/// the batch table's loops of single calls). A parallel run splits rows by
+/// work, not by entries: handing rows to rayon's threads costs tens of
+/// microseconds, and a `log_prob` row must bring five times the entries of
+/// a `vjp` row to repay it (docs/performance.md).
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(feature = "rayon"), allow(dead_code))]
+pub(crate) struct RowWork(usize);
+
+impl RowWork {
+    /// A row of `kd` entries of `op`.
+    pub fn of(op: Op, kd: usize) -> Self {
+        let per_entry = match op {
+            Op::Screen | Op::SampleAncestral => 1,
+            Op::LogProb => 4,
+            Op::LogProbGrad => 8,
+            Op::Cdf => 14,
+            Op::Vjp => 22,
+            Op::Quantile => 40,
+        };
+        RowWork(kd.max(1).saturating_mul(per_entry))
+    }
+}
+
+/// The work of one task: 8192 entries of `vjp`, about 370 µs.
 #[cfg(feature = "rayon")]
-pub(crate) fn splits(n: usize, kd: usize) -> bool {
-    n >= 2 * rows_per_task(kd)
+const TASK_WORK: usize = 22 * 8192;
+
+/// The fewest rows a parallel run hands one task: at least 16, and at
+/// least [`TASK_WORK`].
+#[cfg(feature = "rayon")]
+pub(crate) fn rows_per_task(work: RowWork) -> usize {
+    (TASK_WORK / work.0.max(1)).max(16)
+}
+
+/// Whether `n` rows of `work` each are worth splitting.
+#[cfg(feature = "rayon")]
+pub(crate) fn splits(n: usize, work: RowWork) -> bool {
+    n >= 2 * rows_per_task(work)
 }
 
 /// Buffers of rows a parallel run can cut between rows: `split_rows(at)`
@@ -99,7 +143,7 @@ impl<F: crate::Float> RowSplit for DiagBatchRef<'_, F> {
 #[inline(always)]
 pub(crate) fn drive<B, R>(
     n: usize,
-    _kd: usize,
+    _work: RowWork,
     bufs: B,
     op: impl Fn(usize, usize, B) -> Result<R, Error>,
     _merge: fn(R, R) -> R,
@@ -107,14 +151,14 @@ pub(crate) fn drive<B, R>(
     op(0, n, bufs)
 }
 
-/// Runs `op(first_row, rows, bufs)` over the `n` rows of `bufs` (rows of
-/// `kd = K·D` parameters), split into halves down to
+/// Runs `op(first_row, rows, bufs)` over the `n` rows of `bufs` (of
+/// `work` each), split into halves down to
 /// [`rows_per_task`] rows on rayon's threads; results are combined by
 /// `merge` (left, right), errors from the first failing row.
 #[cfg(feature = "rayon")]
 pub(crate) fn drive<B: RowSplit, R: Send>(
     n: usize,
-    kd: usize,
+    work: RowWork,
     bufs: B,
     op: impl Fn(usize, usize, B) -> Result<R, Error> + Sync,
     merge: fn(R, R) -> R,
@@ -122,7 +166,7 @@ pub(crate) fn drive<B: RowSplit, R: Send>(
     let task = Task {
         op: &op,
         merge,
-        rows: rows_per_task(kd),
+        rows: rows_per_task(work),
     };
     task.split(0, n, bufs)
 }

@@ -3,7 +3,7 @@
 
 use rand_core::RngCore;
 
-use super::drive::{drive, unit, In, Out};
+use super::drive::{drive, unit, In, Op, Out, RowWork};
 use super::first_refused;
 use super::prepass::Screen;
 use super::{
@@ -26,6 +26,11 @@ pub(crate) struct Many<'m, 'a, F, S> {
 impl<'m, 'a, F: Float, S: Scratch> Many<'m, 'a, F, S> {
     pub fn new(mix: &'m DiagMixtureRef<'a, F>, scratch: S) -> Self {
         Many { mix, scratch }
+    }
+
+    /// The work of one row of `op` on this mixture.
+    pub fn work(&self, op: Op) -> RowWork {
+        RowWork::of(op, self.mix.scales().len())
     }
 
     /// Runs `op` on a workspace from this scratch.
@@ -188,7 +193,7 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
             check_rows(u, n, dims, Buffer::Output)?;
         }
         #[cfg(feature = "rayon")]
-        if super::drive::splits(n, self.mix.scales().len()) {
+        if super::drive::splits(n, self.work(Op::Quantile)) {
             return self.sample_quantile_many_par(rng, x, u);
         }
         let mut u_rows = u.map(|u| rows_mut(u, dims));
@@ -215,7 +220,7 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
             check_rows(c, n, 1, Buffer::Components)?;
         }
         #[cfg(feature = "rayon")]
-        if super::drive::splits(n, self.mix.scales().len()) {
+        if super::drive::splits(n, self.work(Op::SampleAncestral)) {
             return self.sample_ancestral_many_par(rng, x, components);
         }
         let mut slots = components.map(|c| c.iter_mut());
@@ -247,13 +252,7 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
                 Ok(())
             })
         };
-        drive(
-            n,
-            self.mix.scales().len(),
-            (In(x, dims), Out(u, dims)),
-            op,
-            unit,
-        )
+        drive(n, self.work(Op::Cdf), (In(x, dims), Out(u, dims)), op, unit)
     }
 
     /// [`DiagMixtureRef::quantile_many`] on this scratch.
@@ -280,7 +279,7 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
         let n = u.len() / dims;
         drive(
             n,
-            self.mix.scales().len(),
+            self.work(Op::Quantile),
             (In(u, dims), Out(x, dims)),
             op,
             SolveStats::merged,
@@ -318,7 +317,12 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
             out.fill(F::ZERO);
         }
         #[cfg(feature = "rayon")]
-        if super::drive::splits(n, self.mix.scales().len()) {
+        let cost = match (&gx, &logits, &means, &scales) {
+            (None, None, None, None) => Op::LogProb,
+            _ => Op::LogProbGrad,
+        };
+        #[cfg(feature = "rayon")]
+        if super::drive::splits(n, self.work(cost)) {
             return match (logits, means, scales) {
                 (None, None, None) => {
                     let bufs = (In(x, dims), Out(log_prob, 1), gx.map(|g| Out(g, dims)));
@@ -329,7 +333,7 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
                         };
                         self.log_prob_grad_rows(x, lp, grad)
                     };
-                    drive(n, self.mix.scales().len(), bufs, op, unit)
+                    drive(n, self.work(cost), bufs, op, unit)
                 }
                 (logits, means, scales) => {
                     let grad = LogProbGrad {
@@ -402,13 +406,7 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
                     .map_err(|e| e.in_row(first + e.row().unwrap_or(0)))
             })
         };
-        drive(
-            x.len() / dims,
-            self.mix.scales().len(),
-            In(x, dims),
-            op,
-            unit,
-        )
+        drive(x.len() / dims, self.work(Op::Screen), In(x, dims), op, unit)
     }
 
     /// [`DiagMixtureRef::vjp_many`] on this scratch.
@@ -438,7 +436,7 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
             return Ok(());
         }
         #[cfg(feature = "rayon")]
-        if super::drive::splits(n, self.mix.scales().len()) {
+        if super::drive::splits(n, self.work(Op::Vjp)) {
             return self.with_hoisted(n, |many| {
                 many.density_rows(x)?;
                 zero([&mut *logits_bar, &mut *means_bar, &mut *scales_bar]);

@@ -5,7 +5,7 @@ use core::num::NonZeroUsize;
 
 use rand_core::RngCore;
 
-use super::drive::{drive, unit, In, Out};
+use super::drive::{drive, unit, In, Op, Out, RowWork};
 use super::prepass::Screen;
 use super::{check_each_row, check_rows, row_count, rows, rows_mut};
 use super::{first_refused, log_scale_buffer, HOISTED_LOG_SCALES};
@@ -155,6 +155,11 @@ impl<'a, F: Float> DiagBatchRef<'a, F> {
         (logits, means, scales)
     }
 
+    /// The work of one row of `op` on these mixtures.
+    fn work(&self, op: Op) -> RowWork {
+        RowWork::of(op, self.shape.len())
+    }
+
     /// Runs `op` on one stack workspace for `K` components.
     fn on_stack<R>(
         &self,
@@ -203,7 +208,7 @@ impl<F: Float> DiagBatchRef<'_, F> {
             self.check_rows(u, dims, Buffer::Output)?;
         }
         #[cfg(feature = "rayon")]
-        if super::drive::splits(self.len, self.shape.len()) {
+        if super::drive::splits(self.len, self.work(Op::Quantile)) {
             return self.sample_quantile_par(rng, x, u);
         }
         let mut u_rows = u.map(|u| rows_mut(u, dims));
@@ -233,7 +238,7 @@ impl<F: Float> DiagBatchRef<'_, F> {
             self.check_rows(c, 1, Buffer::Components)?;
         }
         #[cfg(feature = "rayon")]
-        if super::drive::splits(self.len, self.shape.len()) {
+        if super::drive::splits(self.len, self.work(Op::SampleAncestral)) {
             return self.sample_ancestral_par(rng, x, components);
         }
         let mut slots = components.map(|c| c.iter_mut());
@@ -266,7 +271,7 @@ impl<F: Float> DiagBatchRef<'_, F> {
         };
         drive(
             self.len,
-            self.shape.len(),
+            self.work(Op::Cdf),
             (*self, In(x, dims), Out(u, dims)),
             op,
             unit,
@@ -296,7 +301,13 @@ impl<F: Float> DiagBatchRef<'_, F> {
             })
         };
         let bufs = (*self, In(u, dims), Out(x, dims));
-        drive(self.len, self.shape.len(), bufs, op, SolveStats::merged)
+        drive(
+            self.len,
+            self.work(Op::Quantile),
+            bufs,
+            op,
+            SolveStats::merged,
+        )
     }
 
     /// `log qᵢ(xᵢ)` for every mixture into `log_prob` (`n` values).
@@ -331,6 +342,15 @@ impl<F: Float> DiagBatchRef<'_, F> {
                 self.check_rows(g, width, which)?;
             }
         }
+        let cost = match grad {
+            LogProbGrad {
+                x: None,
+                logits: None,
+                means: None,
+                scales: None,
+            } => Op::LogProb,
+            _ => Op::LogProbGrad,
+        };
         let grads = (
             (grad.x.map(|g| Out(g, dims)), grad.logits.map(|g| Out(g, k))),
             grad.means.map(|g| Out(g, kd)),
@@ -339,7 +359,7 @@ impl<F: Float> DiagBatchRef<'_, F> {
         let bufs = (*self, (In(x, dims), Out(log_prob, 1)), grads);
         drive(
             self.len,
-            self.shape.len(),
+            self.work(cost),
             bufs,
             |_, _, bufs| Self::log_prob_grad_rows(bufs),
             unit,
@@ -393,7 +413,8 @@ impl<F: Float> DiagBatchRef<'_, F> {
                 .map_err(|e| e.in_row(first + e.row().unwrap_or(0)))
             })
         };
-        drive(self.len, self.shape.len(), (*self, In(x, dims)), op, unit)
+        let work = self.work(Op::Screen);
+        drive(self.len, work, (*self, In(x, dims)), op, unit)
     }
 
     /// [`DiagMixtureRef::vjp`] per mixture: row `i` of `x` and `x_bar`
@@ -434,7 +455,7 @@ impl<F: Float> DiagBatchRef<'_, F> {
         let bufs = (*self, (In(x, dims), In(x_bar, dims)), outs);
         drive(
             self.len,
-            self.shape.len(),
+            self.work(Op::Vjp),
             bufs,
             |_, _, bufs| Self::vjp_rows(bufs),
             unit,

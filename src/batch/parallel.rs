@@ -15,7 +15,7 @@ use std::vec::Vec;
 use rand_core::RngCore;
 use rayon::prelude::*;
 
-use super::drive::{drive, rows_per_task, unit, In, Out};
+use super::drive::{drive, rows_per_task, unit, In, Op, Out, RowWork};
 use super::many::Many;
 use super::{rows, rows_mut};
 use crate::vjp::GradientRow;
@@ -41,12 +41,13 @@ fn draw_uniforms<F: Float, R: RngCore + ?Sized>(rng: &mut R, buf: &mut [F]) {
 /// block, not per row: a fork costs more than a small row), then added.
 fn sum_rows<F: Float>(
     n: usize,
+    work: RowWork,
     totals: GradientRow<'_, F>,
     row: impl Fn(usize, GradientRow<'_, F>) -> Result<(), Error> + Sync,
 ) -> Result<(), Error> {
     let (k, kd) = (totals.0.len(), totals.1.len());
     let width = k + 2 * kd;
-    let block_rows = (SUM_BUFFER / width).max(2 * rows_per_task(kd)).min(n);
+    let block_rows = (SUM_BUFFER / width).max(2 * rows_per_task(work)).min(n);
     let mut buf = vec![F::ZERO; block_rows * width];
     let (tl, tm, ts) = totals;
     for start in (0..n).step_by(block_rows.max(1)) {
@@ -60,7 +61,7 @@ fn sum_rows<F: Float>(
             }
             Ok(())
         };
-        drive(m, kd, Out(block, width), op, unit)?;
+        drive(m, work, Out(block, width), op, unit)?;
         for (offset, total) in [(0, &mut *tl), (k, &mut *tm), (k + kd, &mut *ts)] {
             add_in_row_order(total, block, width, offset);
         }
@@ -141,7 +142,7 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
                 Ok(())
             })
         };
-        drive(n, self.mix.scales().len(), bufs, op, unit)
+        drive(n, self.work(Op::SampleAncestral), bufs, op, unit)
     }
 
     /// The summed vjp of [`vjp_many`](Self::vjp_many), inputs checked and
@@ -158,7 +159,7 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
             let (xi, xb) = (xi.unwrap_or_default(), xb.unwrap_or_default());
             self.on_stack(|ws| self.mix.vjp_on(ws, xi, xb, l, m, s))
         };
-        sum_rows(x.len() / dims, outs, row)
+        sum_rows(x.len() / dims, self.work(Op::Vjp), outs, row)
     }
 
     /// [`log_prob_grad_many`](Self::log_prob_grad_many) with summed
@@ -187,7 +188,7 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
         };
         drive(
             n,
-            self.mix.scales().len(),
+            self.work(Op::LogProb),
             (In(x, dims), Out(log_prob, 1), gx.map(|g| Out(g, dims))),
             per_row,
             unit,
@@ -214,7 +215,7 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
             self.on_stack(|ws| self.mix.log_prob_on(ws, xi, grad))
                 .map(|_| ())
         };
-        sum_rows(n, totals, row)
+        sum_rows(n, self.work(Op::LogProbGrad), totals, row)
     }
 }
 
@@ -279,7 +280,7 @@ impl<F: Float> DiagBatchRef<'_, F> {
         };
         drive(
             self.len(),
-            self.num_components() * self.num_dims(),
+            RowWork::of(Op::SampleAncestral, self.num_components() * self.num_dims()),
             bufs,
             op,
             unit,

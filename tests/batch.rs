@@ -1971,6 +1971,33 @@ fn owned_mixtures_have_the_same_many_forms() {
     assert_same("owned log_prob_many", &lp, &vlp);
 }
 
+/// The samplers on such a view refuse before they draw: the generator stays
+/// where it was and nothing is written, also at an `n` that the `rayon`
+/// feature splits (it draws every row's uniforms first).
+#[test]
+fn an_unbounded_view_beyond_max_components_draws_nothing() {
+    let k = MAX_COMPONENTS + 1;
+    let (l, m, s) = (vec![0.0; k], vec![0.0; k], vec![1.0; k]);
+    let mix = DiagMixtureRef::new_unbounded(&l, &m, &s, 1).unwrap();
+    for n in [2, 6000] {
+        let fresh = Xoshiro256PlusPlus::seed_from_u64(3);
+        let mut rng = fresh.clone();
+        let (mut x, mut u) = (poisoned::<f64>(n), poisoned::<f64>(n));
+        let e = mix
+            .sample_quantile_many(&mut rng, &mut x, Some(&mut u))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::TooManyComponents);
+        assert!(untouched(&x) && untouched(&u), "n = {n}: written");
+        let mut components = vec![usize::MAX; n];
+        let e = mix
+            .sample_ancestral_many(&mut rng, &mut x, Some(&mut components))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::TooManyComponents);
+        assert!(untouched(&x) && components.iter().all(|&c| c == usize::MAX));
+        assert!(rng == fresh, "n = {n}: the generator advanced");
+    }
+}
+
 /// On a view made by `new_unbounded` with `K > MAX_COMPONENTS`, every call
 /// that runs on stack scratch refuses with `TooManyComponents`; the single
 /// calls then write nothing, and neither may `log_prob_grad_many`, whose

@@ -192,6 +192,9 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
         if let Some(u) = u.as_deref() {
             check_rows(u, n, dims, Buffer::Output)?;
         }
+        // Refused before any uniform is drawn (the parallel form draws
+        // every row's first).
+        self.scratch.check(self.mix.num_components())?;
         #[cfg(feature = "rayon")]
         if super::drive::splits(n, self.work(Op::Quantile)) {
             return self.sample_quantile_many_par(rng, x, u);
@@ -219,6 +222,7 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
         if let Some(c) = components.as_deref() {
             check_rows(c, n, 1, Buffer::Components)?;
         }
+        self.scratch.check(self.mix.num_components())?;
         #[cfg(feature = "rayon")]
         if super::drive::splits(n, self.work(Op::SampleAncestral)) {
             return self.sample_ancestral_many_par(rng, x, components);

@@ -27,11 +27,11 @@ pub(crate) enum Op {
 }
 
 /// The work of one row: its `K·D` parameter entries weighted by what an
-/// entry costs the operation, in units of about 2 ns (f64, K = 8, D = 32,
-/// the batch table's loops of single calls). A parallel run splits rows by
-/// work, not by entries: handing rows to rayon's threads costs tens of
-/// microseconds, and a `log_prob` row must bring five times the entries of
-/// a `vjp` row to repay it (docs/performance.md).
+/// entry costs the operation, in proportion to the loops of single calls
+/// the batch table times (docs/performance.md, "Batches"). A parallel run
+/// splits rows by work, not by entries: handing rows to rayon's threads has
+/// a fixed cost, and a `log_prob` row must bring five times the entries of
+/// a `vjp` row to repay it.
 #[derive(Clone, Copy, Debug)]
 #[cfg_attr(not(feature = "rayon"), allow(dead_code))]
 pub(crate) struct RowWork(usize);
@@ -51,7 +51,7 @@ impl RowWork {
     }
 }
 
-/// The work of one task: 8192 entries of `vjp`, about 370 µs.
+/// The work of one task: 8192 entries of `vjp`.
 #[cfg(feature = "rayon")]
 const TASK_WORK: usize = 22 * 8192;
 

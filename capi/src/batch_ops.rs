@@ -15,11 +15,11 @@
 //! Every non-NULL pointer must be valid for the reads or writes its length
 //! implies (documented on the C functions) for the duration of the call.
 
-use mixgrad::{DiagBatchRef, DiagMixtureRef, Error, Float, LogProbGrad, MAX_COMPONENTS};
+use mixgrad::{DiagBatchRef, DiagMixtureRef, Error, Float, MAX_COMPONENTS};
 
 use crate::checks::{
-    disjoint, optional_mut, required_mut, rows_len, rows_of, rows_of_mut, Batch, BatchShape,
-    Buffer, Checked, Mixture, RawBatch, RawMixture, Shape,
+    disjoint, grad_buffers, log_prob_grad_of, optional_grads, optional_mut, required_mut, rows_len,
+    rows_of, rows_of_mut, Batch, BatchShape, Buffer, Checked, Mixture, RawBatch, RawMixture, Shape,
 };
 use crate::mixgrad_rng;
 use crate::mixgrad_status as S;
@@ -96,33 +96,19 @@ pub(crate) unsafe fn log_prob_grad_many<M: RawMixture>(
 ) -> Checked<()> {
     let m = unsafe { Mixture::read(mix) }?;
     let (x, log_prob) = (rows_of(x, n)?, rows_of_mut(log_prob, n)?);
-    let [gx, ga, gm, gs] = grads;
-    let grads = [
-        optional_mut(gx)?,
-        optional_mut(ga)?,
-        optional_mut(gm)?,
-        optional_mut(gs)?,
-    ];
+    let grads = optional_grads(grads)?;
     let (s, nd) = many_shape(&m, n)?;
     let x = Buffer::input(x, nd);
     let value = Buffer::output(log_prob, rows_len::<F<M>>(n, 1)?);
+    let grads = grad_buffers(grads, [nd, s.k, s.kd, s.kd]);
     let [gx, ga, gm, gs] = grads;
-    let gx = gx.map(|p| Buffer::output(p, nd));
-    let ga = ga.map(|p| Buffer::output(p, s.k));
-    let gm = gm.map(|p| Buffer::output(p, s.kd));
-    let gs = gs.map(|p| Buffer::output(p, s.kd));
     let [pa, pm, ps] = m.spans(s);
     disjoint(
         &[Some(value), gx, ga, gm, gs].map(|b| b.map(|b| b.span())),
         &[pa, pm, ps, x.span()],
     )?;
     let view = unsafe { m.view(s) }?;
-    let grad = LogProbGrad {
-        x: gx.map(|b| unsafe { b.into_mut_slice() }),
-        logits: ga.map(|b| unsafe { b.into_mut_slice() }),
-        means: gm.map(|b| unsafe { b.into_mut_slice() }),
-        scales: gs.map(|b| unsafe { b.into_mut_slice() }),
-    };
+    let grad = unsafe { log_prob_grad_of(grads) };
     let (x, value) = unsafe { (x.into_slice(), value.into_mut_slice()) };
     Ok(view.log_prob_grad_many(x, value, grad)?)
 }
@@ -340,33 +326,19 @@ pub(crate) unsafe fn batch_log_prob_grad<B: RawBatch>(
     let batch = unsafe { Batch::read(b) }?;
     let n = batch.len();
     let (x, log_prob) = (rows_of(x, n)?, rows_of_mut(log_prob, n)?);
-    let [gx, ga, gm, gs] = grads;
-    let grads = [
-        optional_mut(gx)?,
-        optional_mut(ga)?,
-        optional_mut(gm)?,
-        optional_mut(gs)?,
-    ];
+    let grads = optional_grads(grads)?;
     let s = batch.shape()?;
     let x = Buffer::input(x, s.nd);
     let value = Buffer::output(log_prob, s.n);
+    let grads = grad_buffers(grads, [s.nd, s.nk, s.nkd, s.nkd]);
     let [gx, ga, gm, gs] = grads;
-    let gx = gx.map(|p| Buffer::output(p, s.nd));
-    let ga = ga.map(|p| Buffer::output(p, s.nk));
-    let gm = gm.map(|p| Buffer::output(p, s.nkd));
-    let gs = gs.map(|p| Buffer::output(p, s.nkd));
     let [pa, pm, ps] = batch.spans(s);
     disjoint(
         &[Some(value), gx, ga, gm, gs].map(|b| b.map(|b| b.span())),
         &[pa, pm, ps, x.span()],
     )?;
     let view = unsafe { batch.view(s) }?;
-    let grad = LogProbGrad {
-        x: gx.map(|b| unsafe { b.into_mut_slice() }),
-        logits: ga.map(|b| unsafe { b.into_mut_slice() }),
-        means: gm.map(|b| unsafe { b.into_mut_slice() }),
-        scales: gs.map(|b| unsafe { b.into_mut_slice() }),
-    };
+    let grad = unsafe { log_prob_grad_of(grads) };
     let (x, value) = unsafe { (x.into_slice(), value.into_mut_slice()) };
     Ok(view.log_prob_grad(x, value, grad)?)
 }

@@ -7,7 +7,7 @@
 use core::mem::size_of;
 use core::ptr::NonNull;
 
-use mixgrad::{DiagBatchRef, DiagMixtureRef, Float, MAX_COMPONENTS};
+use mixgrad::{DiagBatchRef, DiagMixtureRef, Float, LogProbGrad, MAX_COMPONENTS};
 
 use crate::mixgrad_status as S;
 use crate::mixgrad_status;
@@ -36,6 +36,47 @@ pub(crate) fn optional_mut<T>(p: *mut T) -> Checked<Option<*mut T>> {
         Ok(None)
     } else {
         required_mut(p).map(Some)
+    }
+}
+
+/// The optional gradient outputs of a `log_prob_grad` function (`∂/∂x`,
+/// logits, means, scales), each checked as [`optional_mut`] in that order.
+pub(crate) fn optional_grads<T>(grads: [*mut T; 4]) -> Checked<[Option<*mut T>; 4]> {
+    let [gx, ga, gm, gs] = grads;
+    Ok([
+        optional_mut(gx)?,
+        optional_mut(ga)?,
+        optional_mut(gm)?,
+        optional_mut(gs)?,
+    ])
+}
+
+/// The outputs of [`optional_grads`] as buffers of `lens` elements.
+pub(crate) fn grad_buffers<T>(
+    grads: [Option<*mut T>; 4],
+    lens: [usize; 4],
+) -> [Option<Buffer<T>>; 4] {
+    let [gx, ga, gm, gs] = grads;
+    let [lx, la, lm, ls] = lens;
+    [
+        gx.map(|p| Buffer::output(p, lx)),
+        ga.map(|p| Buffer::output(p, la)),
+        gm.map(|p| Buffer::output(p, lm)),
+        gs.map(|p| Buffer::output(p, ls)),
+    ]
+}
+
+/// The core's [`LogProbGrad`] over the buffers of [`grad_buffers`].
+///
+/// # Safety
+/// As [`Buffer::into_mut_slice`] for each buffer given.
+pub(crate) unsafe fn log_prob_grad_of<'a, T>(grads: [Option<Buffer<T>>; 4]) -> LogProbGrad<'a, T> {
+    let [gx, ga, gm, gs] = grads.map(|g| g.map(|b| unsafe { b.into_mut_slice() }));
+    LogProbGrad {
+        x: gx,
+        logits: ga,
+        means: gm,
+        scales: gs,
     }
 }
 

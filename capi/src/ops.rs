@@ -10,10 +10,11 @@
 //! Every non-NULL pointer must be valid for the reads or writes its length
 //! implies (documented on the C functions) for the duration of the call.
 
-use mixgrad::{Error, Float, LogProbGrad};
+use mixgrad::{Error, Float};
 
 use crate::checks::{
-    disjoint, elements, optional_mut, required, required_mut, Buffer, Checked, Mixture, RawMixture,
+    disjoint, elements, grad_buffers, log_prob_grad_of, optional_grads, optional_mut, required,
+    required_mut, Buffer, Checked, Mixture, RawMixture,
 };
 use crate::mixgrad_rng;
 use crate::scratch::{Runner, Scratch};
@@ -48,13 +49,7 @@ pub(crate) unsafe fn log_prob_grad<M: RawMixture>(
     let m = unsafe { Mixture::read(mix) }?;
     let x = required(x)?;
     let log_prob = optional_mut(log_prob)?;
-    let [gx, ga, gm, gs] = grads;
-    let grads = [
-        optional_mut(gx)?,
-        optional_mut(ga)?,
-        optional_mut(gm)?,
-        optional_mut(gs)?,
-    ];
+    let grads = optional_grads(grads)?;
     unsafe { log_prob_with(m, x, log_prob, grads, scratch) }
 }
 
@@ -70,23 +65,15 @@ unsafe fn log_prob_with<T: Float>(
     let (s, work) = scratch.shape(&m)?;
     let x = Buffer::input(x, s.d);
     let value = log_prob.map(|p| Buffer::output(p, 1));
+    let grads = grad_buffers(grads, [s.d, s.k, s.kd, s.kd]);
     let [gx, ga, gm, gs] = grads;
-    let gx = gx.map(|p| Buffer::output(p, s.d));
-    let ga = ga.map(|p| Buffer::output(p, s.k));
-    let gm = gm.map(|p| Buffer::output(p, s.kd));
-    let gs = gs.map(|p| Buffer::output(p, s.kd));
     let [pa, pm, ps] = m.spans(s);
     disjoint(
         &[value, gx, ga, gm, gs, work].map(|b| b.map(|b| b.span())),
         &[pa, pm, ps, x.span()],
     )?;
     let mut mix = unsafe { Runner::new(&m, s, work) }?;
-    let grad = LogProbGrad {
-        x: gx.map(|b| unsafe { b.into_mut_slice() }),
-        logits: ga.map(|b| unsafe { b.into_mut_slice() }),
-        means: gm.map(|b| unsafe { b.into_mut_slice() }),
-        scales: gs.map(|b| unsafe { b.into_mut_slice() }),
-    };
+    let grad = unsafe { log_prob_grad_of(grads) };
     let lp = mix.log_prob_grad(unsafe { x.into_slice() }, grad)?;
     if let Some(slot) = value.and_then(|b| unsafe { b.into_mut_slice() }.first_mut()) {
         *slot = lp;

@@ -33,7 +33,7 @@ use mixgrad_capi::{
     mixgrad_diag_work_len, mixgrad_rng, mixgrad_status,
 };
 use mixgrad_fuzz::{
-    decode, poisoned, remember, same_bits, show_problem_on_panic, untouched, Problem, Real,
+    decode, poisoned, remember, same_bits, show_problem_on_panic, untouched, Form, Problem, Real,
     FLAG_F32,
 };
 
@@ -920,17 +920,6 @@ fn batch_status(statuses: &[u32], vjp: bool) -> u32 {
         .unwrap_or(OK)
 }
 
-/// Which batch shape a check drives.
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum Form {
-    /// `n` points of the problem's mixture (`_many`); parameter gradients
-    /// are summed over the rows.
-    Many,
-    /// `n` mixtures packed (`mixgrad_diag_batch_*`), one point each;
-    /// gradients per mixture.
-    Packed,
-}
-
 /// The rows of the batch checks and the mixtures they go with.
 struct Rows<F: CBatchApi> {
     n: usize,
@@ -1088,43 +1077,12 @@ impl<F: CBatchApi> Rows<F> {
         v[i * width..].as_ptr()
     }
 
-    /// The length of a gradient of `width` values per mixture: summed
-    /// (`width`) or per mixture (`n·width`).
-    fn grad_len(&self, form: Form, width: usize) -> usize {
-        match form {
-            Form::Many => width,
-            Form::Packed => self.n * width,
-        }
-    }
-
     /// A gradient output as the batch call gets it: a summed one is
     /// required even for `n = 0`, a per-mixture one is an array of rows.
     fn grad_ptr(&self, form: Form, v: &mut [F]) -> *mut F {
         match form {
             Form::Many => v.as_mut_ptr(),
             Form::Packed => self.rows_mut(v),
-        }
-    }
-
-    /// The expected gradient before any row: `+0` for a sum (the empty
-    /// sum, and where row-order addition starts), poison per mixture.
-    fn grad_start(&self, form: Form, width: usize) -> Vec<F> {
-        match form {
-            Form::Many => vec![F::ZERO; width],
-            Form::Packed => poisoned(self.n * width),
-        }
-    }
-
-    /// Folds row `i`'s single gradient `g` into the expected batch
-    /// gradient: added (in row order) or copied to its row.
-    fn fold(&self, form: Form, want: &mut [F], i: usize, g: &[F]) {
-        match form {
-            Form::Many => {
-                for (t, &v) in want.iter_mut().zip(g) {
-                    *t += v;
-                }
-            }
-            Form::Packed => want[i * g.len()..][..g.len()].copy_from_slice(g),
         }
     }
 
@@ -1229,9 +1187,9 @@ fn log_prob_grad<F: CBatchApi>(r: &Rows<F>, form: Form) {
     let mut lp = poisoned::<F>(n);
     let mut outs = [
         poisoned::<F>(n * d),
-        poisoned::<F>(r.grad_len(form, k)),
-        poisoned::<F>(r.grad_len(form, k * d)),
-        poisoned::<F>(r.grad_len(form, k * d)),
+        poisoned::<F>(form.grad_len(r.n, k)),
+        poisoned::<F>(form.grad_len(r.n, k * d)),
+        poisoned::<F>(form.grad_len(r.n, k * d)),
     ];
     let mut ptrs: Grads<F> = [core::ptr::null_mut(); 4];
     for (j, (ptr, out)) in ptrs.iter_mut().zip(outs.iter_mut()).enumerate() {
@@ -1254,9 +1212,9 @@ fn log_prob_grad<F: CBatchApi>(r: &Rows<F>, form: Form) {
     let mut want_lp = poisoned::<F>(n);
     let mut want = [
         poisoned::<F>(n * d),
-        r.grad_start(form, k),
-        r.grad_start(form, k * d),
-        r.grad_start(form, k * d),
+        form.grad_start(r.n, k),
+        form.grad_start(r.n, k * d),
+        form.grad_start(r.n, k * d),
     ];
     let mut statuses = vec![];
     for i in 0..n {
@@ -1269,7 +1227,7 @@ fn log_prob_grad<F: CBatchApi>(r: &Rows<F>, form: Form) {
         if st == OK {
             want[0][i * d..][..d].copy_from_slice(&g[0]);
             for j in 1..4 {
-                r.fold(form, &mut want[j], i, &g[j]);
+                form.fold(&mut want[j], i, &g[j]);
             }
         }
         statuses.push(st);
@@ -1325,7 +1283,7 @@ fn per_dimension<F: CBatchApi>(r: &Rows<F>, form: Form, quantile: bool) {
 
 fn vjp<F: CBatchApi>(r: &Rows<F>, form: Form) {
     let (n, k, d) = (r.n, r.k, r.d);
-    let mut outs = [k, k * d, k * d].map(|w| poisoned::<F>(r.grad_len(form, w)));
+    let mut outs = [k, k * d, k * d].map(|w| poisoned::<F>(form.grad_len(r.n, w)));
     let [a, m, s] = &mut outs;
     let bars = [a, m, s].map(|v| r.grad_ptr(form, v));
     let (x, x_bar) = (r.rows(&r.x), r.rows(&r.x_bar));
@@ -1335,7 +1293,7 @@ fn vjp<F: CBatchApi>(r: &Rows<F>, form: Form) {
             Form::Packed => F::batch_vjp(&r.packed, x, x_bar, bars),
         }
     };
-    let mut want = [k, k * d, k * d].map(|w| r.grad_start(form, w));
+    let mut want = [k, k * d, k * d].map(|w| form.grad_start(r.n, w));
     let mut statuses = vec![];
     for i in 0..n {
         let mut g = [k, k * d, k * d].map(poisoned::<F>);
@@ -1347,7 +1305,7 @@ fn vjp<F: CBatchApi>(r: &Rows<F>, form: Form) {
         };
         if st == OK {
             for (w, g) in want.iter_mut().zip(&g) {
-                r.fold(form, w, i, g);
+                form.fold(w, i, g);
             }
         }
         statuses.push(st);

@@ -25,7 +25,7 @@ use mixgrad::{
     Xoshiro256PlusPlus,
 };
 use mixgrad_fuzz::{
-    decode, poisoned, remember, round_trip_ok, same_bits, show_problem_on_panic, untouched,
+    decode, poisoned, remember, round_trip_ok, same_bits, show_problem_on_panic, untouched, Form,
     Problem, Real, FLAG_F32,
 };
 
@@ -261,17 +261,6 @@ fn check<F: Real>(p: &Problem<F>) {
 
 // ---- The batch forms (docs/math.md §8) ----------------------------------
 
-/// Which batch shape a check drives.
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum Form {
-    /// `n` points of the problem's mixture (`*_many`); parameter gradients
-    /// are summed over the rows.
-    Many,
-    /// `n` mixtures packed ([`DiagBatchRef`]), one point each; gradients
-    /// per mixture.
-    Packed,
-}
-
 /// How many rows a problem's batch checks take, and whether they are the
 /// problem's `x`, `u` and `x̄` rotated or nudged: the same choice, from the
 /// same seed bytes, as the C target's `Rows::new` (fuzz/make_seeds.py
@@ -395,37 +384,6 @@ impl<F: Real> Rows<'_, F> {
 
     fn wants(&self, bit: u8) -> bool {
         self.mask & (1 << bit) != 0
-    }
-
-    /// The length of a gradient of `width` values per mixture: summed
-    /// (`width`) or per mixture (`n·width`).
-    fn grad_len(&self, form: Form, width: usize) -> usize {
-        match form {
-            Form::Many => width,
-            Form::Packed => self.n * width,
-        }
-    }
-
-    /// The expected gradient before any row: `+0` for a sum (the empty
-    /// sum, and where row-order addition starts), poison per mixture.
-    fn grad_start(&self, form: Form, width: usize) -> Vec<F> {
-        match form {
-            Form::Many => vec![F::ZERO; width],
-            Form::Packed => poisoned(self.n * width),
-        }
-    }
-
-    /// Folds row `i`'s single gradient `g` into the expected gradient:
-    /// added in row order, or copied to its row.
-    fn fold(&self, form: Form, want: &mut [F], i: usize, g: &[F]) {
-        match form {
-            Form::Many => {
-                for (t, &v) in want.iter_mut().zip(g) {
-                    *t += v;
-                }
-            }
-            Form::Packed => want[i * g.len()..][..g.len()].copy_from_slice(g),
-        }
     }
 }
 
@@ -585,16 +543,16 @@ fn log_prob_grad<F: Real>(r: &Rows<'_, F>, form: Form) {
     // Per row: x always; the parameter gradients summed or per mixture.
     let lens = [
         n * d,
-        r.grad_len(form, k),
-        r.grad_len(form, k * d),
-        r.grad_len(form, k * d),
+        form.grad_len(r.n, k),
+        form.grad_len(r.n, k * d),
+        form.grad_len(r.n, k * d),
     ];
     let mut want: Vec<Vec<F>> = (0..4)
         .map(|j| {
             if j == 0 {
                 poisoned(n * d)
             } else {
-                r.grad_start(form, widths[j])
+                form.grad_start(r.n, widths[j])
             }
         })
         .collect();
@@ -616,7 +574,7 @@ fn log_prob_grad<F: Real>(r: &Rows<'_, F>, form: Form) {
                 want_lp[i] = v;
                 want[0][i * d..][..d].copy_from_slice(&g[0]);
                 for j in 1..4 {
-                    r.fold(form, &mut want[j], i, &g[j]);
+                    form.fold(&mut want[j], i, &g[j]);
                 }
                 singles.push(None);
             }
@@ -707,7 +665,7 @@ fn per_dimension<F: Real>(r: &Rows<'_, F>, form: Form, quantile: bool) {
 fn vjp<F: Real>(r: &Rows<'_, F>, form: Form) {
     let (k, d) = (r.k, r.d);
     let widths = [k, k * d, k * d];
-    let mut want: Vec<Vec<F>> = widths.iter().map(|&w| r.grad_start(form, w)).collect();
+    let mut want: Vec<Vec<F>> = widths.iter().map(|&w| form.grad_start(r.n, w)).collect();
     let mut singles = Vec::with_capacity(r.n);
     for i in 0..r.n {
         let mut g: Vec<Vec<F>> = widths.iter().map(|&w| poisoned(w)).collect();
@@ -718,7 +676,7 @@ fn vjp<F: Real>(r: &Rows<'_, F>, form: Form) {
         match r.one(form, i).vjp(x, xb, a, m, s) {
             Ok(()) => {
                 for j in 0..3 {
-                    r.fold(form, &mut want[j], i, &g[j]);
+                    form.fold(&mut want[j], i, &g[j]);
                 }
                 singles.push(None);
             }
@@ -727,7 +685,7 @@ fn vjp<F: Real>(r: &Rows<'_, F>, form: Form) {
     }
     let mut got: Vec<Vec<F>> = widths
         .iter()
-        .map(|&w| poisoned(r.grad_len(form, w)))
+        .map(|&w| poisoned(form.grad_len(r.n, w)))
         .collect();
     let [a, m, s] = &mut got[..] else {
         unreachable!()

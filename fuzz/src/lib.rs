@@ -464,3 +464,47 @@ pub fn show_problem_on_panic() {
         previous(info);
     }));
 }
+
+/// Which batch shape a check drives.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Form {
+    /// `n` points of the problem's mixture (`*_many`); parameter gradients
+    /// are summed over the rows.
+    Many,
+    /// `n` mixtures packed (`DiagBatchRef`, `mixgrad_diag_batch_*`), one
+    /// point each; gradients per mixture.
+    Packed,
+}
+
+impl Form {
+    /// The length of a gradient of `width` values per mixture over `n`
+    /// rows: summed (`width`) or per mixture (`n·width`).
+    pub fn grad_len(self, n: usize, width: usize) -> usize {
+        match self {
+            Form::Many => width,
+            Form::Packed => n * width,
+        }
+    }
+
+    /// The expected gradient before any row: `+0` for a sum (the empty
+    /// sum, and where row-order addition starts), poison per mixture.
+    pub fn grad_start<F: Real>(self, n: usize, width: usize) -> Vec<F> {
+        match self {
+            Form::Many => vec![F::ZERO; width],
+            Form::Packed => poisoned(n * width),
+        }
+    }
+
+    /// Folds row `i`'s single gradient `g` into the expected gradient:
+    /// added in row order, or copied to its row.
+    pub fn fold<F: Real>(self, want: &mut [F], i: usize, g: &[F]) {
+        match self {
+            Form::Many => {
+                for (t, &v) in want.iter_mut().zip(g) {
+                    *t += v;
+                }
+            }
+            Form::Packed => want[i * g.len()..][..g.len()].copy_from_slice(g),
+        }
+    }
+}

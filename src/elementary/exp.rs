@@ -23,23 +23,24 @@
 //! rounds to 0 below −746. Overflow (`x ≥ 512`), +∞ and NaN go to
 //! `libm::exp`, so those special values are exactly libm's.
 
-use super::exp_table::TABLE;
+use super::arith::Arith;
+pub(crate) use super::exp_table::TABLE;
 
 /// 128/ln 2.
-const INV_LN2_N: f64 = 184.664_965_233_787_3; // 0x1.71547652b82fep7
+pub(crate) const INV_LN2_N: f64 = 184.664_965_233_787_3; // 0x1.71547652b82fep7
 /// −ln2/128 as a 35-bit high part (so `k·hi` is exact) and the rest.
-const NEG_LN2_HI_N: f64 = -0.005_415_212_348_111_709; // -0x1.62e42fefa0000p-8
-const NEG_LN2_LO_N: f64 = -1.286_402_311_163_834_6e-14; // -0x1.cf79abc9e3b3ap-47
+pub(crate) const NEG_LN2_HI_N: f64 = -0.005_415_212_348_111_709; // -0x1.62e42fefa0000p-8
+pub(crate) const NEG_LN2_LO_N: f64 = -1.286_402_311_163_834_6e-14; // -0x1.cf79abc9e3b3ap-47
 /// 1.5·2^52: adding it rounds to an integer held in the low mantissa bits.
-const SHIFT: f64 = 6_755_399_441_055_744.0; // 0x1.8p52
+pub(crate) const SHIFT: f64 = 6_755_399_441_055_744.0; // 0x1.8p52
 /// exp(r) − 1 − r ≈ r²·C2 + r³·C3 + r⁴·C4 + r⁵·C5 on |r| ≤ ln2/256.
-const C2: f64 = 0.499_999_999_999_967_86; // 0x1.ffffffffffdbdp-2
-const C3: f64 = 0.166_666_666_666_658_86; // 0x1.555555555543cp-3
-const C4: f64 = 0.041_666_680_841_067_4; // 0x1.55555cf172b91p-5
-const C5: f64 = 0.008_333_335_853_059_549; // 0x1.1111167a4d017p-7
+pub(crate) const C2: f64 = 0.499_999_999_999_967_86; // 0x1.ffffffffffdbdp-2
+pub(crate) const C3: f64 = 0.166_666_666_666_658_86; // 0x1.555555555543cp-3
+pub(crate) const C4: f64 = 0.041_666_680_841_067_4; // 0x1.55555cf172b91p-5
+pub(crate) const C5: f64 = 0.008_333_335_853_059_549; // 0x1.1111167a4d017p-7
 
 /// e^-512, the nearest double (mpmath).
-const EXP_MINUS_512: f64 = 4.377_491_037_053_051e-223;
+pub(crate) const EXP_MINUS_512: f64 = 4.377_491_037_053_051e-223;
 
 /// `e^x`: 0.52 ulp on `|x| < 512`, 1.6 ulp on `[−746, −512]` (results below
 /// 4e-223, down into the subnormals), 0 below −746, `libm::exp` for
@@ -63,24 +64,32 @@ pub fn exp(x: f64) -> f64 {
     libm::exp(x)
 }
 
-/// `e^x` for `|x| < 512`, where `2^e·H_i` is a normal number.
+/// `e^x` for `|x| < 512`, where `2^e·H_i` is a normal number, in one
+/// value or in lanes ([`Arith`]). Any other `x` gives some value and no
+/// panic (the table index is masked).
 #[inline(always)]
-fn exp_reduced(x: f64) -> f64 {
-    let z = INV_LN2_N * x;
+pub(crate) fn exp_reduced<T: Arith>(x: T) -> T {
+    let z = x * INV_LN2_N;
     // k = round(z), in the low bits of kd's representation.
     let kd = z + SHIFT;
-    let ki = kd.to_bits();
+    let (tail, scale) = kd.exp_table();
     let kd = kd - SHIFT;
     let r = x + kd * NEG_LN2_HI_N + kd * NEG_LN2_LO_N;
-    // i = k mod 128; k << 45 adds e = k div 128 to the exponent of H_i
-    // (the table entry has i << 45 taken off already).
+    let r2 = r * r;
+    let tmp = tail + r + r2 * (r * C3 + C2) + r2 * r2 * (r * C5 + C4);
+    scale + scale * tmp
+}
+
+/// `(T_i, 2^e·H_i)` for `k` in the low bits of `ki`: `i = k mod 128`, and
+/// `k << 45` adds `e = k div 128` to the exponent of `H_i` (the table entry
+/// has `i << 45` taken off already).
+#[inline(always)]
+pub(crate) fn table_entry(ki: u64) -> (f64, f64) {
     let idx = 2 * (ki & 127) as usize;
     let top = ki << 45;
     let tail = f64::from_bits(TABLE[idx]);
     let scale = f64::from_bits(TABLE[idx + 1].wrapping_add(top));
-    let r2 = r * r;
-    let tmp = tail + r + r2 * (C2 + r * C3) + r2 * r2 * (C4 + r * C5);
-    scale + scale * tmp
+    (tail, scale)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //
 // 2^(i/128) = H_i·(1 + T_i): [2i] = bits(T_i), [2i+1] = bits(H_i) − (i << 45).
 #[rustfmt::skip]
-pub(super) const TABLE: [u64; 256] = [
+pub(crate) const TABLE: [u64; 256] = [
     0x0000000000000000, 0x3ff0000000000000,
     0x3c9b3b4f1a88bf6e, 0x3feff63da9fb3335,
     0xbc7160139cd8dc5d, 0x3fefec9a3e778061,

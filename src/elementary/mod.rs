@@ -5,7 +5,8 @@
 //! microcontrollers). Each depends on nothing but `core`; each is tested
 //! against high-precision references in `tests/`.
 
+pub(crate) mod arith;
 pub mod exp;
-mod exp_table;
+pub(crate) mod exp_table;
 pub mod ln;
 pub mod sqrtf;

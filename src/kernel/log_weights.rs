@@ -7,12 +7,15 @@
 //! catastrophic for a component that is far away in later dimensions but
 //! dominant in earlier ones (docs/math.md §7).
 
+use core::ops::{Add, Sub};
+
 use super::{log_normal, standardise};
 use crate::{DiagMixtureRef, Float};
 
-/// `a + b` exactly as `s + e` (Knuth's TwoSum).
+/// `a + b` exactly as `s + e` (Knuth's TwoSum), for one value or lanes of
+/// values (`crate::lanes`).
 #[inline(always)]
-fn two_sum<F: Float>(a: F, b: F) -> (F, F) {
+pub(crate) fn two_sum<F: Copy + Add<Output = F> + Sub<Output = F>>(a: F, b: F) -> (F, F) {
     let s = a + b;
     let bb = s - a;
     let e = (a - (s - bb)) + (b - bb);

@@ -21,16 +21,26 @@
 // The coefficients are kept digit for digit as published (Cephes ndtr.c).
 #![allow(clippy::excessive_precision)]
 
-/// `polevl`: `c[0]·x^n + … + c[n]`.
+use crate::elementary::arith::Arith;
+
+/// `polevl`: `c[0]·x^n + … + c[n]` by Horner's rule from 0, as Cephes
+/// computes it (the first step `0·x + c[0]`).
 #[inline(always)]
-fn poly<const N: usize>(x: f64, c: &[f64; N]) -> f64 {
-    c.iter().fold(0.0, |acc, &ci| acc * x + ci)
+fn poly<T: Arith, const N: usize>(x: T, c: &[f64; N]) -> T {
+    match c.split_first() {
+        Some((&c0, rest)) => rest.iter().fold(x * 0.0 + c0, |acc, &ci| acc * x + ci),
+        None => x * 0.0,
+    }
 }
 
-/// `p1evl`: `x^N + c[0]·x^(N−1) + … + c[N−1]` (leading coefficient 1).
+/// `p1evl`: `x^N + c[0]·x^(N−1) + … + c[N−1]` (leading coefficient 1) by
+/// Horner's rule, from `1·x + c[0] = x + c[0]`.
 #[inline(always)]
-fn poly1<const N: usize>(x: f64, c: &[f64; N]) -> f64 {
-    c.iter().fold(1.0, |acc, &ci| acc * x + ci)
+fn poly1<T: Arith, const N: usize>(x: T, c: &[f64; N]) -> T {
+    match c.split_first() {
+        Some((&c0, rest)) => rest.iter().fold(x + c0, |acc, &ci| acc * x + ci),
+        None => x * 0.0 + 1.0,
+    }
 }
 
 const P: [f64; 9] = [
@@ -89,14 +99,48 @@ const U: [f64; 5] = [
 /// product), so the rounding of `a²` costs nothing: one `exp`.
 #[inline(always)]
 fn exp_minus_half_square(a: f64) -> f64 {
-    let c = 134_217_729.0 * a; // 2^27 + 1
+    let (p, err) = square_parts(a);
+    crate::elementary::exp::exp(p * -0.5) * (err * 0.5).rsub(1.0)
+}
+
+/// `a² = p + err` exactly: `p = fl(a·a)` and the rounding error `err`
+/// (Dekker's split product). `exp(−(p + err)/2) = exp(−p/2)·(1 − err/2)` to
+/// `O(err²)`, `|err| ≤ ulp(p)/2`.
+#[inline(always)]
+pub(crate) fn square_parts<T: Arith>(a: T) -> (T, T) {
+    let c = a * 134_217_729.0; // 2^27 + 1
     let hi = c - (c - a);
     let lo = a - hi;
     let p = a * a;
-    let err = ((hi * hi - p) + 2.0 * hi * lo) + lo * lo;
-    // exp(−(p + err)/2) = exp(−p/2)·(1 − err/2 + O(err²)), |err| ≤ ulp(p)/2.
-    crate::elementary::exp::exp(-0.5 * p) * (1.0 - 0.5 * err)
+    let err = ((hi * hi - p) + hi * 2.0 * lo) + lo * lo;
+    (p, err)
 }
+
+/// The smaller tail for `x = |z|/√2 < 1`: `(1 − erf x)/2`.
+#[inline(always)]
+pub(crate) fn small_tail_near<T: Arith>(x: T) -> T {
+    let x2 = x * x;
+    (x * poly(x2, &T) / poly1(x2, &U) * 0.5).rsub(0.5)
+}
+
+/// The smaller tail for `1 ≤ x < 8`, given `e = exp(−z²/2)`.
+#[inline(always)]
+pub(crate) fn small_tail_middle<T: Arith>(x: T, e: T) -> T {
+    e * 0.5 * (poly(x, &P) / poly1(x, &Q))
+}
+
+/// The smaller tail for `x ≥ 8`, given `e = exp(−z²/2)`.
+#[inline(always)]
+pub(crate) fn small_tail_far<T: Arith>(x: T, e: T) -> T {
+    e * 0.5 * (poly(x, &R) / poly1(x, &S))
+}
+
+/// `1/√(2π)`.
+pub(crate) const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_677_939_946_059_934_381_87;
+
+/// Beyond this `|z|`, `exp(−z²/2) < 1e-347`: the tail and the density are 0
+/// (and the rational functions would overflow for huge `x`).
+pub(crate) const TAIL_END: f64 = 40.0;
 
 /// `(Φ(z), Φc(z), φ(z))` for finite `z`. The smaller tail and the density
 /// are accurate to a few ulps relative down to the normal range (|z| ≈ 37.5);
@@ -110,12 +154,9 @@ fn exp_minus_half_square(a: f64) -> f64 {
 /// the vjp's speed (docs/performance.md, "Tried and dropped").
 #[inline]
 pub fn tails_density_f64(z: f64) -> (f64, f64, f64) {
-    const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_677_939_946_059_934_381_87;
     let a = z.abs();
     let x = a * core::f64::consts::FRAC_1_SQRT_2;
-    if a >= 40.0 {
-        // exp(−z²/2) < 1e-347: the tail and the density underflow (and the
-        // rational functions would overflow for huge x).
+    if a >= TAIL_END {
         return if z < 0.0 {
             (0.0, 1.0, 0.0)
         } else {
@@ -127,12 +168,11 @@ pub fn tails_density_f64(z: f64) -> (f64, f64, f64) {
     // function depends on it.
     let e = exp_minus_half_square(a);
     let small = if x < 1.0 {
-        let x2 = x * x;
-        0.5 - 0.5 * (x * poly(x2, &T) / poly1(x2, &U))
+        small_tail_near(x)
     } else if x < 8.0 {
-        0.5 * e * (poly(x, &P) / poly1(x, &Q))
+        small_tail_middle(x, e)
     } else {
-        0.5 * e * (poly(x, &R) / poly1(x, &S))
+        small_tail_far(x, e)
     };
     let density = e * FRAC_1_SQRT_2PI;
     let large = 1.0 - small;

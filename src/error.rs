@@ -70,6 +70,9 @@ error_kinds! {
     /// values) overflows the address space: the buffers it describes
     /// cannot exist.
     SizeOverflow => "a buffer size overflows the address space",
+    /// [`force_simd_path`](crate::force_simd_path) named an instruction set
+    /// this CPU (or this build's target) does not have.
+    SimdPathUnavailable => "the SIMD path is not available on this CPU or target",
 }
 
 /// The buffer an [`Error`] is about.

@@ -12,9 +12,11 @@
 //! one-dimensional Gaussian mixture, so all of it has closed forms; the
 //! reverse sweep ([`DiagMixtureRef::vjp`]) costs `O(DK)`.
 //!
-//! `#![no_std]`, no allocation, no global state, `O(K)` scratch (on the
+//! `#![no_std]`, no allocation, `O(K)` scratch (on the
 //! stack, or the caller's: [`WithWorkspace`]); `f32` and `f64` through the
-//! sealed [`Float`] trait. The mathematics, with the section numbers the
+//! sealed [`Float`] trait. The one global is the instruction set the batch
+//! kernels use ([`simd_path`]), detected once on x86-64 and aarch64; it
+//! changes their speed, never their bits. The mathematics, with the section numbers the
 //! code cites, is in `docs/math.md`.
 //!
 //! | layer | module (`src/`) | docs/math.md |
@@ -31,6 +33,8 @@
 //! | vector–Jacobian product, Jacobian | `vjp.rs` ([`DiagMixtureRef::vjp`]) | §4.2, §4.3 |
 //! | `log q` and its gradients | `log_prob.rs` ([`DiagMixtureRef::log_prob_grad`]) | §2, §4.4 |
 //! | batches: many points of one mixture, packed batches of mixtures | `batch/` ([`DiagMixtureRef::vjp_many`], [`DiagBatchRef`]) | §8 |
+//! | the batch kernels one row per SIMD lane | `lanes/` | §8.5 |
+//! | instruction sets, their detection and dispatch (the only `unsafe`) | `simd/` ([`SimdPath`]) | §8.5 |
 //! | errors | `error.rs` ([`Error`], [`ErrorKind`]) | §5 |
 //!
 //! ```
@@ -48,7 +52,7 @@
 //! # Ok::<(), mixgrad::Error>(())
 //! ```
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 // The `rayon` feature's threads need std (and its buffers, alloc).
@@ -61,12 +65,17 @@ mod elementary;
 mod error;
 mod float;
 mod kernel;
+mod lanes;
 mod layout;
 mod log_prob;
 mod mixture;
 mod quantile;
 mod sample;
 mod scratch;
+// The one module with `unsafe` code: calls into functions compiled for an
+// instruction set, after the CPU was found to have it.
+#[allow(unsafe_code)]
+mod simd;
 mod special;
 mod sweep;
 mod vjp;
@@ -80,6 +89,7 @@ pub use mixture::{DiagMixture, DiagMixtureRef, ParamGrad, MAX_COMPONENTS};
 pub use quantile::{SolveStats, MAX_EVALUATIONS_PER_DIM};
 pub use sample::{uniform_f32, uniform_f64};
 pub use scratch::WithWorkspace;
+pub use simd::{force_simd_path, simd_path, SimdPath};
 
 pub use rand_core::{self, RngCore, SeedableRng};
 
@@ -89,6 +99,7 @@ pub use rand_core::{self, RngCore, SeedableRng};
 #[doc(hidden)]
 pub mod internals {
     pub use crate::elementary::{exp::exp, ln::ln_positive, sqrtf::sqrtf};
+    pub use crate::lanes::slices::{exp_slice, tails_density_slice, vjp_sum_lanes};
     pub use crate::special::{ndtr, ndtri, normal};
 }
 
@@ -101,6 +112,7 @@ mod seal {
         + crate::kernel::DistanceClamp
         + crate::sweep::SweepLimits
         + crate::sample::Uniform
+        + crate::lanes::LaneKernels
     {
     }
     impl Sealed for f32 {}

@@ -334,7 +334,7 @@ fn refusals_write_nothing() {
     let bytes = [0u8; 64];
     let misaligned = bytes
         .as_ptr()
-        .wrapping_add(if bytes.as_ptr() as usize % 8 == 0 {
+        .wrapping_add(if (bytes.as_ptr() as usize).is_multiple_of(8) {
             1
         } else {
             0

@@ -460,7 +460,8 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
     }
 
     /// `Σᵢ vjp(xᵢ, x̄ᵢ)` in row order into `outs`, inputs checked and every
-    /// row past the zero-density test.
+    /// row past the zero-density test: through the lanes of the SIMD path in
+    /// use where it has them, row by row otherwise.
     ///
     /// A row whose first reverse sweep meets NaN takes the single call's
     /// rescue pass (f64), but by then its NaN entries are in the sum. The
@@ -472,10 +473,19 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
     fn vjp_sum(&self, ws: &mut Workspace<'_, F>, x: &[F], x_bar: &[F], outs: GradientRow<'_, F>) {
         let dims = self.mix.num_dims();
         let (logits_bar, means_bar, scales_bar) = outs;
+        // The lanes sum the leading rows, block by block (the same bits,
+        // docs/math.md §8.5); the loop goes on after them, or sums every
+        // row if they could not.
+        let lanes = (&mut *logits_bar, &mut *means_bar, &mut *scales_bar);
+        let mut lanes_done = F::vjp_sum_lanes(self.mix, x, x_bar, lanes);
         let mut careful_from = None;
         'sum: loop {
-            zero([&mut *logits_bar, &mut *means_bar, &mut *scales_bar]);
-            for (i, (xi, xb)) in rows(x, dims).zip(rows(x_bar, dims)).enumerate() {
+            let first = lanes_done.take().unwrap_or_else(|| {
+                zero([&mut *logits_bar, &mut *means_bar, &mut *scales_bar]);
+                0
+            });
+            let all = rows(x, dims).zip(rows(x_bar, dims)).enumerate();
+            for (i, (xi, xb)) in all.skip(first) {
                 let scale = cotangent_scale(xb);
                 let probed = careful_from.is_some_and(|c| i >= c);
                 let rescue = match F::RESCUE_SCALE {

@@ -1,0 +1,244 @@
+//! Which instruction set the lane kernels (`crate::lanes`) run on, chosen
+//! at run time (docs/performance.md, "SIMD").
+//!
+//! x86-64 has SSE2 everywhere, and AVX2 or AVX-512 on most machines; the
+//! kernels are compiled once per set ([`x86`]) and the best one the CPU
+//! and the operating system support is used (CPUID and XCR0, through
+//! `cpufeatures`, which needs no std). aarch64 has NEON everywhere. Other
+//! targets (the Cortex-M among them) compile none of this and run the
+//! scalar code.
+//!
+//! Every path gives the same bits: the kernels are one source, in IEEE
+//! operations without contraction, and the scalar path is the reference
+//! they are tested against. [`force_simd_path`] picks a path by hand, for
+//! tests and benchmarks.
+//!
+//! This is the crate's only module with `unsafe` code: calling a function
+//! compiled for an instruction set is sound only where the CPU has it, and
+//! each such call sits behind the detection of exactly the features the
+//! function enables.
+
+use crate::{Error, ErrorKind};
+
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
+mod lanes;
+
+pub(crate) use lanes::V;
+
+/// A vector instruction set as the lane kernels see it: `LANES` `f64`
+/// values per register ([`Simd::F`]), a mask per lane ([`Simd::M`]), and
+/// the few operations the kernels need, each one IEEE instruction per lane
+/// (no fused multiply-add, no approximations: the same bits as the scalar
+/// operation). A value of an implementing type is the proof that the CPU
+/// has the instructions: only the dispatch makes one, after detection.
+pub(crate) trait Simd: Copy {
+    /// Values per register, at most 8.
+    const LANES: usize;
+    /// `LANES` `f64` values.
+    type F: Copy;
+    /// One boolean per lane.
+    type M: Copy;
+    fn splat(self, v: f64) -> Self::F;
+    /// The first `LANES` values of `v`.
+    fn load(self, v: &[f64; 8]) -> Self::F;
+    /// The lanes, in the first `LANES` places.
+    fn store(self, v: Self::F) -> [f64; 8];
+    fn add(self, a: Self::F, b: Self::F) -> Self::F;
+    fn sub(self, a: Self::F, b: Self::F) -> Self::F;
+    fn mul(self, a: Self::F, b: Self::F) -> Self::F;
+    fn div(self, a: Self::F, b: Self::F) -> Self::F;
+    fn abs(self, a: Self::F) -> Self::F;
+    /// `a < b` (false where either is NaN), likewise [`le`](Self::le) and
+    /// [`eq`](Self::eq).
+    fn lt(self, a: Self::F, b: Self::F) -> Self::M;
+    fn le(self, a: Self::F, b: Self::F) -> Self::M;
+    fn eq(self, a: Self::F, b: Self::F) -> Self::M;
+    fn and(self, a: Self::M, b: Self::M) -> Self::M;
+    fn or(self, a: Self::M, b: Self::M) -> Self::M;
+    fn not(self, a: Self::M) -> Self::M;
+    /// `a` where `m`, `b` elsewhere.
+    fn select(self, m: Self::M, a: Self::F, b: Self::F) -> Self::F;
+    fn any(self, m: Self::M) -> bool;
+    /// The table lookup of `exp` (`elementary::exp::exp_reduced`): with
+    /// `k` in the low bits of `kd`, `(T_i, 2^e·H_i)` for `i = k mod 128`,
+    /// `e = k div 128`. By default lane by lane; a gather where the
+    /// instruction set has one.
+    #[inline(always)]
+    fn exp_table(self, kd: Self::F) -> (Self::F, Self::F) {
+        let kd = self.store(kd);
+        let (mut tail, mut scale) = ([0.0; 8], [0.0; 8]);
+        for j in 0..Self::LANES.min(8) {
+            (tail[j], scale[j]) = crate::elementary::exp::table_entry(kd[j].to_bits());
+        }
+        (self.load(&tail), self.load(&scale))
+    }
+}
+
+/// An instruction set for the batch kernels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SimdPath {
+    /// One row at a time, the reference every other path equals; the only
+    /// path on targets other than x86-64 and aarch64.
+    Scalar,
+    /// x86-64 SSE2 (every x86-64 CPU): 2 `f64` per instruction.
+    Sse2,
+    /// x86-64 AVX2 with FMA: 4 `f64` per instruction (no fused
+    /// multiply-add is used, so the bits stay those of the other paths).
+    Avx2,
+    /// x86-64 AVX-512 (F, DQ, VL): 8 `f64` per instruction.
+    Avx512,
+    /// aarch64 NEON (every aarch64 CPU): 2 `f64` per instruction.
+    Neon,
+}
+
+impl SimdPath {
+    /// Every path, from the narrowest.
+    pub const ALL: [SimdPath; 5] = [
+        SimdPath::Scalar,
+        SimdPath::Sse2,
+        SimdPath::Avx2,
+        SimdPath::Avx512,
+        SimdPath::Neon,
+    ];
+
+    /// The path's name: `scalar`, `sse2`, `avx2`, `avx512` or `neon`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            SimdPath::Scalar => "scalar",
+            SimdPath::Sse2 => "sse2",
+            SimdPath::Avx2 => "avx2",
+            SimdPath::Avx512 => "avx512",
+            SimdPath::Neon => "neon",
+        }
+    }
+
+    /// The path of that [`name`](Self::name), if any.
+    pub fn from_name(name: &str) -> Option<SimdPath> {
+        SimdPath::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// Whether this CPU and this build's target can run the path.
+    pub fn is_available(self) -> bool {
+        match self {
+            SimdPath::Scalar => true,
+            SimdPath::Sse2 => cfg!(target_arch = "x86_64"),
+            #[cfg(target_arch = "x86_64")]
+            SimdPath::Avx2 => x86::has_avx2(),
+            #[cfg(target_arch = "x86_64")]
+            SimdPath::Avx512 => x86::has_avx512(),
+            SimdPath::Neon => cfg!(target_arch = "aarch64"),
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
+    /// The widest path available.
+    fn detect() -> SimdPath {
+        let widest = [
+            SimdPath::Avx512,
+            SimdPath::Avx2,
+            SimdPath::Sse2,
+            SimdPath::Neon,
+        ];
+        widest
+            .into_iter()
+            .find(|p| p.is_available())
+            .unwrap_or(SimdPath::Scalar)
+    }
+
+    fn code(self) -> u8 {
+        self as u8 + 1
+    }
+
+    fn from_code(code: u8) -> Option<SimdPath> {
+        SimdPath::ALL
+            .get(usize::from(code).checked_sub(1)?)
+            .copied()
+    }
+}
+
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod choice {
+    use core::sync::atomic::{AtomicU8, Ordering};
+
+    /// The path in use: 0 until detected or forced, then its code.
+    static PATH: AtomicU8 = AtomicU8::new(0);
+
+    pub fn load() -> u8 {
+        PATH.load(Ordering::Relaxed)
+    }
+
+    pub fn store(code: u8) {
+        PATH.store(code, Ordering::Relaxed);
+    }
+}
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+mod choice {
+    /// Only the scalar path here (no atomics needed, none compiled).
+    pub fn load() -> u8 {
+        1
+    }
+
+    pub fn store(_: u8) {}
+}
+
+/// The instruction set the batch kernels use: the widest available, unless
+/// [`force_simd_path`] chose another. Detected on first use and cached.
+pub fn simd_path() -> SimdPath {
+    if let Some(path) = SimdPath::from_code(choice::load()) {
+        return path;
+    }
+    let path = SimdPath::detect();
+    choice::store(path.code());
+    path
+}
+
+/// Makes the batch kernels use `path` (`None`: detect again and use the
+/// widest), for every thread, until the next call. Results are the same
+/// bits on every path; only the speed differs.
+///
+/// Errors: [`ErrorKind::SimdPathUnavailable`] if this CPU or target cannot
+/// run `path`; the path in use is then unchanged.
+pub fn force_simd_path(path: Option<SimdPath>) -> Result<(), Error> {
+    let path = path.unwrap_or_else(SimdPath::detect);
+    if !path.is_available() {
+        return Err(Error::new(ErrorKind::SimdPathUnavailable));
+    }
+    choice::store(path.code());
+    Ok(())
+}
+
+/// A computation written once over `L` lanes (`crate::lanes`), which
+/// [`dispatch`] compiles per instruction set.
+pub(crate) trait Kernel {
+    /// What the computation returns.
+    type Output;
+    /// Runs it on the instruction set of `simd`. Must be
+    /// `#[inline(always)]` all the way down, so that it is compiled into
+    /// the caller's instruction set.
+    fn run<S: Simd>(self, simd: S) -> Self::Output;
+}
+
+/// Runs `kernel` on the path in use: `None` on the scalar path (and if a
+/// forced path's instructions are missing, which [`force_simd_path`]
+/// prevents).
+#[inline]
+pub(crate) fn dispatch<K: Kernel>(kernel: K) -> Option<K::Output> {
+    match simd_path() {
+        #[cfg(target_arch = "x86_64")]
+        SimdPath::Sse2 => Some(x86::sse2(kernel)),
+        #[cfg(target_arch = "x86_64")]
+        SimdPath::Avx2 => x86::avx2(kernel),
+        #[cfg(target_arch = "x86_64")]
+        SimdPath::Avx512 => x86::avx512(kernel),
+        #[cfg(target_arch = "aarch64")]
+        SimdPath::Neon => Some(aarch64::neon(kernel)),
+        _ => None,
+    }
+}

@@ -20,7 +20,9 @@
  *     scan that buffer for the stated condition to find the entry.
  *   - Outputs must not overlap inputs or other outputs
  *     (MIXGRAD_ERR_OVERLAPPING_BUFFERS); inputs may overlap each other.
- *   - Nothing allocates, nothing touches global state: every function is
+ *   - Nothing allocates, and the only global state is the instruction set
+ *     of the batch kernels (detected once; mixgrad_simd_force() changes
+ *     it, results are the same bits on every one): every function is
  *     reentrant and thread-safe (a mixgrad_rng is not shared by itself).
  *   - Functions ending in _f32 mirror the _f64 ones with float for double.
  *   - Batches (docs/math.md §8): the _many functions take n points of one
@@ -246,6 +248,13 @@ enum mixgrad_status
      */
     MIXGRAD_ERR_SHORT_WORKSPACE = 19,
     /**
+     * `mixgrad_simd_force()` only: its `path` argument is not a
+     * `mixgrad_simd` value, or names an instruction set this CPU (or this
+     * build's target) does not have; `mixgrad_simd_available()` tells
+     * which it has.
+     */
+    MIXGRAD_ERR_SIMD_PATH_UNAVAILABLE = 20,
+    /**
      * An internal invariant failed. Never expected; please report it.
      */
     MIXGRAD_ERR_INTERNAL = 255,
@@ -255,6 +264,51 @@ enum mixgrad_status
 typedef enum mixgrad_status mixgrad_status;
 #else
 typedef uint32_t mixgrad_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * An instruction set for the batch kernels (the `_many` and
+ * `mixgrad_diag_batch_*` functions). Every path computes the same bits;
+ * they differ in speed only. Values are never renumbered.
+ */
+enum mixgrad_simd
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * For `mixgrad_simd_force()`: detect again and use the widest path
+     * available (what the library does by itself on first use).
+     */
+    MIXGRAD_SIMD_AUTO = 0,
+    /**
+     * One row at a time: the reference the other paths equal, and the
+     * only path on targets other than x86-64 and aarch64.
+     */
+    MIXGRAD_SIMD_SCALAR = 1,
+    /**
+     * x86-64 SSE2 (every x86-64 CPU).
+     */
+    MIXGRAD_SIMD_SSE2 = 2,
+    /**
+     * x86-64 AVX2 with FMA.
+     */
+    MIXGRAD_SIMD_AVX2 = 3,
+    /**
+     * x86-64 AVX-512 (F, DQ, VL).
+     */
+    MIXGRAD_SIMD_AVX512 = 4,
+    /**
+     * aarch64 NEON (every aarch64 CPU).
+     */
+    MIXGRAD_SIMD_NEON = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mixgrad_simd mixgrad_simd;
+#else
+typedef uint32_t mixgrad_simd;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -1503,6 +1557,32 @@ mixgrad_status mixgrad_diag_sample_ancestral_f32(const struct mixgrad_diag_f32 *
                                                  struct mixgrad_rng *rng,
                                                  float *x,
                                                  uint32_t *component);
+
+/**
+ * The instruction set the batch kernels use now (a `mixgrad_simd` value,
+ * never `MIXGRAD_SIMD_AUTO`): the widest the CPU has, detected on first
+ * use, unless `mixgrad_simd_force()` chose another.
+ */
+uint32_t mixgrad_simd_in_use(void);
+
+/**
+ * Whether this CPU and build can run `path` (a `mixgrad_simd` value):
+ * 1 if so, 0 if not (or if `path` is no `mixgrad_simd` value).
+ * `MIXGRAD_SIMD_AUTO` and `MIXGRAD_SIMD_SCALAR` are always available.
+ */
+int32_t mixgrad_simd_available(uint32_t path_value);
+
+/**
+ * Makes the batch kernels use `path` (a `mixgrad_simd` value;
+ * `MIXGRAD_SIMD_AUTO` detects again), for every thread, until the next
+ * call. Meant for tests and benchmarks: results are the same bits on
+ * every path. Not synchronised with batch calls running on other threads:
+ * a call in flight may finish on either path.
+ *
+ * Returns `MIXGRAD_OK`, or `MIXGRAD_ERR_SIMD_PATH_UNAVAILABLE` (the path
+ * in use is then unchanged).
+ */
+mixgrad_status mixgrad_simd_force(uint32_t path_value);
 
 /**
  * The name of a status code as a static NUL-terminated string, e.g.

@@ -5,7 +5,8 @@
 //! checks its pointers and shapes through the shared helpers in `checks`,
 //! hands slices to the core crate, and returns a [`mixgrad_status`]. No
 //! function panics (every index is checked; a panic would abort, never
-//! unwind into C), allocates, touches global state, or writes anything
+//! unwind into C), allocates, touches global state (but for the instruction
+//! set of the batch kernels, `mixgrad_simd_force`), or writes anything
 //! when it returns an error. All functions are reentrant and thread-safe;
 //! a `mixgrad_rng` is owned by its caller.
 //!
@@ -30,6 +31,7 @@ mod packed;
 mod rng;
 mod sample;
 mod scratch;
+mod simd;
 mod status;
 mod version;
 mod work;
@@ -39,6 +41,7 @@ pub use many::*;
 pub use packed::*;
 pub use rng::*;
 pub use sample::*;
+pub use simd::*;
 pub use status::{mixgrad_status, mixgrad_status_str};
 pub use version::*;
 pub use work::*;

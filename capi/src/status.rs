@@ -139,6 +139,11 @@ pub enum mixgrad_status {
     /// `mixgrad_diag_work_len(mix->num_components)`, the values of scratch
     /// `K` components need.
     MIXGRAD_ERR_SHORT_WORKSPACE = 19,
+    /// `mixgrad_simd_force()` only: its `path` argument is not a
+    /// `mixgrad_simd` value, or names an instruction set this CPU (or this
+    /// build's target) does not have; `mixgrad_simd_available()` tells
+    /// which it has.
+    MIXGRAD_ERR_SIMD_PATH_UNAVAILABLE = 20,
     /// An internal invariant failed. Never expected; please report it.
     MIXGRAD_ERR_INTERNAL = 255,
 }
@@ -217,6 +222,7 @@ macro_rules! status_list {
             MIXGRAD_ERR_ZERO_DENSITY <= ZeroDensity,
             MIXGRAD_ERR_UNSEEDED_RNG,
             MIXGRAD_ERR_SHORT_WORKSPACE,
+            MIXGRAD_ERR_SIMD_PATH_UNAVAILABLE <= SimdPathUnavailable,
             MIXGRAD_ERR_INTERNAL,
         }
     };

@@ -29,6 +29,16 @@ use mixgrad::{DiagBatchRef, DiagMixtureRef, SeedableRng, Xoshiro256PlusPlus};
 use mixgrad_bench::counting_alloc::{allocations, Counting};
 use mixgrad_bench::problem::{batch_problem, problem, x_bar};
 
+/// `MIXGRAD_SIMD=scalar|sse2|avx2|avx512|neon` forces the batch kernels'
+/// instruction set (default: the widest the CPU has).
+fn force_simd_from_env() {
+    if let Ok(name) = std::env::var("MIXGRAD_SIMD") {
+        let path = mixgrad::SimdPath::from_name(&name).expect("MIXGRAD_SIMD: an unknown path");
+        mixgrad::force_simd_path(Some(path)).expect("MIXGRAD_SIMD: not available here");
+    }
+    eprintln!("SIMD path: {}", mixgrad::simd_path().name());
+}
+
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
@@ -265,6 +275,7 @@ fn cmd_vjp() {
 }
 
 fn main() {
+    force_simd_from_env();
     let args: Vec<String> = std::env::args().collect();
     let num = |i: usize| -> usize { args[i].parse().expect("a count") };
     match args.get(1).map(String::as_str) {

@@ -1,13 +1,13 @@
 //! The normal tails and density over lanes: the bits of
 //! [`tails_density_f64`](crate::special::ndtr::tails_density_f64) in every
 //! lane. Its branches on `|z|` become selects; each rational function is
-//! evaluated only when some lane needs it.
+//! evaluated only when some lane needs it, and all share one division.
 
 use super::exp::exp;
 use crate::elementary::arith::Arith;
 use crate::simd::{Simd, V};
 use crate::special::ndtr::{
-    small_tail_far, small_tail_middle, small_tail_near, square_parts, FRAC_1_SQRT_2PI, TAIL_END,
+    far_parts, middle_parts, near_parts, near_tail, square_parts, tail, FRAC_1_SQRT_2PI, TAIL_END,
 };
 
 /// `(Φ(z), Φc(z), φ(z))` per lane, for finite `z`.
@@ -21,16 +21,22 @@ pub(crate) fn tails_density<S: Simd>(z: V<S>) -> [V<S>; 3] {
     let near = x.lt(1.0);
     let far = x.ge(8.0);
     let middle = !(near | far);
-    let mut small = V::splat(z.s, 0.0);
-    if near.any() {
-        small = near.select(small_tail_near(x), small);
+    // The parts of the ranges present, then one division for all lanes.
+    let mut num = V::splat(z.s, 0.0);
+    let mut den = V::splat(z.s, 1.0);
+    for (lanes, parts) in [
+        (near, near_parts as fn(V<S>) -> (V<S>, V<S>)),
+        (middle, middle_parts),
+        (far, far_parts),
+    ] {
+        if lanes.any() {
+            let (n, d) = parts(x);
+            num = lanes.select(n, num);
+            den = lanes.select(d, den);
+        }
     }
-    if middle.any() {
-        small = middle.select(small_tail_middle(x, e), small);
-    }
-    if far.any() {
-        small = far.select(small_tail_far(x, e), small);
-    }
+    let q = num / den;
+    let small = near.select(near_tail(q), tail(q, e));
     let beyond = a.ge(TAIL_END);
     let small = beyond.select(0.0, small);
     let density = beyond.select(0.0, e * FRAC_1_SQRT_2PI);

@@ -321,7 +321,9 @@ fn dimension_sums<S: Simd>(
         let (h, p) = (st.hi[kk], st.p[kk]);
         let live = !h.eq(f64::NEG_INFINITY);
         let normal = density.ge(f64::MIN_POSITIVE) & p.ge(f64::MIN_POSITIVE);
-        let mut dens = p * density / sigma;
+        // Lanes that take the log domain multiply 1·1 instead: a
+        // subnormal p would cost a microcode assist for a value not used.
+        let mut dens = normal.select(p, 1.0) * normal.select(density, 1.0) / sigma;
         if (live & !normal).any() {
             let log_domain = log_domain_densities::<S>(st, kk, norm, density, &mut ln_rest);
             dens = normal.select(dens, V::load(s, &log_domain));

@@ -13,10 +13,10 @@ use super::{Kernel, Simd};
 #[derive(Clone, Copy, Debug)]
 pub struct Neon(());
 
-/// `kernel` with NEON.
+/// `kernel` with NEON, two registers per vector (4 rows at a time).
 #[inline]
 pub fn neon<K: Kernel>(kernel: K) -> K::Output {
-    kernel.run(Neon(()))
+    kernel.run(super::Pair(Neon(())))
 }
 
 impl Simd for Neon {

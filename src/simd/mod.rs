@@ -242,3 +242,86 @@ pub(crate) fn dispatch<K: Kernel>(kernel: K) -> Option<K::Output> {
         _ => None,
     }
 }
+
+/// Two registers of `S` as one vector of `2·S::LANES` lanes: more
+/// independent work per instruction stream where a register is narrow.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pair<S>(pub S);
+
+/// The upper half of an array of lanes, moved down.
+#[inline(always)]
+fn upper_half<S: Simd>(v: &[f64; 8]) -> [f64; 8] {
+    let mut out = [0.0; 8];
+    for (o, &x) in out.iter_mut().zip(v.iter().skip(S::LANES)) {
+        *o = x;
+    }
+    out
+}
+
+macro_rules! pairwise {
+    ($($name:ident($($arg:ident),*) -> $ret:ty;)*) => {$(
+        #[inline(always)]
+        fn $name(self, $($arg: Self::F),*) -> $ret {
+            (self.0.$name($($arg.0),*), self.0.$name($($arg.1),*))
+        }
+    )*};
+}
+
+macro_rules! pairwise_mask {
+    ($($name:ident($($arg:ident),*);)*) => {$(
+        #[inline(always)]
+        fn $name(self, $($arg: Self::M),*) -> Self::M {
+            (self.0.$name($($arg.0),*), self.0.$name($($arg.1),*))
+        }
+    )*};
+}
+
+impl<S: Simd> Simd for Pair<S> {
+    const LANES: usize = 2 * S::LANES;
+    type F = (S::F, S::F);
+    type M = (S::M, S::M);
+    #[inline(always)]
+    fn splat(self, v: f64) -> Self::F {
+        (self.0.splat(v), self.0.splat(v))
+    }
+    #[inline(always)]
+    fn load(self, v: &[f64; 8]) -> Self::F {
+        (self.0.load(v), self.0.load(&upper_half::<S>(v)))
+    }
+    #[inline(always)]
+    fn store(self, v: Self::F) -> [f64; 8] {
+        let (mut lo, hi) = (self.0.store(v.0), self.0.store(v.1));
+        for (o, &x) in lo.iter_mut().skip(S::LANES).zip(&hi) {
+            *o = x;
+        }
+        lo
+    }
+    pairwise! {
+        add(a, b) -> Self::F;
+        sub(a, b) -> Self::F;
+        mul(a, b) -> Self::F;
+        div(a, b) -> Self::F;
+        abs(a) -> Self::F;
+        lt(a, b) -> Self::M;
+        le(a, b) -> Self::M;
+        eq(a, b) -> Self::M;
+    }
+    pairwise_mask! {
+        and(a, b);
+        or(a, b);
+        not(a);
+    }
+    #[inline(always)]
+    fn select(self, m: Self::M, a: Self::F, b: Self::F) -> Self::F {
+        (self.0.select(m.0, a.0, b.0), self.0.select(m.1, a.1, b.1))
+    }
+    #[inline(always)]
+    fn any(self, m: Self::M) -> bool {
+        self.0.any(m.0) || self.0.any(m.1)
+    }
+    #[inline(always)]
+    fn exp_table(self, kd: Self::F) -> (Self::F, Self::F) {
+        let (lo, hi) = (self.0.exp_table(kd.0), self.0.exp_table(kd.1));
+        ((lo.0, hi.0), (lo.1, hi.1))
+    }
+}

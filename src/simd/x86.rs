@@ -42,18 +42,20 @@ pub struct Avx2(());
 #[derive(Clone, Copy, Debug)]
 pub struct Avx512(());
 
-/// `kernel` with SSE2, which every x86-64 CPU has.
+/// `kernel` with SSE2, which every x86-64 CPU has, two registers per
+/// vector (4 rows at a time: more independent work in flight).
 #[inline]
 pub fn sse2<K: Kernel>(kernel: K) -> K::Output {
-    kernel.run(Sse2(()))
+    kernel.run(super::Pair(Sse2(())))
 }
 
-/// `kernel` compiled for AVX2; `None` without AVX2.
+/// `kernel` compiled for AVX2, two registers per vector (8 rows at a
+/// time); `None` without AVX2.
 #[inline]
 pub fn avx2<K: Kernel>(kernel: K) -> Option<K::Output> {
     #[target_feature(enable = "avx2,fma")]
     unsafe fn compiled<K: Kernel>(kernel: K) -> K::Output {
-        kernel.run(Avx2(()))
+        kernel.run(super::Pair(Avx2(())))
     }
     if !has_avx2() {
         return None;
@@ -63,7 +65,8 @@ pub fn avx2<K: Kernel>(kernel: K) -> Option<K::Output> {
     Some(unsafe { compiled(kernel) })
 }
 
-/// `kernel` compiled for AVX-512; `None` without AVX-512.
+/// `kernel` compiled for AVX-512, one register per vector (8 rows at a
+/// time); `None` without AVX-512.
 #[inline]
 pub fn avx512<K: Kernel>(kernel: K) -> Option<K::Output> {
     #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]

@@ -116,23 +116,40 @@ pub(crate) fn square_parts<T: Arith>(a: T) -> (T, T) {
     (p, err)
 }
 
-/// The smaller tail for `x = |z|/√2 < 1`: `(1 − erf x)/2`.
+/// The smaller tail is one of three rational functions of `x = |z|/√2`,
+/// each `numerator / denominator` finished by [`near_tail`] or [`tail`]:
+/// the parts are apart so that lanes in different ranges share one
+/// division (`crate::lanes::normal`).
+///
+/// For `x < 1`: `x·T(x²)` over `U(x²)`.
 #[inline(always)]
-pub(crate) fn small_tail_near<T: Arith>(x: T) -> T {
+pub(crate) fn near_parts<T: Arith>(x: T) -> (T, T) {
     let x2 = x * x;
-    (x * poly(x2, &T) / poly1(x2, &U) * 0.5).rsub(0.5)
+    (x * poly(x2, &T), poly1(x2, &U))
 }
 
-/// The smaller tail for `1 ≤ x < 8`, given `e = exp(−z²/2)`.
+/// For `1 ≤ x < 8`: `P(x)` over `Q(x)`.
 #[inline(always)]
-pub(crate) fn small_tail_middle<T: Arith>(x: T, e: T) -> T {
-    e * 0.5 * (poly(x, &P) / poly1(x, &Q))
+pub(crate) fn middle_parts<T: Arith>(x: T) -> (T, T) {
+    (poly(x, &P), poly1(x, &Q))
 }
 
-/// The smaller tail for `x ≥ 8`, given `e = exp(−z²/2)`.
+/// For `x ≥ 8`: `R(x)` over `S(x)`.
 #[inline(always)]
-pub(crate) fn small_tail_far<T: Arith>(x: T, e: T) -> T {
-    e * 0.5 * (poly(x, &R) / poly1(x, &S))
+pub(crate) fn far_parts<T: Arith>(x: T) -> (T, T) {
+    (poly(x, &R), poly1(x, &S))
+}
+
+/// The smaller tail for `x < 1` from its ratio `q`: `(1 − erf x)/2`.
+#[inline(always)]
+pub(crate) fn near_tail<T: Arith>(q: T) -> T {
+    (q * 0.5).rsub(0.5)
+}
+
+/// The smaller tail for `x ≥ 1` from its ratio `q` and `e = exp(−z²/2)`.
+#[inline(always)]
+pub(crate) fn tail<T: Arith>(q: T, e: T) -> T {
+    e * 0.5 * q
 }
 
 /// `1/√(2π)`.
@@ -168,11 +185,14 @@ pub fn tails_density_f64(z: f64) -> (f64, f64, f64) {
     // function depends on it.
     let e = exp_minus_half_square(a);
     let small = if x < 1.0 {
-        small_tail_near(x)
+        let (num, den) = near_parts(x);
+        near_tail(num / den)
     } else if x < 8.0 {
-        small_tail_middle(x, e)
+        let (num, den) = middle_parts(x);
+        tail(num / den, e)
     } else {
-        small_tail_far(x, e)
+        let (num, den) = far_parts(x);
+        tail(num / den, e)
     };
     let density = e * FRAC_1_SQRT_2PI;
     let large = 1.0 - small;

@@ -22,18 +22,25 @@ pub(crate) fn tails_density<S: Simd>(z: V<S>) -> [V<S>; 3] {
     let far = x.ge(8.0);
     let middle = !(near | far);
     // The parts of the ranges present, then one division for all lanes.
+    // (Three plain blocks, not a loop over function pointers, which the
+    // compiler may leave uninlined: then the registers would cross calls
+    // compiled for no particular instruction set.)
     let mut num = V::splat(z.s, 0.0);
     let mut den = V::splat(z.s, 1.0);
-    for (lanes, parts) in [
-        (near, near_parts as fn(V<S>) -> (V<S>, V<S>)),
-        (middle, middle_parts),
-        (far, far_parts),
-    ] {
-        if lanes.any() {
-            let (n, d) = parts(x);
-            num = lanes.select(n, num);
-            den = lanes.select(d, den);
-        }
+    if near.any() {
+        let (n, d) = near_parts(x);
+        num = near.select(n, num);
+        den = near.select(d, den);
+    }
+    if middle.any() {
+        let (n, d) = middle_parts(x);
+        num = middle.select(n, num);
+        den = middle.select(d, den);
+    }
+    if far.any() {
+        let (n, d) = far_parts(x);
+        num = far.select(n, num);
+        den = far.select(d, den);
     }
     let q = num / den;
     let small = near.select(near_tail(q), tail(q, e));

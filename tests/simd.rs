@@ -14,6 +14,8 @@
 //! * the lanes are taken: on ordinary mixtures they sum the leading rows.
 //!
 //! The path is process-wide state, so every test here holds one lock.
+//! Under Miri (`cargo +nightly miri test --features soft-floats --test
+//! simd`) the tests run a fraction of their cases.
 
 mod common;
 
@@ -28,12 +30,13 @@ use mixgrad::{
 
 static PATH: Mutex<()> = Mutex::new(());
 
-/// The vector paths this CPU has.
+/// The vector paths this CPU has (under Miri the first, SSE2 or NEON: the
+/// interpreter runs every path alike, and slowly).
 fn vector_paths() -> Vec<SimdPath> {
-    SimdPath::ALL
+    let paths = SimdPath::ALL
         .into_iter()
-        .filter(|p| *p != SimdPath::Scalar && p.is_available())
-        .collect()
+        .filter(|p| *p != SimdPath::Scalar && p.is_available());
+    paths.take(if cfg!(miri) { 1 } else { 5 }).collect()
 }
 
 /// Runs `f` on each vector path, forced, then restores detection.
@@ -48,6 +51,14 @@ fn on_each_path(mut f: impl FnMut(SimdPath)) {
         f(path);
     }
     force_simd_path(None).unwrap();
+}
+
+/// A reference table (`tests/data/*.txt`): under Miri (which interprets
+/// thousands of times slower, parsing included) every 256th row.
+fn reference(text: &str) -> Vec<(f64, f64, f64)> {
+    let step = if cfg!(miri) { 256 } else { 1 };
+    let rows = text.lines().filter(|l| !l.starts_with('#')).step_by(step);
+    common::triples(&rows.collect::<Vec<_>>().join("\n"))
 }
 
 fn same_bits(a: f64, b: f64) -> bool {
@@ -80,7 +91,7 @@ fn forcing_a_path_the_cpu_lacks_is_refused() {
 
 #[test]
 fn lane_exp_is_the_scalar_exp_and_within_its_ulp_budget() {
-    let table = common::triples(include_str!("data/exp.txt"));
+    let table = reference(include_str!("data/exp.txt"));
     let mut xs: Vec<f64> = table.iter().map(|t| t.0).collect();
     xs.extend([
         0.0,
@@ -119,7 +130,7 @@ fn lane_exp_is_the_scalar_exp_and_within_its_ulp_budget() {
 
 #[test]
 fn lane_tails_are_the_scalar_tails_and_within_their_budget() {
-    let table = common::triples(include_str!("data/normal_tails.txt"));
+    let table = reference(include_str!("data/normal_tails.txt"));
     let mut zs: Vec<f64> = table.iter().flat_map(|t| [t.0, -t.0]).collect();
     zs.extend([39.99, 40.0, -40.0, 1e3, -1e150, 2.9e135, 1e-300, -5e-324]);
     on_each_path(|path| {
@@ -173,13 +184,13 @@ type Problem = (Vec<f64>, Vec<f64>, Vec<f64>, usize, Vec<f64>, Vec<f64>);
 
 fn problem(src: &mut Src, case: usize) -> Problem {
     let regime = case % 6;
-    let k = 1 + src.below(17);
+    let k = 1 + src.below(if cfg!(miri) { 4 } else { 17 });
     let d = if case.is_multiple_of(7) {
         1 + src.below(48)
     } else {
         1 + src.below(9)
     };
-    let n = [1, 2, 3, 7, 8, 9, 16, 17, 31, 64][src.below(10)];
+    let n = [1, 2, 3, 7, 8, 9, 16, 17, 31, 64][src.below(if cfg!(miri) { 6 } else { 10 })];
     let spread = [3.0, 60.0, 3.0, 3.0, 3.0, 3.0][regime];
     let mut logits: Vec<f64> = (0..k).map(|_| src.range(-3.0, 3.0)).collect();
     if regime == 2 && k > 1 {
@@ -233,7 +244,8 @@ fn vjp_many(p: &Problem) -> (Result<(), ErrorKind>, Vec<f64>) {
 #[test]
 fn vjp_many_on_every_path_is_the_scalar_paths_bits() {
     let mut src = Src(0x853c_49e6_748f_ea9b);
-    let problems: Vec<Problem> = (0..600).map(|c| problem(&mut src, c)).collect();
+    let cases = if cfg!(miri) { 6 } else { 600 };
+    let problems: Vec<Problem> = (0..cases).map(|c| problem(&mut src, c)).collect();
     let expected: Vec<_> = {
         let _lock = PATH.lock().unwrap_or_else(|e| e.into_inner());
         force_simd_path(Some(SimdPath::Scalar)).unwrap();
@@ -245,14 +257,13 @@ fn vjp_many_on_every_path_is_the_scalar_paths_bits() {
     for (case, e) in expected.iter().enumerate() {
         refused[case % 6] += usize::from(e.0.is_err());
     }
-    assert!(
-        refused.iter().all(|&r| r < 70),
-        "refusals per regime: {refused:?}"
-    );
-    assert!(
-        refused[1] > 0 && refused[5] > 0,
-        "refusals per regime: {refused:?}"
-    );
+    if !cfg!(miri) {
+        let most = refused.iter().all(|&r| r < 70);
+        assert!(
+            most && refused[1] > 0 && refused[5] > 0,
+            "refusals per regime: {refused:?}"
+        );
+    }
     on_each_path(|path| {
         for (case, (p, want)) in problems.iter().zip(&expected).enumerate() {
             let got = vjp_many(p);
@@ -267,8 +278,12 @@ fn vjp_many_on_every_path_is_the_scalar_paths_bits() {
 fn the_lanes_sum_the_leading_rows_of_ordinary_batches() {
     let mut src = Src(0x2545_f491_4f6c_dd1d);
     on_each_path(|path| {
-        for _ in 0..50 {
-            let (k, d, n) = (1 + src.below(16), 1 + src.below(8), 8 + src.below(40));
+        for _ in 0..if cfg!(miri) { 1 } else { 50 } {
+            let (k, d, n) = if cfg!(miri) {
+                (2, 2, 9)
+            } else {
+                (1 + src.below(16), 1 + src.below(8), 8 + src.below(40))
+            };
             let logits: Vec<f64> = (0..k).map(|_| src.range(-1.0, 1.0)).collect();
             let means: Vec<f64> = (0..k * d).map(|_| src.range(-1.0, 1.0)).collect();
             let scales: Vec<f64> = (0..k * d).map(|_| src.range(0.5, 2.0)).collect();

@@ -14,6 +14,8 @@
 //! (a summed gradient: the single gradients added in row order to `+0`; a
 //! sampler: the draws of consecutive single calls, the generator left where
 //! they leave it); on refusal nothing written and the generator untouched.
+//! They run on one of the SIMD paths the CPU has, forced through
+//! `mixgrad_simd_force` (`simd_path_for`, from the problem's seed).
 //!
 //! Properties: no crash and no UB (the build runs under AddressSanitizer);
 //! the status is the C code of the Rust API's error, or the pointer fault
@@ -33,9 +35,14 @@ use mixgrad_capi::{
     mixgrad_diag_work_len, mixgrad_rng, mixgrad_status,
 };
 use mixgrad_fuzz::{
-    decode, poisoned, remember, same_bits, show_problem_on_panic, untouched, Form, Problem, Real,
-    FLAG_F32,
+    decode, poisoned, remember, same_bits, show_problem_on_panic, simd_path_for, untouched, Form,
+    Problem, Real, FLAG_F32,
 };
+
+extern "C" {
+    fn mixgrad_simd_force(path: u32) -> u32;
+    fn mixgrad_simd_in_use() -> u32;
+}
 
 /// The C declarations, with the status as the `uint32_t` a C caller sees.
 macro_rules! c_api {
@@ -1143,6 +1150,16 @@ fn batches<F: CBatchApi>(p: &Problem<F>) {
         return;
     }
     let r = Rows::<F>::new(p);
+    // One of the SIMD paths the CPU has, by its C value (the order of
+    // `SimdPath::ALL` is the enum's, from 1).
+    let path = simd_path_for(p.seed);
+    let value = mixgrad::SimdPath::ALL
+        .iter()
+        .position(|&q| q == path)
+        .unwrap() as u32
+        + 1;
+    assert_eq!(unsafe { mixgrad_simd_force(value) }, 0, "{path:?}");
+    assert_eq!(unsafe { mixgrad_simd_in_use() }, value);
     for form in [Form::Many, Form::Packed] {
         log_prob(&r, form);
         log_prob_grad(&r, form);

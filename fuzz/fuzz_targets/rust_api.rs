@@ -16,7 +16,9 @@
 //! named in the first bad row; on success the same bits (a summed
 //! gradient: the single gradients added in row order to `+0`; a sampler:
 //! the draws of consecutive single calls, the generator left where they
-//! leave it); on refusal nothing written.
+//! leave it); on refusal nothing written. They run on one of the SIMD
+//! paths the CPU has (`simd_path_for`, from the problem's seed), the
+//! scalar one included.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -25,8 +27,8 @@ use mixgrad::{
     Xoshiro256PlusPlus,
 };
 use mixgrad_fuzz::{
-    decode, poisoned, remember, round_trip_ok, same_bits, show_problem_on_panic, untouched, Form,
-    Problem, Real, FLAG_F32,
+    decode, poisoned, remember, round_trip_ok, same_bits, show_problem_on_panic, simd_path_for,
+    untouched, Form, Problem, Real, FLAG_F32,
 };
 
 fuzz_target!(init: show_problem_on_panic(), |data: &[u8]| {
@@ -459,6 +461,7 @@ fn batches<F: Real>(p: &Problem<F>, mix: &DiagMixtureRef<'_, F>) {
         return;
     }
     let (n, nudge, stored) = row_choice(p.seed, k * d);
+    mixgrad::force_simd_path(Some(simd_path_for(p.seed))).expect("an available path");
     let sources = [&p.x, &p.u, &p.x_bar];
     let rows = |j: usize| -> Vec<F> {
         (0..n)

@@ -508,3 +508,14 @@ impl Form {
         }
     }
 }
+
+/// The SIMD paths this CPU has (the scalar path first), and the one `seed`
+/// picks: the batch checks run on it, so that fuzzing covers every path
+/// against the single calls as the oracle.
+pub fn simd_path_for(seed: u64) -> mixgrad::SimdPath {
+    let paths: Vec<_> = mixgrad::SimdPath::ALL
+        .into_iter()
+        .filter(|p| p.is_available())
+        .collect();
+    paths[(seed >> 40) as usize % paths.len()]
+}

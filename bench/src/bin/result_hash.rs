@@ -1,8 +1,9 @@
 //! A fingerprint of every operation's results over thousands of random
 //! mixtures, in f64 and f32: `cargo run --release -p mixgrad-bench --bin
 //! result_hash`. A refactoring that must not change results prints the same
-//! two hashes before and after. (Errors count as one event each, whatever
-//! their kind: their kinds are tested in `tests/errors.rs`.)
+//! two hashes before and after; so does every SIMD path (`MIXGRAD_SIMD`;
+//! `result_hash --paths` lists the CPU's). (Errors count as one event
+//! each, whatever their kind: their kinds are tested in `tests/errors.rs`.)
 
 use mixgrad::{DiagMixture, DiagMixtureRef, Float, LogProbGrad, SeedableRng, Xoshiro256PlusPlus};
 
@@ -148,9 +149,40 @@ fn run<F: Float>(cases: usize, seed: u64) -> u64 {
                     h.floats(&jac);
                 }
             }
+            hash_batch(&mut h, &mut src, &mix, &mut rng, 1 + case % 20);
         }
     }
     h.0
+}
+
+/// `n` ancestral draws and their summed vjp (the batch kernels, on the
+/// SIMD path in use).
+fn hash_batch<F: Float>(
+    h: &mut Hash,
+    src: &mut Src,
+    mix: &DiagMixtureRef<'_, F>,
+    rng: &mut Xoshiro256PlusPlus,
+    n: usize,
+) {
+    let (k, dims) = (mix.num_components(), mix.num_dims());
+    let mut x = vec![F::ZERO; n * dims];
+    if !h.result(&mix.sample_ancestral_many(rng, &mut x, None)) {
+        return;
+    }
+    h.floats(&x);
+    let xbar: Vec<F> = (0..n * dims)
+        .map(|_| F::from_f64(src.range(-1.0, 1.0)))
+        .collect();
+    let (mut a, mut m, mut s) = (
+        vec![F::ZERO; k],
+        vec![F::ZERO; k * dims],
+        vec![F::ZERO; k * dims],
+    );
+    if h.result(&mix.vjp_many(&x, &xbar, &mut a, &mut m, &mut s)) {
+        h.floats(&a);
+        h.floats(&m);
+        h.floats(&s);
+    }
 }
 
 /// The owned type over the same kind of draws (K = 3, D = 2).
@@ -204,6 +236,22 @@ fn run_owned<F: Float>(cases: usize, seed: u64) -> u64 {
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--paths") {
+        // The SIMD paths this CPU has, one name per line.
+        for path in mixgrad::SimdPath::ALL
+            .into_iter()
+            .filter(|p| p.is_available())
+        {
+            println!("{}", path.name());
+        }
+        return;
+    }
+    // MIXGRAD_SIMD=scalar|sse2|avx2|avx512|neon forces the batch kernels'
+    // instruction set: every path must print the same hashes.
+    if let Ok(name) = std::env::var("MIXGRAD_SIMD") {
+        let path = mixgrad::SimdPath::from_name(&name).expect("MIXGRAD_SIMD: an unknown path");
+        mixgrad::force_simd_path(Some(path)).expect("MIXGRAD_SIMD: not available here");
+    }
     let cases = 4000;
     println!(
         "view  f64 {:016x}",

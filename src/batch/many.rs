@@ -439,8 +439,12 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
             as_sum_of_one([logits_bar, means_bar, scales_bar]);
             return Ok(());
         }
+        // Threads run scalar rows; the lanes of a wide SIMD path on one
+        // thread outrun a few of them (the same bits either way).
         #[cfg(feature = "rayon")]
-        if super::drive::splits(n, self.work(Op::Vjp)) {
+        if super::drive::splits(n, self.work(Op::Vjp))
+            && rayon::current_num_threads() > F::vjp_lane_speedup(self.mix)
+        {
             return self.with_hoisted(n, |many| {
                 many.density_rows(x)?;
                 zero([&mut *logits_bar, &mut *means_bar, &mut *scales_bar]);

@@ -41,6 +41,14 @@ pub trait LaneKernels: Sized {
         x_bar: &[Self],
         outs: GradientRow<'_, Self>,
     ) -> Option<usize>;
+
+    /// About how many scalar rows' time [`vjp_sum_lanes`] takes for as
+    /// many rows, on the path in use (1: no lanes): the batch layer splits
+    /// a `vjp_many` across more threads than this only (docs/math.md §8.5;
+    /// the figures in docs/performance.md, "SIMD").
+    ///
+    /// [`vjp_sum_lanes`]: LaneKernels::vjp_sum_lanes
+    fn vjp_lane_speedup(mix: &DiagMixtureRef<'_, Self>) -> usize;
 }
 
 impl LaneKernels for f64 {
@@ -62,6 +70,18 @@ impl LaneKernels for f64 {
         })?
         .ok()
     }
+
+    fn vjp_lane_speedup(mix: &DiagMixtureRef<'_, f64>) -> usize {
+        use crate::SimdPath;
+        if mix.num_components() > sweep::MAX_LANE_COMPONENTS {
+            return 1;
+        }
+        match crate::simd_path() {
+            SimdPath::Avx512 => 3,
+            SimdPath::Avx2 => 2,
+            _ => 1,
+        }
+    }
 }
 
 impl LaneKernels for f32 {
@@ -73,5 +93,9 @@ impl LaneKernels for f32 {
         _: GradientRow<'_, f32>,
     ) -> Option<usize> {
         None
+    }
+
+    fn vjp_lane_speedup(_: &DiagMixtureRef<'_, f32>) -> usize {
+        1
     }
 }

@@ -18,6 +18,13 @@
 //! each such call sits behind the detection of exactly the features the
 //! function enables.
 
+// Targets without a vector path (the Cortex-M among them) compile the
+// lanes and never call them.
+#![cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code)
+)]
+
 use crate::{Error, ErrorKind};
 
 #[cfg(target_arch = "x86_64")]
@@ -239,7 +246,10 @@ pub(crate) fn dispatch<K: Kernel>(kernel: K) -> Option<K::Output> {
         SimdPath::Avx512 => x86::avx512(kernel),
         #[cfg(target_arch = "aarch64")]
         SimdPath::Neon => Some(aarch64::neon(kernel)),
-        _ => None,
+        _ => {
+            let _unused_without_lanes = kernel;
+            None
+        }
     }
 }
 

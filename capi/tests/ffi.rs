@@ -63,11 +63,12 @@ fn rng_is_rand_xoshiro_seeded_from_u64() {
 #[test]
 fn every_status_has_its_header_name_and_value() {
     let header = include_str!(concat!(env!("OUT_DIR"), "/include/mixgrad.h"));
-    // The header's enumerator lines, found in one pass: a substring search
-    // per status over the whole header takes many minutes under Miri.
+    // The header's status enumerator lines (not `mixgrad_simd`'s), found in
+    // one pass: a substring search per status over the whole header takes
+    // many minutes under Miri.
     let enumerators: std::collections::HashSet<&str> = header
         .lines()
-        .filter(|line| line.starts_with("    MIXGRAD_"))
+        .filter(|line| line.starts_with("    MIXGRAD_") && !line.starts_with("    MIXGRAD_SIMD_"))
         .collect();
     let mut seen = std::collections::HashSet::new();
     for value in 0..1024u32 {
@@ -90,6 +91,32 @@ fn every_status_has_its_header_name_and_value() {
     }
     assert_eq!(name(0), "MIXGRAD_OK");
     assert_eq!(name(u32::MAX), "MIXGRAD_UNKNOWN_STATUS");
+}
+
+#[test]
+fn simd_paths_are_reported_forced_and_refused_as_documented() {
+    // Forcing changes speed only, so the other tests may run meanwhile.
+    use mixgrad_simd::*;
+    let auto = mixgrad_simd_in_use();
+    assert_ne!(auto, MIXGRAD_SIMD_AUTO as u32);
+    for value in 0..8u32 {
+        let available = mixgrad_simd_available(value);
+        let status = mixgrad_simd_force(value);
+        if available == 1 {
+            assert_eq!(status, MIXGRAD_OK, "{value}");
+            let want = if value == 0 { auto } else { value };
+            assert_eq!(mixgrad_simd_in_use(), want);
+        } else {
+            assert_eq!(available, 0);
+            assert_eq!(status, MIXGRAD_ERR_SIMD_PATH_UNAVAILABLE, "{value}");
+        }
+    }
+    for always in [MIXGRAD_SIMD_AUTO, MIXGRAD_SIMD_SCALAR] {
+        assert_eq!(mixgrad_simd_available(always as u32), 1);
+    }
+    assert_eq!(mixgrad_simd_available(6), 0);
+    assert_eq!(mixgrad_simd_force(MIXGRAD_SIMD_AUTO as u32), MIXGRAD_OK);
+    assert_eq!(mixgrad_simd_in_use(), auto);
 }
 
 #[test]

@@ -1378,10 +1378,62 @@ static const char *enumerator_name(uint32_t code) {
         NAME(MIXGRAD_ERR_ZERO_DENSITY)
         NAME(MIXGRAD_ERR_UNSEEDED_RNG)
         NAME(MIXGRAD_ERR_SHORT_WORKSPACE)
+        NAME(MIXGRAD_ERR_SIMD_PATH_UNAVAILABLE)
         NAME(MIXGRAD_ERR_INTERNAL)
     }
 #undef NAME
     return NULL;
+}
+
+/* Every SIMD path the CPU has gives the scalar path's summed gradient, bit
+ * for bit (the reference points cycled to 37 rows, so that the lanes run
+ * whole blocks and a remainder); a path it lacks is refused, the path in
+ * use unchanged; MIXGRAD_SIMD_AUTO restores detection. */
+static void test_simd_paths(const ref_case *cases, size_t num_cases) {
+    const uint32_t detected = mixgrad_simd_in_use();
+    CHECK(mixgrad_simd_available(MIXGRAD_SIMD_SCALAR) == 1, "scalar is always available");
+    int compared = 0;
+    for (size_t ci = 0; ci < num_cases; ci++) {
+        const ref_case *c = &cases[ci];
+        const mixgrad_diag_f64 m = mixture_of(c);
+        const size_t n = 37, K = c->k, D = c->d, G = K + 2 * K * c->d;
+        double *x = alloc_poisoned(n * D), *xb = alloc_poisoned(n * D);
+        double *want = alloc_poisoned(G), *got = alloc_poisoned(G);
+        for (size_t j = 0; j < n; j++) {
+            const ref_point *p = &c->points[j % c->num_points];
+            memcpy(x + j * D, p->x, D * sizeof(double));
+            memcpy(xb + j * D, p->xbar, D * sizeof(double));
+        }
+        CHECK(mixgrad_simd_force(MIXGRAD_SIMD_SCALAR) == MIXGRAD_OK, "force scalar");
+        const mixgrad_status s0 = mixgrad_diag_vjp_many_f64(&m, n, x, xb, want, want + K, want + K + K * D);
+        for (uint32_t path = MIXGRAD_SIMD_SSE2; path <= MIXGRAD_SIMD_NEON; path++) {
+            if (!mixgrad_simd_available(path)) {
+                const uint32_t before = mixgrad_simd_in_use();
+                CHECK(mixgrad_simd_force(path) == MIXGRAD_ERR_SIMD_PATH_UNAVAILABLE, "path %u refused", path);
+                CHECK(mixgrad_simd_in_use() == before, "a refused path changes nothing");
+                continue;
+            }
+            CHECK(mixgrad_simd_force(path) == MIXGRAD_OK && mixgrad_simd_in_use() == path, "force %u", path);
+            poison(got, G);
+            const mixgrad_status s = mixgrad_diag_vjp_many_f64(&m, n, x, xb, got, got + K, got + K + K * D);
+            CHECK(s == s0, "%s, path %u: status %s, scalar %s", c->name, path, mixgrad_status_str(s),
+                  mixgrad_status_str(s0));
+            if (s == MIXGRAD_OK) {
+                CHECK(memcmp(got, want, G * sizeof(double)) == 0, "%s, path %u: other bits", c->name, path);
+                compared++;
+            }
+        }
+        free(x);
+        free(xb);
+        free(want);
+        free(got);
+    }
+    CHECK(mixgrad_simd_force(MIXGRAD_SIMD_AUTO) == MIXGRAD_OK && mixgrad_simd_in_use() == detected,
+          "auto restores detection");
+    CHECK(mixgrad_simd_force(99) == MIXGRAD_ERR_SIMD_PATH_UNAVAILABLE, "no path 99");
+#if defined(__x86_64__) || defined(__aarch64__)
+    CHECK(compared > 0, "some vector path compared");
+#endif
 }
 
 static void test_names_and_version(void) {
@@ -1425,6 +1477,7 @@ int main(int argc, char **argv) {
     test_batch_reference(cases, num_cases);
     test_batch_samplers();
     test_batch_errors();
+    test_simd_paths(cases, num_cases);
     test_names_and_version();
     ref_free(cases, num_cases);
     return support_summary("C suite");

@@ -183,6 +183,16 @@ mod choice {
     pub fn store(code: u8) {
         PATH.store(code, Ordering::Relaxed);
     }
+
+    /// Stores `code` unless a path was chosen meanwhile (a detection on
+    /// one thread must not undo a `force_simd_path` on another); returns
+    /// the path in use.
+    pub fn store_if_unset(code: u8) -> u8 {
+        match PATH.compare_exchange(0, code, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => code,
+            Err(chosen) => chosen,
+        }
+    }
 }
 
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
@@ -193,6 +203,10 @@ mod choice {
     }
 
     pub fn store(_: u8) {}
+
+    pub fn store_if_unset(code: u8) -> u8 {
+        code
+    }
 }
 
 /// The instruction set the batch kernels use: the widest available, unless
@@ -201,9 +215,8 @@ pub fn simd_path() -> SimdPath {
     if let Some(path) = SimdPath::from_code(choice::load()) {
         return path;
     }
-    let path = SimdPath::detect();
-    choice::store(path.code());
-    path
+    let detected = SimdPath::detect().code();
+    SimdPath::from_code(choice::store_if_unset(detected)).unwrap_or(SimdPath::Scalar)
 }
 
 /// Makes the batch kernels use `path` (`None`: detect again and use the

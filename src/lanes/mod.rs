@@ -49,10 +49,11 @@ pub trait LaneKernels: Sized {
         outs: GradientRow<'_, Self>,
     ) -> Option<usize>;
 
-    /// About how many scalar rows' time [`vjp_sum_lanes`] takes for as
-    /// many rows, on the path in use (1: no lanes): the batch layer splits
-    /// a `vjp_many` across more threads than this only (docs/math.md §8.5;
-    /// the figures in docs/performance.md, "SIMD").
+    /// How many times faster [`vjp_sum_lanes`] sums rows than the scalar
+    /// rows on the path in use, rounded down (1: no lanes): the batch layer
+    /// splits a `vjp_many` across threads only when the pool has more
+    /// (docs/math.md §8.5; the figures in docs/performance.md, "SIMD batch
+    /// kernels").
     ///
     /// [`vjp_sum_lanes`]: LaneKernels::vjp_sum_lanes
     fn vjp_lane_speedup(mix: &DiagMixtureRef<'_, Self>) -> usize;

@@ -1,5 +1,6 @@
 //! Which instruction set the lane kernels (`crate::lanes`) run on, chosen
-//! at run time (docs/performance.md, "SIMD").
+//! at run time (docs/math.md §8.5; docs/performance.md, "SIMD batch
+//! kernels").
 //!
 //! x86-64 has SSE2 everywhere, and AVX2 or AVX-512 on most machines; the
 //! kernels are compiled once per set ([`x86`]) and the best one the CPU

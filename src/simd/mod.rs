@@ -28,6 +28,43 @@
 
 use crate::{Error, ErrorKind};
 
+/// [`Simd`] methods that each call one intrinsic with their arguments, as
+/// `name(args) -> type = intrinsic;`. Sound for the reason the
+/// implementing module states: a token exists only where the CPU has the
+/// instructions.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+macro_rules! intrinsics {
+    ($($name:ident($($arg:ident: $t:ty),*) -> $ret:ty = $f:expr;)*) => {$(
+        #[inline(always)]
+        fn $name(self, $($arg: $t),*) -> $ret {
+            // SAFETY: the token `self` proves the instructions (see the
+            // implementing module).
+            unsafe { ($f)($($arg),*) }
+        }
+    )*};
+}
+
+/// [`Simd::load`] and [`Simd::store`] through an unaligned load and store
+/// intrinsic, over the `[f64; 8]` arrays, which hold at least a register.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+macro_rules! load_store {
+    ($f:ty, $load:path, $store:path) => {
+        #[inline(always)]
+        fn load(self, v: &[f64; 8]) -> $f {
+            // SAFETY: the token proves the instructions, and the array
+            // holds 8 ≥ LANES values.
+            unsafe { $load(v.as_ptr()) }
+        }
+        #[inline(always)]
+        fn store(self, v: $f) -> [f64; 8] {
+            let mut out = [0.0; 8];
+            // SAFETY: as for `load`.
+            unsafe { $store(out.as_mut_ptr(), v) };
+            out
+        }
+    };
+}
+
 #[cfg(target_arch = "x86_64")]
 mod x86;
 

@@ -3,7 +3,8 @@
 //! so its token is always available and its kernels need no compilation
 //! of their own.
 //!
-//! Every `unsafe` block here calls `core::arch` intrinsics. They are sound
+//! Every `unsafe` block here (and in the `intrinsics!` and `load_store!`
+//! methods) calls `core::arch` intrinsics. They are sound
 //! where the CPU has the instruction set, and a token ([`Sse2`], [`Avx2`],
 //! [`Avx512`]) exists only where it has: `Sse2` on every x86-64 CPU, the
 //! others made only by [`avx2`] and [`avx512`] after detection. Loads and
@@ -81,93 +82,27 @@ pub fn avx512<K: Kernel>(kernel: K) -> Option<K::Output> {
     Some(unsafe { compiled(kernel) })
 }
 
-/// The operations every token implements the same way with its own
-/// intrinsics: `$set1`, `$load`, … name them.
-macro_rules! arithmetic {
-    ($f:ty, $set1:ident, $load:ident, $store:ident, $add:ident, $sub:ident, $mul:ident, $div:ident) => {
-        type F = $f;
-        #[inline(always)]
-        fn splat(self, v: f64) -> $f {
-            // SAFETY: see the module; a token proves the instructions.
-            unsafe { $set1(v) }
-        }
-        #[inline(always)]
-        fn load(self, v: &[f64; 8]) -> $f {
-            // SAFETY: as above, and the array holds 8 ≥ LANES values.
-            unsafe { $load(v.as_ptr()) }
-        }
-        #[inline(always)]
-        fn store(self, v: $f) -> [f64; 8] {
-            let mut out = [0.0; 8];
-            // SAFETY: as above, and the array holds 8 ≥ LANES values.
-            unsafe { $store(out.as_mut_ptr(), v) };
-            out
-        }
-        #[inline(always)]
-        fn add(self, a: $f, b: $f) -> $f {
-            // SAFETY: see the module; a token proves the instructions.
-            unsafe { $add(a, b) }
-        }
-        #[inline(always)]
-        fn sub(self, a: $f, b: $f) -> $f {
-            // SAFETY: see the module; a token proves the instructions.
-            unsafe { $sub(a, b) }
-        }
-        #[inline(always)]
-        fn mul(self, a: $f, b: $f) -> $f {
-            // SAFETY: see the module; a token proves the instructions.
-            unsafe { $mul(a, b) }
-        }
-        #[inline(always)]
-        fn div(self, a: $f, b: $f) -> $f {
-            // SAFETY: see the module; a token proves the instructions.
-            unsafe { $div(a, b) }
-        }
-    };
-}
-
 impl Simd for Sse2 {
     const LANES: usize = 2;
+    type F = __m128d;
     type M = __m128d;
-    arithmetic!(
-        __m128d,
-        _mm_set1_pd,
-        _mm_loadu_pd,
-        _mm_storeu_pd,
-        _mm_add_pd,
-        _mm_sub_pd,
-        _mm_mul_pd,
-        _mm_div_pd
-    );
+    load_store!(__m128d, _mm_loadu_pd, _mm_storeu_pd);
+    intrinsics! {
+        splat(v: f64) -> __m128d = _mm_set1_pd;
+        add(a: __m128d, b: __m128d) -> __m128d = _mm_add_pd;
+        sub(a: __m128d, b: __m128d) -> __m128d = _mm_sub_pd;
+        mul(a: __m128d, b: __m128d) -> __m128d = _mm_mul_pd;
+        div(a: __m128d, b: __m128d) -> __m128d = _mm_div_pd;
+        lt(a: __m128d, b: __m128d) -> __m128d = _mm_cmplt_pd;
+        le(a: __m128d, b: __m128d) -> __m128d = _mm_cmple_pd;
+        eq(a: __m128d, b: __m128d) -> __m128d = _mm_cmpeq_pd;
+        and(a: __m128d, b: __m128d) -> __m128d = _mm_and_pd;
+        or(a: __m128d, b: __m128d) -> __m128d = _mm_or_pd;
+    }
     #[inline(always)]
     fn abs(self, a: __m128d) -> __m128d {
         // SAFETY: see the module; a token proves the instructions.
         unsafe { _mm_andnot_pd(_mm_set1_pd(-0.0), a) }
-    }
-    #[inline(always)]
-    fn lt(self, a: __m128d, b: __m128d) -> __m128d {
-        // SAFETY: see the module; a token proves the instructions.
-        unsafe { _mm_cmplt_pd(a, b) }
-    }
-    #[inline(always)]
-    fn le(self, a: __m128d, b: __m128d) -> __m128d {
-        // SAFETY: see the module; a token proves the instructions.
-        unsafe { _mm_cmple_pd(a, b) }
-    }
-    #[inline(always)]
-    fn eq(self, a: __m128d, b: __m128d) -> __m128d {
-        // SAFETY: see the module; a token proves the instructions.
-        unsafe { _mm_cmpeq_pd(a, b) }
-    }
-    #[inline(always)]
-    fn and(self, a: __m128d, b: __m128d) -> __m128d {
-        // SAFETY: see the module; a token proves the instructions.
-        unsafe { _mm_and_pd(a, b) }
-    }
-    #[inline(always)]
-    fn or(self, a: __m128d, b: __m128d) -> __m128d {
-        // SAFETY: see the module; a token proves the instructions.
-        unsafe { _mm_or_pd(a, b) }
     }
     #[inline(always)]
     fn not(self, a: __m128d) -> __m128d {
@@ -188,46 +123,25 @@ impl Simd for Sse2 {
 
 impl Simd for Avx2 {
     const LANES: usize = 4;
+    type F = __m256d;
     type M = __m256d;
-    arithmetic!(
-        __m256d,
-        _mm256_set1_pd,
-        _mm256_loadu_pd,
-        _mm256_storeu_pd,
-        _mm256_add_pd,
-        _mm256_sub_pd,
-        _mm256_mul_pd,
-        _mm256_div_pd
-    );
+    load_store!(__m256d, _mm256_loadu_pd, _mm256_storeu_pd);
+    intrinsics! {
+        splat(v: f64) -> __m256d = _mm256_set1_pd;
+        add(a: __m256d, b: __m256d) -> __m256d = _mm256_add_pd;
+        sub(a: __m256d, b: __m256d) -> __m256d = _mm256_sub_pd;
+        mul(a: __m256d, b: __m256d) -> __m256d = _mm256_mul_pd;
+        div(a: __m256d, b: __m256d) -> __m256d = _mm256_div_pd;
+        lt(a: __m256d, b: __m256d) -> __m256d = _mm256_cmp_pd::<_CMP_LT_OQ>;
+        le(a: __m256d, b: __m256d) -> __m256d = _mm256_cmp_pd::<_CMP_LE_OQ>;
+        eq(a: __m256d, b: __m256d) -> __m256d = _mm256_cmp_pd::<_CMP_EQ_OQ>;
+        and(a: __m256d, b: __m256d) -> __m256d = _mm256_and_pd;
+        or(a: __m256d, b: __m256d) -> __m256d = _mm256_or_pd;
+    }
     #[inline(always)]
     fn abs(self, a: __m256d) -> __m256d {
         // SAFETY: see the module; a token proves the instructions.
         unsafe { _mm256_andnot_pd(_mm256_set1_pd(-0.0), a) }
-    }
-    #[inline(always)]
-    fn lt(self, a: __m256d, b: __m256d) -> __m256d {
-        // SAFETY: see the module; a token proves the instructions.
-        unsafe { _mm256_cmp_pd::<_CMP_LT_OQ>(a, b) }
-    }
-    #[inline(always)]
-    fn le(self, a: __m256d, b: __m256d) -> __m256d {
-        // SAFETY: see the module; a token proves the instructions.
-        unsafe { _mm256_cmp_pd::<_CMP_LE_OQ>(a, b) }
-    }
-    #[inline(always)]
-    fn eq(self, a: __m256d, b: __m256d) -> __m256d {
-        // SAFETY: see the module; a token proves the instructions.
-        unsafe { _mm256_cmp_pd::<_CMP_EQ_OQ>(a, b) }
-    }
-    #[inline(always)]
-    fn and(self, a: __m256d, b: __m256d) -> __m256d {
-        // SAFETY: see the module; a token proves the instructions.
-        unsafe { _mm256_and_pd(a, b) }
-    }
-    #[inline(always)]
-    fn or(self, a: __m256d, b: __m256d) -> __m256d {
-        // SAFETY: see the module; a token proves the instructions.
-        unsafe { _mm256_or_pd(a, b) }
     }
     #[inline(always)]
     fn not(self, a: __m256d) -> __m256d {
@@ -263,36 +177,19 @@ impl Simd for Avx2 {
 
 impl Simd for Avx512 {
     const LANES: usize = 8;
+    type F = __m512d;
     type M = __mmask8;
-    arithmetic!(
-        __m512d,
-        _mm512_set1_pd,
-        _mm512_loadu_pd,
-        _mm512_storeu_pd,
-        _mm512_add_pd,
-        _mm512_sub_pd,
-        _mm512_mul_pd,
-        _mm512_div_pd
-    );
-    #[inline(always)]
-    fn abs(self, a: __m512d) -> __m512d {
-        // SAFETY: see the module; a token proves the instructions.
-        unsafe { _mm512_abs_pd(a) }
-    }
-    #[inline(always)]
-    fn lt(self, a: __m512d, b: __m512d) -> __mmask8 {
-        // SAFETY: see the module; a token proves the instructions.
-        unsafe { _mm512_cmp_pd_mask::<_CMP_LT_OQ>(a, b) }
-    }
-    #[inline(always)]
-    fn le(self, a: __m512d, b: __m512d) -> __mmask8 {
-        // SAFETY: see the module; a token proves the instructions.
-        unsafe { _mm512_cmp_pd_mask::<_CMP_LE_OQ>(a, b) }
-    }
-    #[inline(always)]
-    fn eq(self, a: __m512d, b: __m512d) -> __mmask8 {
-        // SAFETY: see the module; a token proves the instructions.
-        unsafe { _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(a, b) }
+    load_store!(__m512d, _mm512_loadu_pd, _mm512_storeu_pd);
+    intrinsics! {
+        splat(v: f64) -> __m512d = _mm512_set1_pd;
+        add(a: __m512d, b: __m512d) -> __m512d = _mm512_add_pd;
+        sub(a: __m512d, b: __m512d) -> __m512d = _mm512_sub_pd;
+        mul(a: __m512d, b: __m512d) -> __m512d = _mm512_mul_pd;
+        div(a: __m512d, b: __m512d) -> __m512d = _mm512_div_pd;
+        abs(a: __m512d) -> __m512d = _mm512_abs_pd;
+        lt(a: __m512d, b: __m512d) -> __mmask8 = _mm512_cmp_pd_mask::<_CMP_LT_OQ>;
+        le(a: __m512d, b: __m512d) -> __mmask8 = _mm512_cmp_pd_mask::<_CMP_LE_OQ>;
+        eq(a: __m512d, b: __m512d) -> __mmask8 = _mm512_cmp_pd_mask::<_CMP_EQ_OQ>;
     }
     #[inline(always)]
     fn and(self, a: __mmask8, b: __mmask8) -> __mmask8 {

@@ -4,9 +4,9 @@
 use crate::kernel::conditional;
 use crate::kernel::log_weights::StepRows;
 use crate::workspace::Workspace;
-use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Float};
+use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Family, Float};
 
-impl<F: Float> DiagMixtureRef<'_, F> {
+impl<F: Float, G: Family> DiagMixtureRef<'_, F, G> {
     /// The distributional transform: `u_d = F_d(x_d | x_<d)` for every `d`.
     ///
     /// `x` and `u` hold `D` values. Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength),
@@ -63,7 +63,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         weights.init(self.logits());
         for (d, (&xd, out)) in x.iter().zip(cdf.iter_mut()).enumerate() {
             weights.responsibilities(p);
-            let c = conditional(self.column(d), p, xd);
+            let c = conditional::<F, G>(self.column(d), p, xd);
             // Σ p = 1 only to rounding: keep probabilities in [0, 1].
             *out = c.cdf.min(F::ONE);
             if let Some(slot) = ccdf.as_mut().and_then(|it| it.next()) {
@@ -78,7 +78,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     }
 }
 
-impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
+impl<F: Float, const K: usize, const D: usize, G: Family> DiagMixture<F, K, D, G> {
     /// The distributional transform `u_d = F_d(x_d | x_<d)`; see
     /// [`DiagMixtureRef::cdf`].
     pub fn cdf(&self, x: &[F; D]) -> Result<[F; D], Error> {

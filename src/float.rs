@@ -73,6 +73,14 @@ pub trait Float:
     fn exp(self) -> Self;
     /// Natural logarithm.
     fn ln(self) -> Self;
+    /// `ln(1 + self)`, accurate for small `self`.
+    fn ln_1p(self) -> Self;
+    /// `e^self − 1`, accurate for small `self`.
+    fn exp_m1(self) -> Self;
+    /// Arctangent.
+    fn atan(self) -> Self;
+    /// Tangent.
+    fn tan(self) -> Self;
     /// Complementary error function.
     fn erfc(self) -> Self;
     /// Square root.
@@ -90,7 +98,8 @@ pub trait Float:
 }
 
 macro_rules! impl_float {
-    ($t:ident, $m:ident, $exp:path, $ln:path, $erfc:path, $sqrt:path) => {
+    ($t:ident, $m:ident, $exp:path, $ln:path, $erfc:path, $sqrt:path,
+     $ln_1p:path, $exp_m1:path, $atan:path, $tan:path) => {
         impl Float for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -133,6 +142,22 @@ macro_rules! impl_float {
                 $ln(self)
             }
             #[inline(always)]
+            fn ln_1p(self) -> Self {
+                $ln_1p(self)
+            }
+            #[inline(always)]
+            fn exp_m1(self) -> Self {
+                $exp_m1(self)
+            }
+            #[inline(always)]
+            fn atan(self) -> Self {
+                $atan(self)
+            }
+            #[inline(always)]
+            fn tan(self) -> Self {
+                $tan(self)
+            }
+            #[inline(always)]
             fn erfc(self) -> Self {
                 $erfc(self)
             }
@@ -172,7 +197,11 @@ impl_float!(
     crate::elementary::exp::exp,
     libm::log,
     libm::erfc,
-    libm::sqrt
+    libm::sqrt,
+    libm::log1p,
+    libm::expm1,
+    libm::atan,
+    libm::tan
 );
 impl_float!(
     f32,
@@ -180,7 +209,11 @@ impl_float!(
     libm::expf,
     libm::logf,
     libm::erfcf,
-    crate::elementary::sqrtf::sqrtf
+    crate::elementary::sqrtf::sqrtf,
+    libm::log1pf,
+    libm::expm1f,
+    libm::atanf,
+    libm::tanf
 );
 
 #[cfg(test)]

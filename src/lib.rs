@@ -1,8 +1,9 @@
 //! # mixgrad
 //!
-//! Samples diagonal Gaussian mixtures and returns exact pathwise
-//! (reparameterisation) gradients of the samples with respect to every
-//! parameter — the mixture weights included.
+//! Samples diagonal mixtures — Gaussian, or of another location-scale
+//! family ([`Logistic`], [`Laplace`], [`Cauchy`]) — and returns exact
+//! pathwise (reparameterisation) gradients of the samples with respect to
+//! every parameter — the mixture weights included.
 //!
 //! It implements A. Graves, *Stochastic Backpropagation through Mixture
 //! Density Distributions* (arXiv:1607.05690, 2016): a sample is drawn by the
@@ -23,6 +24,7 @@
 //! |---|---|---|
 //! | floating-point format; elementary functions | `float.rs`; `elementary/` | |
 //! | normal tails, density and quantile | `special/` | §2, §3.1, §7.6 |
+//! | the location-scale families ([`Family`]) | `family/` | §9 |
 //! | component-major layout | `layout.rs` | §2 |
 //! | log-weights, responsibilities, the conditional CDF and density | `kernel/` | §2, §7.1, §7.2 |
 //! | scratch | `workspace.rs`, `scratch.rs` ([`WithWorkspace`]) | |
@@ -63,6 +65,7 @@ mod batch;
 mod cdf;
 mod elementary;
 mod error;
+mod family;
 mod float;
 mod kernel;
 mod lanes;
@@ -83,6 +86,7 @@ mod workspace;
 
 pub use batch::{DiagBatchRef, HOISTED_LOG_SCALES};
 pub use error::{Buffer, Error, ErrorKind};
+pub use family::{Cauchy, Family, FamilyKind, Gaussian, Laplace, Logistic};
 pub use float::Float;
 pub use log_prob::LogProbGrad;
 pub use mixture::{DiagMixture, DiagMixtureRef, ParamGrad, MAX_COMPONENTS};
@@ -117,6 +121,14 @@ mod seal {
     }
     impl Sealed for f32 {}
     impl Sealed for f64 {}
+
+    /// The seal of [`Family`](crate::Family): the functions of the
+    /// family's standard density.
+    pub trait SealedFamily: crate::family::StandardDensity {}
+    impl SealedFamily for crate::Gaussian {}
+    impl SealedFamily for crate::Logistic {}
+    impl SealedFamily for crate::Laplace {}
+    impl SealedFamily for crate::Cauchy {}
 }
 
 /// The README's examples are compiled and run as doctests.

@@ -6,10 +6,9 @@
 //! `∂/∂σ_kd = r_k (z_kd² − 1)/σ_kd`, `∂/∂x_d = −Σ_k r_k z_kd/σ_kd`.
 
 use crate::kernel::log_weights::StepRows;
-use crate::kernel::standardise;
 use crate::sweep::{Assign, GradientSink};
 use crate::workspace::Workspace;
-use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Float, ParamGrad};
+use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Family, Float, ParamGrad};
 
 /// Optional outputs of [`DiagMixtureRef::log_prob_grad`]; `None` skips one.
 #[derive(Debug, Default)]
@@ -24,7 +23,7 @@ pub struct LogProbGrad<'o, F> {
     pub scales: Option<&'o mut [F]>,
 }
 
-impl<F: Float> DiagMixtureRef<'_, F> {
+impl<F: Float, G: Family> DiagMixtureRef<'_, F, G> {
     /// `log q(x)`. Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength), [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX).
     ///
     /// Accuracy (f64): `|err| ≤ 1e-14 · max(1, |log q|)`. A point so far from
@@ -137,14 +136,15 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             let mut gm_col = gm.as_deref_mut().map(|g| shape.column_mut(g, d));
             let mut gs_col = gs.as_deref_mut().map(|g| shape.column_mut(g, d));
             for ((mu, sigma), &rk) in self.column(d).zip(r) {
-                let z = standardise(xd, mu, sigma);
-                let zs = rk * z / sigma;
+                let z = G::standardise(xd, mu, sigma);
+                let t = G::neg_score(z);
+                let zs = rk * t / sigma;
                 dx -= zs;
                 if let Some(slot) = gm_col.as_mut().and_then(|it| it.next()) {
                     sink.put(slot, zs);
                 }
                 if let Some(slot) = gs_col.as_mut().and_then(|it| it.next()) {
-                    sink.put(slot, rk * (z * z - F::ONE) / sigma);
+                    sink.put(slot, rk * (t * z - F::ONE) / sigma);
                 }
             }
             if let Some(slot) = gx.as_mut().and_then(|it| it.next()) {
@@ -158,7 +158,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     }
 }
 
-impl<F: Float> DiagMixtureRef<'_, F> {
+impl<F: Float, G: Family> DiagMixtureRef<'_, F, G> {
     /// `∂ log q/∂x_d = −Σ_k r_k z_kd/σ_kd` where the plain sum met terms
     /// that overflowed with opposite signs (`∞ − ∞`, tiny `σ` far out):
     /// summed scaled by the smallest `σ` of the dimension, each term
@@ -169,13 +169,13 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         let s_min = self.column(d).fold(F::MAX, |m, (_, sigma)| m.min(sigma));
         let mut sum = F::ZERO;
         for ((mu, sigma), &rk) in self.column(d).zip(r) {
-            sum -= rk * standardise(xd, mu, sigma) * (s_min / sigma);
+            sum -= rk * G::neg_score(G::standardise(xd, mu, sigma)) * (s_min / sigma);
         }
         sum / s_min
     }
 }
 
-impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
+impl<F: Float, const K: usize, const D: usize, G: Family> DiagMixture<F, K, D, G> {
     /// `log q(x)`; see [`DiagMixtureRef::log_prob`].
     pub fn log_prob(&self, x: &[F; D]) -> Result<F, Error> {
         self.run(|mix, ws| mix.log_prob_on(ws, x, LogProbGrad::default()))

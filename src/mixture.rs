@@ -4,9 +4,10 @@
 
 use core::num::NonZeroUsize;
 
+use crate::family::Gaussian;
 use crate::layout::ComponentMajor;
 use crate::workspace::{self, Storage, Workspace};
-use crate::{Buffer, Error, ErrorKind, Float};
+use crate::{Buffer, Error, ErrorKind, Family, Float};
 
 /// The largest `K` the runtime-sized [`DiagMixtureRef`] accepts: its
 /// operations keep `O(K)` scratch in fixed-size arrays on the stack (a few
@@ -29,7 +30,10 @@ pub const MAX_COMPONENTS: usize = 64;
 /// component of weight zero) and at least one is finite, every mean is finite
 /// and every scale is finite and positive.
 #[derive(Clone, Copy, Debug)]
-pub struct DiagMixtureRef<'a, F> {
+pub struct DiagMixtureRef<'a, F, G = Gaussian> {
+    /// The family of the components ([`Gaussian`] unless built by
+    /// [`of_family`](Self::of_family)).
+    family: G,
     logits: &'a [F],
     means: &'a [F],
     scales: &'a [F],
@@ -56,7 +60,7 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
         scales: &'a [F],
         dims: usize,
     ) -> Result<Self, Error> {
-        Self::with_component_bound(logits, means, scales, dims, MAX_COMPONENTS)
+        Self::of_family(Gaussian, logits, means, scales, dims)
     }
 
     /// [`new`](Self::new) without the bound on `K`: for a view whose
@@ -70,12 +74,58 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
         scales: &'a [F],
         dims: usize,
     ) -> Result<Self, Error> {
-        Self::with_component_bound(logits, means, scales, dims, usize::MAX)
+        Self::of_family_unbounded(Gaussian, logits, means, scales, dims)
+    }
+}
+
+impl<'a, F: Float, G: Family> DiagMixtureRef<'a, F, G> {
+    /// A mixture of the location-scale family `G` (docs/math.md §9):
+    /// `means` holds the locations `μ` and `scales` the scales `σ`,
+    /// validated as by [`new`](DiagMixtureRef::new), with the same errors.
+    ///
+    /// ```
+    /// use mixgrad::{DiagMixtureRef, Logistic};
+    /// let (logits, locs, scales) = ([0.0f64, 0.0], [-1.0, 1.0], [0.5, 2.0]);
+    /// let mix = DiagMixtureRef::of_family(Logistic, &logits, &locs, &scales, 1)?;
+    /// let mut x = [0.0];
+    /// mix.quantile(&[0.5], &mut x)?;
+    /// let mut u = [0.0];
+    /// mix.cdf(&x, &mut u)?;
+    /// assert!((u[0] - 0.5).abs() < 1e-15);
+    /// # Ok::<(), mixgrad::Error>(())
+    /// ```
+    pub fn of_family(
+        family: G,
+        logits: &'a [F],
+        means: &'a [F],
+        scales: &'a [F],
+        dims: usize,
+    ) -> Result<Self, Error> {
+        Self::with_component_bound(family, logits, means, scales, dims, MAX_COMPONENTS)
     }
 
-    /// [`new`](Self::new) with `K` bounded by `max_components` (the stack
+    /// [`of_family`](Self::of_family) without the bound on `K`, as
+    /// [`new_unbounded`](DiagMixtureRef::new_unbounded).
+    pub fn of_family_unbounded(
+        family: G,
+        logits: &'a [F],
+        means: &'a [F],
+        scales: &'a [F],
+        dims: usize,
+    ) -> Result<Self, Error> {
+        Self::with_component_bound(family, logits, means, scales, dims, usize::MAX)
+    }
+
+    /// The family of the components.
+    #[inline]
+    pub fn family(&self) -> G {
+        self.family
+    }
+
+    /// [`new`](DiagMixtureRef::new) with `K` bounded by `max_components` (the stack
     /// scratch), or unbounded.
     pub(crate) fn with_component_bound(
+        family: G,
         logits: &'a [F],
         means: &'a [F],
         scales: &'a [F],
@@ -108,6 +158,7 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
             }
         }
         let mix = DiagMixtureRef {
+            family,
             logits,
             means,
             scales,
@@ -128,6 +179,7 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
         shape: ComponentMajor,
     ) -> Self {
         DiagMixtureRef {
+            family: G::default(),
             logits,
             means,
             scales,
@@ -381,7 +433,8 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
 /// [`view`](Self::view), with scratch sized by `K` (so `K` is not bounded by
 /// [`MAX_COMPONENTS`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct DiagMixture<F, const K: usize, const D: usize> {
+pub struct DiagMixture<F, const K: usize, const D: usize, G = Gaussian> {
+    family: G,
     logits: [F; K],
     means: [[F; D]; K],
     scales: [[F; D]; K],
@@ -391,13 +444,28 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     /// Validates and stores the parameters: `means[k][d] = μ_kd`,
     /// `scales[k][d] = σ_kd`.
     pub fn new(logits: [F; K], means: [[F; D]; K], scales: [[F; D]; K]) -> Result<Self, Error> {
+        Self::of_family(Gaussian, logits, means, scales)
+    }
+}
+
+impl<F: Float, const K: usize, const D: usize, G: Family> DiagMixture<F, K, D, G> {
+    /// A mixture of the location-scale family `G` (docs/math.md §9),
+    /// validated as by [`new`](DiagMixture::new): `means[k][d]` is the
+    /// location `μ_kd`, `scales[k][d]` the scale `σ_kd`.
+    pub fn of_family(
+        family: G,
+        logits: [F; K],
+        means: [[F; D]; K],
+        scales: [[F; D]; K],
+    ) -> Result<Self, Error> {
         let mix = DiagMixture {
+            family,
             logits,
             means,
             scales,
         };
         let (means, scales) = (mix.means.as_flattened(), mix.scales.as_flattened());
-        DiagMixtureRef::with_component_bound(&mix.logits, means, scales, D, usize::MAX)?;
+        DiagMixtureRef::with_component_bound(family, &mix.logits, means, scales, D, usize::MAX)?;
         Ok(mix)
     }
 
@@ -405,11 +473,12 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     /// view's fixed scratch, so for `K >` [`MAX_COMPONENTS`] they return
     /// [`ErrorKind::TooManyComponents`]; this type's methods have no such bound.
     #[inline]
-    pub fn view(&self) -> DiagMixtureRef<'_, F> {
+    pub fn view(&self) -> DiagMixtureRef<'_, F, G> {
         // The parameters were validated by `new` and are immutable since;
         // `new` refused D = 0, so no value of this type has it.
         let dims = NonZeroUsize::new(D).unwrap_or(NonZeroUsize::MIN);
         DiagMixtureRef {
+            family: self.family,
             logits: &self.logits,
             means: self.means.as_flattened(),
             scales: self.scales.as_flattened(),
@@ -423,7 +492,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     #[inline]
     pub(crate) fn run<R>(
         &self,
-        op: impl FnOnce(&DiagMixtureRef<'_, F>, Workspace<'_, F>) -> Result<R, Error>,
+        op: impl FnOnce(&DiagMixtureRef<'_, F, G>, Workspace<'_, F>) -> Result<R, Error>,
     ) -> Result<R, Error> {
         let mut storage = Storage::<F, K>::new();
         op(&self.view(), storage.rows(K)?)

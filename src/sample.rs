@@ -5,7 +5,7 @@ use rand_core::RngCore;
 
 use crate::quantile::SolveStats;
 use crate::workspace::Workspace;
-use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Float};
+use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Family, Float};
 
 /// A uniform `f64` strictly inside (0, 1): `(bits + ½)·2^-52` from the top
 /// 52 bits of one `next_u64`.
@@ -50,7 +50,7 @@ impl Uniform for f32 {
     }
 }
 
-impl<F: Float> DiagMixtureRef<'_, F> {
+impl<F: Float, G: Family> DiagMixtureRef<'_, F, G> {
     /// Draws `x = T^{-1}(u)` with `u` uniform on (0, 1)^D: the quantile
     /// sampler of the paper. For a fixed random stream `x` is a smooth
     /// function of the parameters, so common random numbers, quasi-Monte
@@ -138,7 +138,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         for (xd, (mu, sigma)) in x.iter_mut().zip(self.component(k)) {
             // A draw beyond the float range (σ near MAX) saturates, as
             // the quantile solver's bracket does.
-            let v = mu + sigma * F::normal_quantile(uniform());
+            let v = mu + sigma * G::quantile(uniform());
             *xd = v.max(-F::MAX).min(F::MAX);
         }
         k
@@ -163,7 +163,7 @@ fn pick_component<F: Float>(p: &[F], u0: F) -> usize {
     last_active
 }
 
-impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
+impl<F: Float, const K: usize, const D: usize, G: Family> DiagMixture<F, K, D, G> {
     /// A quantile-sampler draw `(x, u)`; see
     /// [`DiagMixtureRef::sample_quantile`].
     pub fn sample_quantile<R: RngCore + ?Sized>(&self, rng: &mut R) -> ([F; D], [F; D]) {

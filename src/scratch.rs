@@ -4,7 +4,7 @@
 use rand_core::RngCore;
 
 use crate::workspace::{self, Workspace};
-use crate::{DiagMixtureRef, Error, Float, LogProbGrad, SolveStats};
+use crate::{DiagMixtureRef, Error, Family, Float, LogProbGrad, SolveStats};
 
 /// A [`DiagMixtureRef`] whose operations run on a caller's buffer of
 /// [`DiagMixtureRef::workspace_len`] values instead of the stack: for large
@@ -27,12 +27,12 @@ use crate::{DiagMixtureRef, Error, Float, LogProbGrad, SolveStats};
 /// # Ok::<(), mixgrad::Error>(())
 /// ```
 #[derive(Debug)]
-pub struct WithWorkspace<'a, 'w, F> {
-    mix: DiagMixtureRef<'a, F>,
+pub struct WithWorkspace<'a, 'w, F, G = crate::Gaussian> {
+    mix: DiagMixtureRef<'a, F, G>,
     work: &'w mut [F],
 }
 
-impl<'a, F: Float> DiagMixtureRef<'a, F> {
+impl<'a, F: Float, G: Family> DiagMixtureRef<'a, F, G> {
     /// Values of scratch [`with_workspace`](Self::with_workspace) needs:
     /// nine rows of `K`.
     pub fn workspace_len(&self) -> usize {
@@ -49,17 +49,20 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
     /// at least [`workspace_len`](Self::workspace_len) values
     /// ([`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength) for
     /// [`Buffer::Workspace`](crate::Buffer::Workspace) otherwise).
-    pub fn with_workspace<'w>(&self, work: &'w mut [F]) -> Result<WithWorkspace<'a, 'w, F>, Error> {
+    pub fn with_workspace<'w>(
+        &self,
+        work: &'w mut [F],
+    ) -> Result<WithWorkspace<'a, 'w, F, G>, Error> {
         Workspace::split(&mut *work, self.num_components())?;
         Ok(WithWorkspace { mix: *self, work })
     }
 }
 
-impl<F: Float> WithWorkspace<'_, '_, F> {
+impl<F: Float, G: Family> WithWorkspace<'_, '_, F, G> {
     /// Runs `op` on the workspace (its length was checked on construction).
     fn run<R>(
         &mut self,
-        op: impl FnOnce(&DiagMixtureRef<'_, F>, Workspace<'_, F>) -> Result<R, Error>,
+        op: impl FnOnce(&DiagMixtureRef<'_, F, G>, Workspace<'_, F>) -> Result<R, Error>,
     ) -> Result<R, Error> {
         let k = self.mix.num_components();
         op(&self.mix, Workspace::split(self.work, k)?)

@@ -22,10 +22,8 @@
 //! afresh (docs/math.md §7).
 
 use crate::kernel::log_weights::{dd_add, LogSumExp, StepRows};
-use crate::kernel::{log_normal, standardise};
-use crate::special::normal;
 use crate::workspace::Workspace;
-use crate::{Buffer, DiagMixtureRef, Error, ErrorKind, Float};
+use crate::{Buffer, DiagMixtureRef, Error, ErrorKind, Family, Float};
 
 /// The reverse sweep's limits, per precision.
 pub trait SweepLimits: Sized {
@@ -86,7 +84,7 @@ struct DimensionSums<F> {
     lambda: F,
 }
 
-impl<F: Float> DiagMixtureRef<'_, F> {
+impl<F: Float, G: Family> DiagMixtureRef<'_, F, G> {
     /// Runs `ℓ` forward to `ℓ^(D+1)`, refusing points where some `f_d` may
     /// be below `MIN_POSITIVE`. Since
     /// `f_d = Σ_k exp(ℓ_k^(d+1) − logsumexp ℓ^(d))`,
@@ -201,13 +199,13 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             .zip(ws.tail.iter_mut())
             .zip(ws.suffix_z.iter_mut());
         for ((((&h, &l), (&pk, &sk)), (&z, (_, sigma))), ((dens, small), s_z)) in comp.zip(outs) {
-            *s_z = mul_div(sk, z, sigma);
+            *s_z = mul_div(sk, G::neg_score(z), sigma);
             lambda -= *s_z;
             if h == F::NEG_INFINITY {
                 (*dens, *small) = (F::ZERO, F::ZERO);
                 continue;
             }
-            let (phi, phic, density) = normal::tails_density(z);
+            let (phi, phic, density) = G::tails_density(z);
             // (p itself may have underflowed while p φ/σ has not.)
             *dens = if density >= F::MIN_POSITIVE && pk >= F::MIN_POSITIVE {
                 pk * density / sigma
@@ -271,7 +269,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
                 (false, false) => pk * ((F::ONE - small) - cdf),
             };
             let r = lambda * (dens * inv_f_dens);
-            let b = mul_div(*sk, z * z - F::ONE, sigma);
+            let b = mul_div(*sk, G::neg_score(z) * z - F::ONE, sigma);
             sink.put(mb, a + r);
             sink.put(sb, b + r * z);
             *sk -= lambda * (e * inv_f);
@@ -295,8 +293,8 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             }
             let (mut hk, mut lk, mut bk) = (a, F::ZERO, a.abs());
             for (&xj, (mu, sigma)) in x.iter().zip(self.component(k)).take(d) {
-                let z = standardise(xj, mu, sigma);
-                dd_add(&mut hk, &mut lk, log_normal(z, F::ln_scale(sigma)));
+                let z = G::standardise(xj, mu, sigma);
+                dd_add(&mut hk, &mut lk, G::log_density(z, F::ln_scale(sigma)));
                 bk = bk.max(hk.abs());
             }
             (*h, *l, *big) = (hk, lk, bk);
@@ -327,11 +325,11 @@ impl<F: Float> DiagMixtureRef<'_, F> {
             if h == F::NEG_INFINITY {
                 continue;
             }
-            let density = normal::density(z);
+            let density = G::density(z);
             *dens = if density >= F::MIN_POSITIVE && pk >= F::MIN_POSITIVE {
                 pk * density * (s_min / sigma)
             } else {
-                let logn = log_normal(z, F::ln_scale(sigma));
+                let logn = G::log_density(z, F::ln_scale(sigma));
                 (((h - lse.max_hi) + l) - ln_rest + logn + ln_s_min).exp()
             };
             pdf += *dens;

@@ -10,13 +10,13 @@
 use crate::kernel::log_weights::StepRows;
 use crate::sweep::{Assign, GradientSink};
 use crate::workspace::{copy, Workspace};
-use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Float, ParamGrad};
+use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Family, Float, ParamGrad};
 
 /// One gradient as `(logits, means, scales)` of lengths `K`, `KD`, `KD`:
 /// a row of the Jacobian, or a vector–Jacobian product.
 pub(crate) type GradientRow<'g, F> = (&'g mut [F], &'g mut [F], &'g mut [F]);
 
-impl<F: Float> DiagMixtureRef<'_, F> {
+impl<F: Float, G: Family> DiagMixtureRef<'_, F, G> {
     /// The vector–Jacobian product of the quantile map at `x`: given
     /// `x̄ = ∂L/∂x`, overwrites `logits_bar`, `means_bar`, `scales_bar` with
     /// `∂L/∂a`, `∂L/∂μ`, `∂L/∂σ` (`K`, `K·D`, `K·D` values; `(k, d)` at
@@ -219,7 +219,7 @@ fn has_nan<F: Float>(logits: &[F], means: &[F], scales: &[F]) -> bool {
     logits.iter().chain(means).chain(scales).any(|g| g.is_nan())
 }
 
-impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
+impl<F: Float, const K: usize, const D: usize, G: Family> DiagMixture<F, K, D, G> {
     /// The vector–Jacobian product; see [`DiagMixtureRef::vjp`].
     pub fn vjp(&self, x: &[F; D], x_bar: &[F; D]) -> Result<ParamGrad<F, K, D>, Error> {
         // One result, written in place: no copy of the gradient on the

@@ -9,8 +9,7 @@
 
 use core::ops::{Add, Sub};
 
-use super::{log_normal, standardise};
-use crate::{DiagMixtureRef, Float};
+use crate::{DiagMixtureRef, Family, Float};
 
 /// `a + b` exactly as `s + e` (Knuth's TwoSum), for one value or lanes of
 /// values (`crate::lanes`).
@@ -63,9 +62,9 @@ impl<F: Float> LogWeights<'_, F> {
     /// the row, out of line (the flash and stack budgets of small
     /// microcontrollers, docs/embedded.md).
     #[inline(always)]
-    pub fn step(
+    pub fn step<G: Family>(
         &mut self,
-        mix: &DiagMixtureRef<'_, F>,
+        mix: &DiagMixtureRef<'_, F, G>,
         d: usize,
         x: F,
         sign: F,
@@ -80,9 +79,9 @@ impl<F: Float> LogWeights<'_, F> {
 
     /// [`step`](Self::step), the form for speed.
     #[inline(always)]
-    fn step_inline(
+    fn step_inline<G: Family>(
         &mut self,
-        mix: &DiagMixtureRef<'_, F>,
+        mix: &DiagMixtureRef<'_, F, G>,
         d: usize,
         x: F,
         sign: F,
@@ -102,9 +101,9 @@ impl<F: Float> LogWeights<'_, F> {
     /// [`step`](Self::step), the form for size: one copy per precision,
     /// called from every pass.
     #[inline(never)]
-    fn step_compact(
+    fn step_compact<G: Family>(
         &mut self,
-        mix: &DiagMixtureRef<'_, F>,
+        mix: &DiagMixtureRef<'_, F, G>,
         d: usize,
         x: F,
         sign: F,
@@ -200,18 +199,24 @@ impl<'r, F> StepRows<'r, F> {
 /// `log N(x; μ, σ)` given `ln σ`, with `z = (x − μ)/σ` into `z_slot` if
 /// given.
 #[inline(always)]
-fn log_normal_at<F: Float>(x: F, mu: F, sigma: F, ln_sigma: F, z_slot: Option<&mut F>) -> F {
-    let z = standardise(x, mu, sigma);
+fn log_normal_at<F: Float, G: Family>(
+    x: F,
+    mu: F,
+    sigma: F,
+    ln_sigma: F,
+    z_slot: Option<&mut F>,
+) -> F {
+    let z = G::standardise(x, mu, sigma);
     if let Some(slot) = z_slot {
         *slot = z;
     }
-    log_normal(z, ln_sigma)
+    G::log_density(z, ln_sigma)
 }
 
 /// `log N_kd` into `logn`, with `ln σ_kd` read from `logn` itself.
 #[inline(always)]
-fn log_normals_in_place<F: Float>(
-    mix: &DiagMixtureRef<'_, F>,
+fn log_normals_in_place<F: Float, G: Family>(
+    mix: &DiagMixtureRef<'_, F, G>,
     d: usize,
     x: F,
     z_out: Option<&mut [F]>,
@@ -220,14 +225,14 @@ fn log_normals_in_place<F: Float>(
     let mut zs = z_out.map(|s| s.iter_mut());
     for (slot, (mu, sigma)) in logn.iter_mut().zip(mix.column(d)) {
         let z_slot = zs.as_mut().and_then(|it| it.next());
-        *slot = log_normal_at(x, mu, sigma, *slot, z_slot);
+        *slot = log_normal_at::<F, G>(x, mu, sigma, *slot, z_slot);
     }
 }
 
 /// `log N_kd` into `logn`, with `ln σ_kd` from `log_scales`.
 #[inline(always)]
-fn log_normals_from<F: Float>(
-    mix: &DiagMixtureRef<'_, F>,
+fn log_normals_from<F: Float, G: Family>(
+    mix: &DiagMixtureRef<'_, F, G>,
     d: usize,
     x: F,
     log_scales: &[F],
@@ -238,7 +243,7 @@ fn log_normals_from<F: Float>(
     let column = mix.column(d).zip(mix.shape().column(log_scales, d));
     for (slot, ((mu, sigma), ln_sigma)) in logn.iter_mut().zip(column) {
         let z_slot = zs.as_mut().and_then(|it| it.next());
-        *slot = log_normal_at(x, mu, sigma, ln_sigma, z_slot);
+        *slot = log_normal_at::<F, G>(x, mu, sigma, ln_sigma, z_slot);
     }
 }
 

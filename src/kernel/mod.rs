@@ -5,8 +5,7 @@
 
 pub(crate) mod log_weights;
 
-use crate::special::normal;
-use crate::Float;
+use crate::{Family, Float};
 
 /// The clamp on standardised distances, per precision.
 pub trait DistanceClamp: Sized {
@@ -16,22 +15,28 @@ pub trait DistanceClamp: Sized {
     /// that far away has weight exactly zero next to any component that is
     /// not.
     const Z_MAX: Self;
+    /// The clamp of the families whose `ln g` falls like `−|z|` or slower
+    /// (logistic, Laplace, Cauchy): `|z|` summed over `2^32` dimensions
+    /// stays finite.
+    const Z_MAX_LINEAR: Self;
 }
 
 // f64: |z| ≤ 2^450 keeps z²/2 ≤ 2^899, and 2^32 such terms stay below 2^1024.
 impl DistanceClamp for f64 {
     const Z_MAX: f64 = 2.907_354_897_182_427_6e135; // 2^450
+    const Z_MAX_LINEAR: f64 = 9.745_314_011_4e288; // 2^960
 }
 
 // f32: |z| ≤ 2^44 keeps z²/2 ≤ 2^87, and 2^32 such terms stay below 2^128.
 impl DistanceClamp for f32 {
     const Z_MAX: f32 = 1.759_218_6e13; // 2^44
+    const Z_MAX_LINEAR: f32 = 3.094_850_1e26; // 2^88
 }
 
-/// `z = (x − μ)/σ`, clamped to `±Z_MAX` so that `z²` and everything built on
-/// it stays finite (see [`DistanceClamp`]).
+/// `z = (x − μ)/σ`, clamped to `±z_max` (a family's clamp,
+/// [`StandardDensity::z_max`](crate::family::StandardDensity::z_max)).
 #[inline(always)]
-pub(crate) fn standardise<F: Float>(x: F, mu: F, sigma: F) -> F {
+pub(crate) fn standardise_within<F: Float>(x: F, mu: F, sigma: F, z_max: F) -> F {
     let diff = x - mu;
     // x − μ overflows only for |x|, |μ| near MAX with opposite signs; then
     // x/σ − μ/σ is finite (σ ≥ 1) or ±∞ of the right sign, never ∞ − ∞.
@@ -41,18 +46,12 @@ pub(crate) fn standardise<F: Float>(x: F, mu: F, sigma: F) -> F {
         x / sigma - mu / sigma
     };
     // NaN cannot occur: x and μ are finite and σ > 0; only ±∞ from overflow.
-    z.max(-F::Z_MAX).min(F::Z_MAX)
-}
-
-/// `log N_kd = −z²/2 − ln σ − ½ ln 2π` (docs/math.md §2), given `ln σ`.
-#[inline(always)]
-pub(crate) fn log_normal<F: Float>(z: F, ln_sigma: F) -> F {
-    -F::HALF * z * z - ln_sigma - F::LN_SQRT_2PI
+    z.max(-z_max).min(z_max)
 }
 
 /// The conditional CDF, its complement, the density and its derivative of
 /// one coordinate at one point (docs/math.md §2):
-/// `F = Σ p Φ(z)`, `Fc = Σ p Φc(z)`, `f = Σ p φ(z)/σ`, `f' = −Σ p φ(z) z/σ²`.
+/// `F = Σ p G(z)`, `Fc = Σ p Gc(z)`, `f = Σ p g(z)/σ`, `f' = Σ p ψ(z) g(z)/σ²`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Conditional<F> {
     pub cdf: F,
@@ -68,7 +67,7 @@ pub(crate) struct Conditional<F> {
 // In line on hosts (a call per dimension and evaluation costs the CDF
 // loop its overlap with the caller's); out of line for `small-code`.
 #[cfg_attr(not(feature = "small-code"), inline(always))]
-pub(crate) fn conditional<F: Float>(
+pub(crate) fn conditional<F: Float, G: Family>(
     column: impl Iterator<Item = (F, F)>,
     p: &[F],
     x: F,
@@ -83,13 +82,13 @@ pub(crate) fn conditional<F: Float>(
         if pk == F::ZERO {
             continue;
         }
-        let z = standardise(x, mu, sigma);
-        let (lower, upper, phi) = normal::tails_density(z);
-        let dens = pk * phi / sigma;
+        let z = G::standardise(x, mu, sigma);
+        let (lower, upper, g) = G::tails_density(z);
+        let dens = pk * g / sigma;
         c.cdf += pk * lower;
         c.ccdf += pk * upper;
         c.pdf += dens;
-        c.dpdf -= dens * z / sigma;
+        c.dpdf -= dens * G::neg_score(z) / sigma;
     }
     c
 }
@@ -98,7 +97,7 @@ pub(crate) fn conditional<F: Float>(
 /// subnormal `σ` makes `φ/σ` infinite): returns `(s·f, s²·f', s)` with `s`
 /// the smallest active `σ`, each term `p φ (s/σ)` finite.
 #[cold]
-pub(crate) fn conditional_rescaled<F: Float>(
+pub(crate) fn conditional_rescaled<F: Float, G: Family>(
     column: impl Iterator<Item = (F, F)> + Clone,
     p: &[F],
     x: F,
@@ -114,11 +113,11 @@ pub(crate) fn conditional_rescaled<F: Float>(
         if pk == F::ZERO {
             continue;
         }
-        let z = standardise(x, mu, sigma);
+        let z = G::standardise(x, mu, sigma);
         let ratio = s / sigma;
-        let dens = pk * normal::density(z) * ratio;
+        let dens = pk * G::density(z) * ratio;
         pdf += dens;
-        dpdf -= dens * z * ratio;
+        dpdf -= dens * G::neg_score(z) * ratio;
     }
     (pdf, dpdf, s)
 }
@@ -126,6 +125,8 @@ pub(crate) fn conditional_rescaled<F: Float>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::family::StandardDensity;
+    use crate::Gaussian;
 
     #[test]
     fn the_clamp_is_the_stated_power_of_two_and_keeps_sums_finite() {
@@ -135,6 +136,10 @@ mod tests {
         let pow2f = |e: i32| f32::from_bits(((e + 127) as u32) << 23);
         assert_eq!(<f64 as DistanceClamp>::Z_MAX, pow2(450));
         assert_eq!(<f32 as DistanceClamp>::Z_MAX, pow2f(44));
+        assert_eq!(<f64 as DistanceClamp>::Z_MAX_LINEAR, pow2(960));
+        assert_eq!(<f32 as DistanceClamp>::Z_MAX_LINEAR, pow2f(88));
+        assert!((<f64 as DistanceClamp>::Z_MAX_LINEAR + 1e3) * pow2(32) < f64::MAX);
+        assert!((<f32 as DistanceClamp>::Z_MAX_LINEAR + 1e2) * pow2f(32) < f32::MAX);
         // 2^32 dimensions of the largest |log N| stay finite.
         let z = <f64 as DistanceClamp>::Z_MAX;
         assert!((0.5 * z * z + 1e3) * pow2(32) < f64::MAX);
@@ -144,6 +149,7 @@ mod tests {
 
     #[test]
     fn standardise_clamps_overflow() {
+        let standardise = Gaussian::standardise::<f64>;
         assert_eq!(
             standardise(1e308, -1e308, 1e-300),
             <f64 as DistanceClamp>::Z_MAX
@@ -152,6 +158,7 @@ mod tests {
             standardise(-1e308, 1e308, 1.0),
             -<f64 as DistanceClamp>::Z_MAX
         );
-        assert!(log_normal(<f64 as DistanceClamp>::Z_MAX, 1e-300f64.ln()).is_finite());
+        let z = <f64 as DistanceClamp>::Z_MAX;
+        assert!(crate::Gaussian::log_density(z, 1e-300f64.ln()).is_finite());
     }
 }

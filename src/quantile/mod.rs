@@ -2,7 +2,8 @@
 //! order, solve `F_d(x | x_<d) = u_d`.
 //!
 //! Per dimension:
-//! 1. *Rigorous bracket.* With `z_u = Φ^{-1}(u)`, every component with
+//! 1. *Rigorous bracket.* With `z_u = G^{-1}(u)` (the family's standard
+//!    quantile, `Φ^{-1}` for the Gaussian; docs/math.md §9.3), every component with
 //!    `p_k > 0` has its own `u`-quantile `x_k = μ_k + σ_k z_u`, and since
 //!    `F_d` is a convex combination of the component CDFs,
 //!    `F_d(min x_k) ≤ u ≤ F_d(max x_k)`. The bracket is padded by a few ulps
@@ -24,7 +25,7 @@ mod solver;
 
 use crate::kernel::log_weights::StepRows;
 use crate::workspace::Workspace;
-use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Float};
+use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Family, Float};
 
 pub(crate) use solver::solve;
 
@@ -77,7 +78,7 @@ impl SolveStats {
     }
 }
 
-impl<F: Float> DiagMixtureRef<'_, F> {
+impl<F: Float, G: Family> DiagMixtureRef<'_, F, G> {
     /// The quantile map `x = T^{-1}(u)`, the inverse of [`cdf`](Self::cdf).
     ///
     /// `u` and `x` hold `D` values, each `u_d` strictly inside (0, 1).
@@ -130,7 +131,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
         // uniforms first would pull one draw too many after the last `x_d`.
         for (d, (xd, ud)) in x.zip(u).enumerate() {
             weights.responsibilities(p);
-            let (root, evaluations) = solve(self.column(d), p, ud);
+            let (root, evaluations) = solve::<F, G>(self.column(d), p, ud);
             stats.record(evaluations);
             *xd = root;
             weights.step(self, d, root, F::ONE, StepRows::scratch(logn));
@@ -138,7 +139,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     }
 }
 
-impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
+impl<F: Float, const K: usize, const D: usize, G: Family> DiagMixture<F, K, D, G> {
     /// The quantile map; see [`DiagMixtureRef::quantile`].
     pub fn quantile(&self, u: &[F; D]) -> Result<[F; D], Error> {
         let mut x = [F::ZERO; D];

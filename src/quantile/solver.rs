@@ -9,21 +9,24 @@
 //! into the nearest component across a gap or a bisection
 //! ([`Solver::global_step`]).
 
+use core::marker::PhantomData;
+
 use crate::kernel::{conditional, conditional_rescaled, Conditional};
-use crate::Float;
+use crate::{Family, Float};
 
 use super::MAX_EVALUATIONS_PER_DIM;
 
 /// Solves `F(x) = u` for one coordinate with responsibilities `p`.
 /// Returns the root and the number of CDF evaluations used.
-pub(crate) fn solve<F: Float>(
+pub(crate) fn solve<F: Float, G: Family>(
     column: impl Iterator<Item = (F, F)> + Clone,
     p: &[F],
     u: F,
 ) -> (F, u32) {
-    let target = Target::new(u);
-    let start = start(column.clone(), p, &target);
-    let solver = Solver {
+    let target = Target::new::<G>(u);
+    let start = start::<F, G>(column.clone(), p, &target);
+    let solver = Solver::<F, _, G> {
+        family: PhantomData,
         column,
         p,
         target,
@@ -49,26 +52,27 @@ struct Target<F> {
     /// `min(u, 1 − u)`, and its logarithm.
     level: F,
     ln_level: F,
-    /// `Φ⁻¹(u)`.
+    /// `G⁻¹(u)`.
     z_u: F,
-    /// The root's own conditioning, `1 + z_u²` (docs/math.md §6): rounding
-    /// `(x − μ)/σ` perturbs a tail probability by about `z²ε` relative, so
-    /// steps below `2ε(1 + z²)·h/f` are noise, not progress.
+    /// The root's own conditioning, `1 + κ(z_u)` (Gaussian: `1 + z_u²`,
+    /// docs/math.md §6, §9.2): rounding `(x − μ)/σ` perturbs a tail
+    /// probability by about `κε` relative, so steps below `2ε(1 + κ)·h/f`
+    /// are noise, not progress.
     cond: F,
 }
 
 impl<F: Float> Target<F> {
-    fn new(u: F) -> Self {
+    fn new<G: Family>(u: F) -> Self {
         let upper = u > F::HALF;
         // Exact for u ≥ 1/2 (Sterbenz).
         let level = if upper { F::ONE - u } else { u };
-        let z_u = F::normal_quantile(u);
+        let z_u = G::quantile(u);
         Target {
             upper,
             level,
             ln_level: level.ln(),
             z_u,
-            cond: F::ONE + z_u * z_u,
+            cond: G::tail_conditioning(z_u),
         }
     }
 
@@ -145,7 +149,7 @@ struct Start<F> {
 /// `p_k > 0` has its own `u`-quantile `x_k = μ_k + σ_k z_u`, and since `F`
 /// is a convex combination of the component CDFs,
 /// `F(min x_k) ≤ u ≤ F(max x_k)`.
-fn start<F: Float>(
+fn start<F: Float, G: Family>(
     column: impl Iterator<Item = (F, F)> + Clone,
     p: &[F],
     target: &Target<F>,
@@ -169,7 +173,7 @@ fn start<F: Float>(
         mean_xk += pk * xk;
     }
     let bracket = padded_bracket(lo, hi, pad);
-    let guess = first_guess(column, p, z_u, mean);
+    let guess = first_guess::<F, G>(column, p, z_u, mean);
     let (lo, hi) = (bracket.lo, bracket.hi);
     let guess = if guess.is_finite() && guess > lo && guess < hi {
         guess
@@ -213,18 +217,34 @@ fn padded_bracket<F: Float>(lo: F, hi: F, pad: F) -> Bracket<F> {
 /// kurtosis terms would cost flash that small microcontrollers do not
 /// have; docs/embedded.md.) A polynomial in `z_u`, so only in the bulk;
 /// beyond `|z_u| = 3` (and wherever the moments overflow) the
-/// moment-matched Gaussian.
-fn first_guess<F: Float>(column: impl Iterator<Item = (F, F)>, p: &[F], z_u: F, mean: F) -> F {
+/// moment-matched Gaussian. Other families: the moment-matched member of
+/// the family, `mean + sd·z_u/√v` (`v` the standard variance); NaN for a
+/// family without a variance (Cauchy), which makes the caller fall back to
+/// the weighted mean of the components' `u`-quantiles.
+fn first_guess<F: Float, G: Family>(
+    column: impl Iterator<Item = (F, F)>,
+    p: &[F],
+    z_u: F,
+    mean: F,
+) -> F {
+    let Some(v) = G::VARIANCE else {
+        return F::from_f64(f64::NAN);
+    };
+    let v = F::from_f64(v);
     let (mut var, mut m3) = (F::ZERO, F::ZERO);
     for ((mu, sigma), &pk) in column.zip(p) {
         if pk != F::ZERO {
             let dm = mu - mean;
-            let (dm2, s2) = (dm * dm, sigma * sigma);
+            // (v = 1 for the Gaussian: the product is exact.)
+            let (dm2, s2) = (dm * dm, v * sigma * sigma);
             var += pk * (s2 + dm2);
             m3 += pk * dm * (dm2 + F::from_f64(3.0) * s2);
         }
     }
     let sd = var.sqrt();
+    if !G::CORNISH_FISHER {
+        return mean + sd * (z_u / v.sqrt());
+    }
     let w = if z_u.abs() <= F::from_f64(3.0) {
         let g1 = m3 / (var * sd);
         let w = z_u + (z_u * z_u - F::ONE) * g1 / F::from_f64(6.0);
@@ -240,7 +260,8 @@ fn first_guess<F: Float>(column: impl Iterator<Item = (F, F)>, p: &[F], z_u: F, 
 }
 
 /// The state of the iteration.
-struct Solver<'p, F, C> {
+struct Solver<'p, F, C, G> {
+    family: PhantomData<G>,
     column: C,
     p: &'p [F],
     target: Target<F>,
@@ -267,10 +288,10 @@ enum Move<F> {
     Next,
 }
 
-impl<F: Float, C: Iterator<Item = (F, F)> + Clone> Solver<'_, F, C> {
+impl<F: Float, C: Iterator<Item = (F, F)> + Clone, G: Family> Solver<'_, F, C, G> {
     fn run(mut self) -> (F, u32) {
         loop {
-            let c = conditional(self.column.clone(), self.p, self.x);
+            let c = conditional::<F, G>(self.column.clone(), self.p, self.x);
             self.evaluations += 1;
             let h = self.target.tail(&c);
             let g = self.target.g(h);
@@ -307,7 +328,7 @@ impl<F: Float, C: Iterator<Item = (F, F)> + Clone> Solver<'_, F, C> {
         let (pdf, dpdf, s) = if c.pdf.is_finite() {
             (c.pdf, c.dpdf, F::ONE)
         } else {
-            conditional_rescaled(self.column.clone(), self.p, x)
+            conditional_rescaled::<F, G>(self.column.clone(), self.p, x)
         };
         // Newton: G/G' = g·h/f, the scale applied last (a subnormal s must
         // not meet the small g first).
@@ -462,7 +483,7 @@ impl<F: Float, C: Iterator<Item = (F, F)> + Clone> Solver<'_, F, C> {
     }
 }
 
-impl<F: Float, C: Iterator<Item = (F, F)> + Clone> Solver<'_, F, C> {
+impl<F: Float, C: Iterator<Item = (F, F)> + Clone, G: Family> Solver<'_, F, C, G> {
     /// A guess for the root when `x` sits in a flat gap between components.
     ///
     /// Take the nearest active component `j` on the root's side of `x` and
@@ -481,8 +502,9 @@ impl<F: Float, C: Iterator<Item = (F, F)> + Clone> Solver<'_, F, C> {
         } else {
             // Root below x: the root is on component j's upper flank with
             // mass q of it above the root (Φ_j = 1 − q, in either branch);
-            // root above: Φ_j = q. So z = ∓Φ⁻¹(q).
-            let z = F::normal_quantile(q);
+            // root above: Φ_j = q. So z = ∓G⁻¹(q) (every family is
+            // symmetric).
+            let z = G::quantile(q);
             mu + sigma * if root_below { -z } else { z }
         };
         if !next.is_finite() {
@@ -500,7 +522,8 @@ impl<F: Float, C: Iterator<Item = (F, F)> + Clone> Solver<'_, F, C> {
         (next > lo && next < hi).then_some(next)
     }
 
-    /// `(μ, σ, p)` of the nearest active component whose bulk (±3σ) lies
+    /// `(μ, σ, p)` of the nearest active component whose bulk (`±BULK_REACH·σ`,
+    /// Gaussian `±3σ`) lies
     /// wholly on the root's side of `x`: one that contains `x` is already
     /// part of the local shape Newton saw. (Not "mean inside the bracket":
     /// the bracket ends are the components' own `u`-quantiles and can lie
@@ -509,7 +532,7 @@ impl<F: Float, C: Iterator<Item = (F, F)> + Clone> Solver<'_, F, C> {
         let x = self.x;
         let mut best: Option<(F, F, F)> = None;
         for ((mu, sigma), &pk) in self.column.clone().zip(self.p) {
-            let reach = F::from_f64(3.0) * sigma;
+            let reach = F::from_f64(G::BULK_REACH) * sigma;
             let on_side = if root_below {
                 mu + reach < x
             } else {

@@ -27,8 +27,9 @@
 use std::fmt::Debug;
 
 use mixgrad::{
-    Buffer, DiagBatchRef, DiagMixtureRef, Error, ErrorKind, Float, LogProbGrad, SeedableRng,
-    SolveStats, Xoshiro256PlusPlus, HOISTED_LOG_SCALES, MAX_COMPONENTS,
+    Buffer, Cauchy, DiagBatchRef, DiagMixtureRef, Error, ErrorKind, Family, FamilyKind, Float,
+    Gaussian, Laplace, LogProbGrad, Logistic, SeedableRng, SolveStats, Xoshiro256PlusPlus,
+    HOISTED_LOG_SCALES, MAX_COMPONENTS,
 };
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -165,6 +166,8 @@ enum Point {
 /// the same shape for a `DiagBatchRef`, and `n` rows of inputs.
 #[derive(Debug, Clone)]
 struct Case {
+    /// The family of every mixture of the case.
+    family: FamilyKind,
     k: usize,
     d: usize,
     n: usize,
@@ -277,6 +280,17 @@ fn cotangent() -> impl Strategy<Value = f64> {
     ]
 }
 
+/// Half the cases Gaussian (the SIMD lanes), the rest the other families
+/// (the scalar rows).
+fn family() -> impl Strategy<Value = FamilyKind> {
+    prop_oneof![
+        3 => Just(FamilyKind::Gaussian),
+        1 => Just(FamilyKind::Logistic),
+        1 => Just(FamilyKind::Laplace),
+        1 => Just(FamilyKind::Cauchy),
+    ]
+}
+
 fn point() -> impl Strategy<Value = Point> {
     prop_oneof![60 => Just(Point::Sample), 3 => Just(Point::Near), 1 => Just(Point::Far)]
 }
@@ -311,9 +325,11 @@ fn case(lim: Limits) -> impl Strategy<Value = Case> {
             any::<u64>(),
             any::<bool>(),
             any::<u8>(),
+            family(),
         )
             .prop_map(
-                move |(one, many, points, near, u, x_bar, seed, stored, wanted)| Case {
+                move |(one, many, points, near, u, x_bar, seed, stored, wanted, family)| Case {
+                    family,
                     k,
                     d,
                     n,
@@ -339,7 +355,7 @@ fn case(lim: Limits) -> impl Strategy<Value = Case> {
 /// the row's `u` pulled into [0.001, 0.999]: the extreme `u` of the cases
 /// are for the quantile calls, and their samples would mostly be refused
 /// by the gradients (zero density), which the other kinds of point cover.
-fn make_point<F: Real>(c: &Case, i: usize, mix: &DiagMixtureRef<'_, F>, x: &mut [F]) {
+fn make_point<F: Real, G: Family>(c: &Case, i: usize, mix: &DiagMixtureRef<'_, F, G>, x: &mut [F]) {
     let near = row(&c.near, i, c.d);
     match c.points[i] {
         Point::Sample => {
@@ -375,7 +391,12 @@ struct SingleRow<F> {
     vjp: Result<Grad<F>, Error>,
 }
 
-fn single_row<F: Real>(mix: &DiagMixtureRef<'_, F>, x: &[F], u: &[F], x_bar: &[F]) -> SingleRow<F> {
+fn single_row<F: Real, G: Family>(
+    mix: &DiagMixtureRef<'_, F, G>,
+    x: &[F],
+    u: &[F],
+    x_bar: &[F],
+) -> SingleRow<F> {
     let (k, d) = (mix.num_components(), mix.num_dims());
     let mut cdf = poisoned(d);
     mix.cdf(x, &mut cdf).unwrap();
@@ -434,9 +455,9 @@ fn first_refusal<F>(rows: &[SingleRow<F>]) -> Option<(usize, Error)> {
 
 /// The samplers of `mix` (`many`) against `n` single calls from the same
 /// generator state.
-fn check_many_samplers<F: Real>(
-    mix: &DiagMixtureRef<'_, F>,
-    oracle: &DiagMixtureRef<'_, F>,
+fn check_many_samplers<F: Real, G: Family>(
+    mix: &DiagMixtureRef<'_, F, G>,
+    oracle: &DiagMixtureRef<'_, F, G>,
     n: usize,
     seed: u64,
 ) {
@@ -514,13 +535,22 @@ impl<F: Real> GradOut<F> {
 }
 
 fn check_case<F: Real>(c: &Case) {
+    match c.family {
+        FamilyKind::Gaussian => check_case_of::<F, _>(Gaussian, c),
+        FamilyKind::Logistic => check_case_of::<F, _>(Logistic, c),
+        FamilyKind::Laplace => check_case_of::<F, _>(Laplace, c),
+        FamilyKind::Cauchy => check_case_of::<F, _>(Cauchy, c),
+    }
+}
+
+fn check_case_of<F: Real, G: Family>(family: G, c: &Case) {
     let (k, d, n) = (c.k, c.d, c.n);
     let (logits, means, scales) = (
         conv::<F>(&c.logits),
         conv::<F>(&c.means),
         conv::<F>(&c.scales),
     );
-    let oracle = DiagMixtureRef::new(&logits, &means, &scales, d).unwrap();
+    let oracle = DiagMixtureRef::of_family(family, &logits, &means, &scales, d).unwrap();
     let mut log_scales = vec![F::ZERO; k * d];
     let mix = if c.stored_log_scales {
         oracle.with_log_scales(&mut log_scales).unwrap()
@@ -624,19 +654,26 @@ fn check_case<F: Real>(c: &Case) {
         conv::<F>(&c.batch_means),
         conv::<F>(&c.batch_scales),
     );
-    let batch = DiagBatchRef::new(&bl, &bm, &bs, k, d).unwrap();
+    let batch = DiagBatchRef::of_family(family, &bl, &bm, &bs, k, d).unwrap();
     assert_eq!((batch.len(), batch.is_empty()), (n, n == 0));
     assert_eq!((batch.num_components(), batch.num_dims()), (k, d));
     assert!(batch.mixture(n).is_none());
     assert_eq!(batch.iter().count(), n);
     // The oracle: views built from the slices themselves.
-    let views: Vec<DiagMixtureRef<'_, F>> = (0..n)
+    let views: Vec<DiagMixtureRef<'_, F, G>> = (0..n)
         .map(|i| {
-            DiagMixtureRef::new(row(&bl, i, k), row(&bm, i, k * d), row(&bs, i, k * d), d).unwrap()
+            DiagMixtureRef::of_family(
+                family,
+                row(&bl, i, k),
+                row(&bm, i, k * d),
+                row(&bs, i, k * d),
+                d,
+            )
+            .unwrap()
         })
         .collect();
     for (i, (got, want)) in batch.iter().zip(&views).enumerate() {
-        let same_view = |g: &DiagMixtureRef<'_, F>| {
+        let same_view = |g: &DiagMixtureRef<'_, F, G>| {
             g.logits().as_ptr() == want.logits().as_ptr()
                 && g.means().as_ptr() == want.means().as_ptr()
                 && g.scales().as_ptr() == want.scales().as_ptr()
@@ -791,6 +828,15 @@ fn bad() -> impl Strategy<Value = Bad> {
 /// shape): every call that reads that buffer refuses with the first bad
 /// row, writes nothing and leaves the generator alone.
 fn check_refusal<F: Real>(c: &Case, bad: Bad, spots: &[(usize, usize)]) {
+    match c.family {
+        FamilyKind::Gaussian => check_refusal_of::<F, _>(Gaussian, c, bad, spots),
+        FamilyKind::Logistic => check_refusal_of::<F, _>(Logistic, c, bad, spots),
+        FamilyKind::Laplace => check_refusal_of::<F, _>(Laplace, c, bad, spots),
+        FamilyKind::Cauchy => check_refusal_of::<F, _>(Cauchy, c, bad, spots),
+    }
+}
+
+fn check_refusal_of<F: Real, G: Family>(family: G, c: &Case, bad: Bad, spots: &[(usize, usize)]) {
     let (k, d, n) = (c.k, c.d, c.n);
     if n == 0 {
         return;
@@ -800,13 +846,13 @@ fn check_refusal<F: Real>(c: &Case, bad: Bad, spots: &[(usize, usize)]) {
         conv::<F>(&c.means),
         conv::<F>(&c.scales),
     );
-    let mix = DiagMixtureRef::new(&logits, &means, &scales, d).unwrap();
+    let mix = DiagMixtureRef::of_family(family, &logits, &means, &scales, d).unwrap();
     let (bl, bm, bs) = (
         conv::<F>(&c.batch_logits),
         conv::<F>(&c.batch_means),
         conv::<F>(&c.batch_scales),
     );
-    let batch = DiagBatchRef::new(&bl, &bm, &bs, k, d).unwrap();
+    let batch = DiagBatchRef::of_family(family, &bl, &bm, &bs, k, d).unwrap();
     let mut u = unit::<F>(&c.u);
     let mut x_bar = conv::<F>(&c.x_bar);
     let mut x = poisoned::<F>(n * d);
@@ -824,7 +870,7 @@ fn check_refusal<F: Real>(c: &Case, bad: Bad, spots: &[(usize, usize)]) {
         buf[i * d + j] = F::from_f64(value);
     }
     // The single call's refusal of the first bad row.
-    let single = |v: &DiagMixtureRef<'_, F>| -> Error {
+    let single = |v: &DiagMixtureRef<'_, F, G>| -> Error {
         let (xi, ui, xb) = (row(&x, first, d), row(&u, first, d), row(&x_bar, first, d));
         match bad {
             Bad::X(_) => v.cdf(xi, &mut poisoned(d)).unwrap_err(),
@@ -1020,8 +1066,8 @@ fn rows_split_across_threads_are_the_single_calls() {
 
 // ---- Deterministic cases ---------------------------------------------------
 
-fn single_vjp<F: Real>(
-    mix: &DiagMixtureRef<'_, F>,
+fn single_vjp<F: Real, G: Family>(
+    mix: &DiagMixtureRef<'_, F, G>,
     x: &[F],
     x_bar: &[F],
 ) -> Result<Grad<F>, Error> {
@@ -1032,7 +1078,7 @@ fn single_vjp<F: Real>(
 }
 
 /// The single-call vjps of every row, added in row order to `+0`.
-fn summed_vjp<F: Real>(mix: &DiagMixtureRef<'_, F>, x: &[F], x_bar: &[F]) -> Grad<F> {
+fn summed_vjp<F: Real, G: Family>(mix: &DiagMixtureRef<'_, F, G>, x: &[F], x_bar: &[F]) -> Grad<F> {
     let (k, d) = (mix.num_components(), mix.num_dims());
     let rows: Vec<Grad<F>> = (0..x.len() / d)
         .map(|i| single_vjp(mix, row(x, i, d), row(x_bar, i, d)).unwrap())
@@ -1047,9 +1093,9 @@ fn summed_vjp<F: Real>(mix: &DiagMixtureRef<'_, F>, x: &[F], x_bar: &[F]) -> Gra
 
 /// `vjp_many` against [`summed_vjp`], bit for bit.
 #[track_caller]
-fn assert_vjp_many_is_the_sum<F: Real>(
+fn assert_vjp_many_is_the_sum<F: Real, G: Family>(
     what: &str,
-    mix: &DiagMixtureRef<'_, F>,
+    mix: &DiagMixtureRef<'_, F, G>,
     x: &[F],
     x_bar: &[F],
 ) -> Grad<F> {
@@ -1065,9 +1111,9 @@ fn assert_vjp_many_is_the_sum<F: Real>(
 
 /// The packed batch of `n` copies of `mix` against its single calls.
 #[track_caller]
-fn assert_batch_vjp_is_per_row<F: Real>(
+fn assert_batch_vjp_is_per_row<F: Real, G: Family>(
     what: &str,
-    mix: &DiagMixtureRef<'_, F>,
+    mix: &DiagMixtureRef<'_, F, G>,
     x: &[F],
     x_bar: &[F],
 ) {

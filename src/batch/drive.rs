@@ -131,7 +131,7 @@ impl<A: RowSplit, B: RowSplit, C: RowSplit> RowSplit for (A, B, C) {
 }
 
 #[cfg(feature = "rayon")]
-impl<F: crate::Float> RowSplit for DiagBatchRef<'_, F> {
+impl<F: crate::Float, G: crate::Family> RowSplit for DiagBatchRef<'_, F, G> {
     fn split_rows(self, at: usize) -> (Self, Self) {
         self.split_at(at)
     }

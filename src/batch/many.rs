@@ -12,19 +12,19 @@ use super::{
 use crate::vjp::{cotangent_scale, GradientRow};
 use crate::workspace::{Fixed, OnStack, Scratch, Workspace};
 use crate::{
-    Buffer, DiagMixture, DiagMixtureRef, Error, Float, LogProbGrad, ParamGrad, SolveStats,
+    Buffer, DiagMixture, DiagMixtureRef, Error, Family, Float, LogProbGrad, ParamGrad, SolveStats,
 };
 
 /// The many forms on one scratch source: the view's stack
 /// ([`OnStack`]) or the owned mixture's `K`-sized arrays (`Fixed<K>`).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Many<'m, 'a, F, S> {
-    pub mix: &'m DiagMixtureRef<'a, F>,
+pub(crate) struct Many<'m, 'a, F, S, G> {
+    pub mix: &'m DiagMixtureRef<'a, F, G>,
     pub scratch: S,
 }
 
-impl<'m, 'a, F: Float, S: Scratch> Many<'m, 'a, F, S> {
-    pub fn new(mix: &'m DiagMixtureRef<'a, F>, scratch: S) -> Self {
+impl<'m, 'a, F: Float, S: Scratch, G: Family> Many<'m, 'a, F, S, G> {
+    pub fn new(mix: &'m DiagMixtureRef<'a, F, G>, scratch: S) -> Self {
         Many { mix, scratch }
     }
 
@@ -48,7 +48,7 @@ impl<'m, 'a, F: Float, S: Scratch> Many<'m, 'a, F, S> {
     pub fn with_hoisted<R>(
         &self,
         rows: usize,
-        op: impl FnOnce(Many<'_, '_, F, S>) -> Result<R, Error>,
+        op: impl FnOnce(Many<'_, '_, F, S, G>) -> Result<R, Error>,
     ) -> Result<R, Error> {
         let scratch = self.scratch;
         self.mix
@@ -60,13 +60,13 @@ impl<'m, 'a, F: Float, S: Scratch> Many<'m, 'a, F, S> {
     pub fn on_stack_hoisted<R>(
         &self,
         rows: usize,
-        op: impl FnOnce(&DiagMixtureRef<'_, F>, Workspace<'_, F>) -> Result<R, Error>,
+        op: impl FnOnce(&DiagMixtureRef<'_, F, G>, Workspace<'_, F>) -> Result<R, Error>,
     ) -> Result<R, Error> {
         self.with_hoisted(rows, |many| many.on_stack(|ws| op(many.mix, ws)))
     }
 }
 
-impl<F: Float> DiagMixtureRef<'_, F> {
+impl<F: Float, G: Family> DiagMixtureRef<'_, F, G> {
     /// `n` draws of [`sample_quantile`](Self::sample_quantile) into `x`
     /// (`n·D` values, row `i` at `i·D`; `n = x.len() / D`) and, if given,
     /// the uniforms used into `u` (`n·D` values). The same samples, bit for
@@ -179,7 +179,7 @@ impl<F: Float> DiagMixtureRef<'_, F> {
     }
 }
 
-impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
+impl<F: Float, S: Scratch, G: Family> Many<'_, '_, F, S, G> {
     /// [`DiagMixtureRef::sample_quantile_many`] on this scratch.
     pub(crate) fn sample_quantile_many<R: RngCore + ?Sized>(
         &self,
@@ -425,9 +425,13 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
         let dims = self.mix.num_dims();
         let n = row_count(x, dims, Buffer::X)?;
         check_rows(x_bar, n, dims, Buffer::XBar)?;
-        DiagMixtureRef::<F>::check_len(logits_bar, self.mix.num_components(), Buffer::LogitsBar)?;
-        DiagMixtureRef::<F>::check_len(means_bar, self.mix.means().len(), Buffer::MeansBar)?;
-        DiagMixtureRef::<F>::check_len(scales_bar, self.mix.scales().len(), Buffer::ScalesBar)?;
+        DiagMixtureRef::<F, G>::check_len(
+            logits_bar,
+            self.mix.num_components(),
+            Buffer::LogitsBar,
+        )?;
+        DiagMixtureRef::<F, G>::check_len(means_bar, self.mix.means().len(), Buffer::MeansBar)?;
+        DiagMixtureRef::<F, G>::check_len(scales_bar, self.mix.scales().len(), Buffer::ScalesBar)?;
         check_each_row(x, dims, |xi| self.mix.check_x(xi))?;
         check_each_row(x_bar, dims, |xb| self.mix.check_finite(xb, Buffer::XBar))?;
         if n == 1 {
@@ -443,7 +447,7 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
         // thread outrun a few of them (the same bits either way).
         #[cfg(feature = "rayon")]
         if super::drive::splits(n, self.work(Op::Vjp))
-            && rayon::current_num_threads() > F::vjp_lane_speedup(self.mix)
+            && rayon::current_num_threads() > G::vjp_lane_speedup(self.mix)
         {
             return self.with_hoisted(n, |many| {
                 many.density_rows(x)?;
@@ -481,7 +485,7 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
         // docs/math.md §8.5); the loop goes on after them, or sums every
         // row if they could not.
         let lanes = (&mut *logits_bar, &mut *means_bar, &mut *scales_bar);
-        let mut lanes_done = F::vjp_sum_lanes(self.mix, x, x_bar, lanes);
+        let mut lanes_done = G::vjp_sum_lanes(self.mix, x, x_bar, lanes);
         let mut careful_from = None;
         'sum: loop {
             let first = lanes_done.take().unwrap_or_else(|| {
@@ -540,7 +544,7 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
     }
 }
 
-impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
+impl<F: Float, const K: usize, const D: usize, G: Family> DiagMixture<F, K, D, G> {
     /// `x.len()` quantile-sampler draws; see
     /// [`DiagMixtureRef::sample_quantile_many`]. Like every batch form of
     /// the owned type, it keeps its scratch in arrays sized by `K` (no
@@ -615,7 +619,7 @@ impl<F: Float, const K: usize, const D: usize> DiagMixture<F, K, D> {
     }
 
     /// Runs `op` on the many forms of the view with scratch sized by `K`.
-    fn many<R>(&self, op: impl FnOnce(Many<'_, '_, F, Fixed<K>>) -> R) -> R {
+    fn many<R>(&self, op: impl FnOnce(Many<'_, '_, F, Fixed<K>, G>) -> R) -> R {
         op(Many::new(&self.view(), Fixed::<K>))
     }
 }

@@ -47,7 +47,7 @@ mod prepass;
 pub use packed::DiagBatchRef;
 
 use crate::sweep::GradientSink;
-use crate::{Buffer, DiagMixtureRef, Error, ErrorKind, Float};
+use crate::{Buffer, DiagMixtureRef, Error, ErrorKind, Family, Float};
 
 /// The largest `K·D` whose `ln σ` a batch call computes once, on the
 /// stack (32 KiB in f64; firmware builds: 64 values, to keep within small
@@ -209,7 +209,7 @@ pub(crate) fn as_sum_of_one<F: Float>(outputs: [&mut [F]; 3]) {
     }
 }
 
-impl<'a, F: Float> DiagMixtureRef<'a, F> {
+impl<'a, F: Float, G: Family> DiagMixtureRef<'a, F, G> {
     /// Runs `op` on this view with `ln σ` computed once, on the stack, when
     /// it pays (`rows ≥ 2`, no stored `ln σ` yet, `K·D ≤`
     /// [`HOISTED_LOG_SCALES`]); on the view itself otherwise. Results are
@@ -218,7 +218,7 @@ impl<'a, F: Float> DiagMixtureRef<'a, F> {
     pub(crate) fn with_hoisted_log_scales<R>(
         &self,
         rows: usize,
-        op: impl FnOnce(&DiagMixtureRef<'_, F>) -> Result<R, Error>,
+        op: impl FnOnce(&DiagMixtureRef<'_, F, G>) -> Result<R, Error>,
     ) -> Result<R, Error> {
         let len = self.scales().len();
         if rows < 2 || self.stored_log_scales().is_some() || len > HOISTED_LOG_SCALES {

@@ -9,10 +9,11 @@ use super::drive::{drive, unit, In, Op, Out, RowWork};
 use super::prepass::Screen;
 use super::{check_each_row, check_rows, row_count, rows, rows_mut};
 use super::{first_refused, log_scale_buffer, HOISTED_LOG_SCALES};
+use crate::family::Gaussian;
 use crate::layout::ComponentMajor;
 use crate::workspace::{self, Workspace};
 use crate::MAX_COMPONENTS;
-use crate::{Buffer, DiagMixtureRef, Error, ErrorKind, Float, LogProbGrad, SolveStats};
+use crate::{Buffer, DiagMixtureRef, Error, ErrorKind, Family, Float, LogProbGrad, SolveStats};
 
 /// `n` diagonal Gaussian mixtures of `K` components in `D` dimensions,
 /// packed: mixture `i` has logits `logits[i·K..][..K]` and means and scales
@@ -35,7 +36,9 @@ use crate::{Buffer, DiagMixtureRef, Error, ErrorKind, Float, LogProbGrad, SolveS
 /// # Ok::<(), mixgrad::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
-pub struct DiagBatchRef<'a, F> {
+pub struct DiagBatchRef<'a, F, G = Gaussian> {
+    /// The family of every mixture's components.
+    family: G,
     logits: &'a [F],
     means: &'a [F],
     scales: &'a [F],
@@ -55,6 +58,21 @@ impl<'a, F: Float> DiagBatchRef<'a, F> {
     /// mixture in order, as [`DiagMixtureRef::new`], with
     /// [`Error::row`] the mixture.
     pub fn new(
+        logits: &'a [F],
+        means: &'a [F],
+        scales: &'a [F],
+        num_components: usize,
+        num_dims: usize,
+    ) -> Result<Self, Error> {
+        Self::of_family(Gaussian, logits, means, scales, num_components, num_dims)
+    }
+}
+
+impl<'a, F: Float, G: Family> DiagBatchRef<'a, F, G> {
+    /// `n` mixtures of the location-scale family `G` (docs/math.md §9),
+    /// validated as by [`new`](DiagBatchRef::new), with the same errors.
+    pub fn of_family(
+        family: G,
         logits: &'a [F],
         means: &'a [F],
         scales: &'a [F],
@@ -82,6 +100,7 @@ impl<'a, F: Float> DiagBatchRef<'a, F> {
             check_rows(values, len, shape.len(), buffer).map_err(shape_err)?;
         }
         let batch = DiagBatchRef {
+            family,
             logits,
             means,
             scales,
@@ -90,9 +109,14 @@ impl<'a, F: Float> DiagBatchRef<'a, F> {
         };
         for i in 0..len {
             let (l, m, s) = batch.parts(i);
-            DiagMixtureRef::new(l, m, s, num_dims).map_err(|e| e.in_row(i))?;
+            DiagMixtureRef::of_family(family, l, m, s, num_dims).map_err(|e| e.in_row(i))?;
         }
         Ok(batch)
+    }
+
+    /// The family of the components.
+    pub fn family(&self) -> G {
+        self.family
     }
 
     /// `n`, the number of mixtures.
@@ -116,7 +140,7 @@ impl<'a, F: Float> DiagBatchRef<'a, F> {
     }
 
     /// Mixture `i`, already validated (`None` for `i ≥ n`).
-    pub fn mixture(&self, i: usize) -> Option<DiagMixtureRef<'a, F>> {
+    pub fn mixture(&self, i: usize) -> Option<DiagMixtureRef<'a, F, G>> {
         (i < self.len).then(|| {
             let (l, m, s) = self.parts(i);
             DiagMixtureRef::from_validated(l, m, s, self.shape)
@@ -124,7 +148,7 @@ impl<'a, F: Float> DiagBatchRef<'a, F> {
     }
 
     /// The mixtures in order.
-    pub fn iter(&self) -> impl Iterator<Item = DiagMixtureRef<'a, F>> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = DiagMixtureRef<'a, F, G>> + '_ {
         (0..self.len).filter_map(|i| self.mixture(i))
     }
 
@@ -137,6 +161,7 @@ impl<'a, F: Float> DiagBatchRef<'a, F> {
         let (m0, m1) = self.means.split_at(at * kd);
         let (s0, s1) = self.scales.split_at(at * kd);
         let part = |logits, means, scales, len| DiagBatchRef {
+            family: self.family,
             logits,
             means,
             scales,
@@ -179,7 +204,7 @@ impl<'a, F: Float> DiagBatchRef<'a, F> {
         &self,
         values: &[F],
         which: Buffer,
-        check: impl Fn(&DiagMixtureRef<'a, F>, &[F]) -> Result<(), Error>,
+        check: impl Fn(&DiagMixtureRef<'a, F, G>, &[F]) -> Result<(), Error>,
     ) -> Result<(), Error> {
         self.check_rows(values, self.num_dims(), which)?;
         let mut mixtures = self.iter();
@@ -190,7 +215,7 @@ impl<'a, F: Float> DiagBatchRef<'a, F> {
     }
 }
 
-impl<F: Float> DiagBatchRef<'_, F> {
+impl<F: Float, G: Family> DiagBatchRef<'_, F, G> {
     /// A quantile-sampler draw from every mixture in order into `x` (`n·D`
     /// values) and, if given, the uniforms into `u` (`n·D`): the draws of
     /// `n` single [`DiagMixtureRef::sample_quantile`] calls, from the same
@@ -368,7 +393,7 @@ impl<F: Float> DiagBatchRef<'_, F> {
 
     /// [`log_prob_grad`](Self::log_prob_grad) of one block of rows.
     fn log_prob_grad_rows(
-        (batch, (In(x, dims), Out(lp, _)), grads): LogProbRows<'_, '_, F>,
+        (batch, (In(x, dims), Out(lp, _)), grads): LogProbRows<'_, '_, F, G>,
     ) -> Result<(), Error> {
         let ((gx, gl), gm, gs) = grads;
         let mut gx = gx.map(|Out(g, w)| rows_mut(g, w));
@@ -402,7 +427,7 @@ impl<F: Float> DiagBatchRef<'_, F> {
     /// row whose gradient a single call would refuse.
     fn density_rows(&self, x: &[F]) -> Result<(), Error> {
         let dims = self.num_dims();
-        let screen = Screen::over(self.logits, self.scales, self.num_components(), dims);
+        let screen = Screen::over::<G>(self.logits, self.scales, self.num_components(), dims);
         let op = |first: usize, _, (batch, In(x, _)): (Self, In<F>)| {
             batch.on_stack(|mut ws| {
                 let mut mixtures = batch.iter();
@@ -464,7 +489,7 @@ impl<F: Float> DiagBatchRef<'_, F> {
 
     /// [`vjp`](Self::vjp) of one block of rows, past the pre-pass.
     fn vjp_rows(
-        (batch, (In(x, dims), In(x_bar, _)), outs): VjpRows<'_, '_, F>,
+        (batch, (In(x, dims), In(x_bar, _)), outs): VjpRows<'_, '_, F, G>,
     ) -> Result<(), Error> {
         let (Out(l, k), Out(m, kd), Out(s, _)) = outs;
         let outs = rows_mut(l, k).zip(rows_mut(m, kd).zip(rows_mut(s, kd)));
@@ -489,8 +514,8 @@ impl<F: Float> DiagBatchRef<'_, F> {
 }
 
 /// The buffers of [`DiagBatchRef::log_prob_grad`] for one block of rows.
-type LogProbRows<'b, 'a, F> = (
-    DiagBatchRef<'a, F>,
+type LogProbRows<'b, 'a, F, G> = (
+    DiagBatchRef<'a, F, G>,
     (In<'b, F>, Out<'b, F>),
     (
         (Option<Out<'b, F>>, Option<Out<'b, F>>),
@@ -500,8 +525,8 @@ type LogProbRows<'b, 'a, F> = (
 );
 
 /// The buffers of [`DiagBatchRef::vjp`] for one block of rows.
-type VjpRows<'b, 'a, F> = (
-    DiagBatchRef<'a, F>,
+type VjpRows<'b, 'a, F, G> = (
+    DiagBatchRef<'a, F, G>,
     (In<'b, F>, In<'b, F>),
     (Out<'b, F>, Out<'b, F>, Out<'b, F>),
 );

@@ -20,7 +20,7 @@ use super::many::Many;
 use super::{rows, rows_mut};
 use crate::vjp::GradientRow;
 use crate::workspace::{Scratch, Workspace};
-use crate::{DiagBatchRef, Error, Float, LogProbGrad, SolveStats};
+use crate::{DiagBatchRef, Error, Family, Float, LogProbGrad, SolveStats};
 
 /// Entries of single-call gradients a summed call holds at once (fewer
 /// only when `n` rows need fewer; more when one block of rows must span
@@ -87,7 +87,7 @@ fn add_in_row_order<F: Float>(total: &mut [F], block: &[F], width: usize, offset
         });
 }
 
-impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
+impl<F: Float, S: Scratch, G: Family> Many<'_, '_, F, S, G> {
     /// [`sample_quantile_many`](Self::sample_quantile_many), lengths
     /// checked, `n` rows: the uniforms first, then the quantiles.
     pub(crate) fn sample_quantile_many_par<R: RngCore + ?Sized>(
@@ -219,7 +219,7 @@ impl<F: Float, S: Scratch> Many<'_, '_, F, S> {
     }
 }
 
-impl<F: Float> DiagBatchRef<'_, F> {
+impl<F: Float, G: Family> DiagBatchRef<'_, F, G> {
     /// [`sample_quantile`](Self::sample_quantile), lengths checked: the
     /// uniforms first, then the quantiles.
     pub(crate) fn sample_quantile_par<R: RngCore + ?Sized>(
@@ -256,12 +256,12 @@ impl<F: Float> DiagBatchRef<'_, F> {
             (In(&uniforms[..], dims + 1), Out(x, dims)),
             components.map(|c| Out(c, 1)),
         );
-        type Bufs<'b, 'a, F> = (
-            DiagBatchRef<'a, F>,
+        type Bufs<'b, 'a, F, G> = (
+            DiagBatchRef<'a, F, G>,
             (In<'b, F>, Out<'b, F>),
             Option<Out<'b, usize>>,
         );
-        let op = |_, _, (batch, (In(u, _), Out(x, _)), c): Bufs<'_, '_, F>| {
+        let op = |_, _, (batch, (In(u, _), Out(x, _)), c): Bufs<'_, '_, F, G>| {
             workspace_for(&batch, |mut ws| {
                 let mut slots = c.map(|Out(c, _)| c.iter_mut());
                 for (mix, (ui, xi)) in batch.iter().zip(rows(u, dims + 1).zip(rows_mut(x, dims))) {
@@ -289,8 +289,8 @@ impl<F: Float> DiagBatchRef<'_, F> {
 }
 
 /// Runs `op` on a stack workspace for the batch's `K`.
-fn workspace_for<F: Float, R>(
-    batch: &DiagBatchRef<'_, F>,
+fn workspace_for<F: Float, G: Family, R>(
+    batch: &DiagBatchRef<'_, F, G>,
     op: impl FnOnce(Workspace<'_, F>) -> Result<R, Error>,
 ) -> Result<R, Error> {
     crate::workspace::on_stack(batch.num_components(), op)

@@ -24,7 +24,7 @@
 //! within one.
 
 use crate::workspace::Workspace;
-use crate::{DiagMixtureRef, Error, Float};
+use crate::{DiagMixtureRef, Error, Family, Float};
 
 /// The screen of one mixture: `1/Z`, or `None` where the guard fails
 /// (huge logits, `D ≥ 2^20`, a subnormal scale) or `Z² ≤ 0` (then every
@@ -34,8 +34,8 @@ pub(crate) struct Screen<F>(Option<F>);
 
 impl<F: Float> Screen<F> {
     /// The screen for `mix`.
-    pub fn new(mix: &DiagMixtureRef<'_, F>) -> Self {
-        Self::over(
+    pub fn new<G: Family>(mix: &DiagMixtureRef<'_, F, G>) -> Self {
+        Self::over::<G>(
             mix.logits(),
             mix.scales(),
             mix.num_components(),
@@ -49,7 +49,7 @@ impl<F: Float> Screen<F> {
     /// `ln σ_max`, so the largest scale of the batch gives a `Z` that holds
     /// for each of its mixtures, and barely smaller than theirs: `Z²` is
     /// about `2·708` in `f64` (`2·87` in `f32`) less `2·ln σ_max`.
-    pub fn over(logits: &[F], scales: &[F], k: usize, dims: usize) -> Self {
+    pub fn over<G: Family>(logits: &[F], scales: &[F], k: usize, dims: usize) -> Self {
         let big = F::from_f64(1_073_741_824.0); // 2^30
         let logits_ok = logits.iter().all(|a| !a.is_finite() || a.abs() <= big);
         if !logits_ok || dims >= 1 << 20 {
@@ -62,13 +62,12 @@ impl<F: Float> Screen<F> {
             return Screen(None);
         }
         let floor = F::MIN_POSITIVE.ln() + F::from_usize(k).ln();
-        let z2 = F::from_f64(2.0) * (-floor - F::ONE - F::LN_SQRT_2PI - sigma_max.ln());
-        Screen((z2 > F::ZERO).then(|| F::ONE / z2.sqrt()))
+        Screen(G::screen_radius_inv(-floor - F::ONE, sigma_max.ln()))
     }
 
     /// Whether the screen clears `x` (`D` values): every component of
     /// finite logit within `Z` scales of `x` in every dimension.
-    fn clears(&self, mix: &DiagMixtureRef<'_, F>, x: &[F]) -> bool {
+    fn clears<G: Family>(&self, mix: &DiagMixtureRef<'_, F, G>, x: &[F]) -> bool {
         let Some(inv_z) = self.0 else {
             return false;
         };
@@ -87,7 +86,7 @@ impl<F: Float> Screen<F> {
     }
 }
 
-impl<F: Float> DiagMixtureRef<'_, F> {
+impl<F: Float, G: Family> DiagMixtureRef<'_, F, G> {
     /// [`ErrorKind::ZeroDensity`](crate::ErrorKind::ZeroDensity) if a
     /// single gradient call would refuse `x`: the screen, then the exact
     /// forward test where the screen cannot clear it.
@@ -155,7 +154,12 @@ mod tests {
             // more, whose scales may be larger.
             let other: Vec<f64> = (0..k * d).map(|_| wide(&mut rng, spread)).collect();
             let batch_logits = [&logits[..], &logits[..]].concat();
-            let batch = Screen::over(&batch_logits, &[&scales[..], &other].concat(), k, d);
+            let batch = Screen::over::<crate::Gaussian>(
+                &batch_logits,
+                &[&scales[..], &other].concat(),
+                k,
+                d,
+            );
             let x: Vec<f64> = (0..d).map(|_| wide(&mut rng, 7) - 60.0).collect();
             cases += 1;
             if screen.clears(&mix, &x) {
@@ -187,7 +191,7 @@ mod tests {
             let screen = Screen::new(&mix);
             // A packed batch of this mixture and a far narrower one: its
             // screen is this mixture's own (the largest scale decides).
-            let batch = Screen::over(&[0.0, 0.0], &[sigma, 1e-300], 1, 1);
+            let batch = Screen::over::<crate::Gaussian>(&[0.0, 0.0], &[sigma, 1e-300], 1, 1);
             let (mut last_cleared, mut first_refused) = (0.0, f64::INFINITY);
             for i in 0..40_000 {
                 let z = f64::from(i) * 1e-3;

@@ -83,6 +83,14 @@ impl StandardDensity for Cauchy {
     fn z_max<F: Float>() -> F {
         linear_z_max()
     }
+    /// `−ln g(z) = ln π + ln(1 + z²) ≤ B = budget − ln σ_max` for
+    /// `|z| ≤ Z = e^{(B − ln π − 1)/2}`: then `1 + z² ≤ 1 + e^{B − ln π − 1}
+    /// ≤ e^{B − ln π}` once `B − ln π ≥ 1` (and `e^{…/2}` stays finite).
+    #[inline]
+    fn screen_radius_inv<F: Float>(budget: F, ln_sigma_max: F) -> Option<F> {
+        let b = budget - ln_sigma_max - pi::<F>().ln();
+        (b >= F::TWO).then(|| (-F::HALF * (b - F::ONE)).exp())
+    }
     const BULK_REACH: f64 = 236.0;
     const VARIANCE: Option<f64> = None;
     const CORNISH_FISHER: bool = false;

@@ -2,7 +2,8 @@
 
 use super::{Family, FamilyKind, StandardDensity};
 use crate::special::normal;
-use crate::Float;
+use crate::vjp::GradientRow;
+use crate::{DiagMixtureRef, Float};
 
 /// Gaussian components, `g = φ`: the diagonal Gaussian mixture.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -44,6 +45,25 @@ impl StandardDensity for Gaussian {
     #[inline(always)]
     fn z_max<F: Float>() -> F {
         F::Z_MAX
+    }
+    /// `Z² = 2·(budget − ln √(2π) − ln σ_max)`.
+    #[inline]
+    fn screen_radius_inv<F: Float>(budget: F, ln_sigma_max: F) -> Option<F> {
+        let z2 = F::TWO * (budget - F::LN_SQRT_2PI - ln_sigma_max);
+        (z2 > F::ZERO).then(|| F::ONE / z2.sqrt())
+    }
+    #[inline]
+    fn vjp_sum_lanes<F: Float>(
+        mix: &DiagMixtureRef<'_, F>,
+        x: &[F],
+        x_bar: &[F],
+        outs: GradientRow<'_, F>,
+    ) -> Option<usize> {
+        F::vjp_sum_lanes(mix, x, x_bar, outs)
+    }
+    #[inline]
+    fn vjp_lane_speedup<F: Float>(mix: &DiagMixtureRef<'_, F>) -> usize {
+        F::vjp_lane_speedup(mix)
     }
     const BULK_REACH: f64 = 3.0;
     const VARIANCE: Option<f64> = Some(1.0);

@@ -61,6 +61,12 @@ impl StandardDensity for Laplace {
     fn z_max<F: Float>() -> F {
         linear_z_max()
     }
+    /// `−ln g(z) = |z| + ln 2`: `Z = budget − ln σ_max − ln 2`.
+    #[inline]
+    fn screen_radius_inv<F: Float>(budget: F, ln_sigma_max: F) -> Option<F> {
+        let z = budget - ln_sigma_max - ln_2::<F>();
+        (z > F::ZERO).then(|| F::ONE / z)
+    }
     const BULK_REACH: f64 = 5.9;
     const VARIANCE: Option<f64> = Some(2.0);
     const CORNISH_FISHER: bool = false;

@@ -73,6 +73,12 @@ impl StandardDensity for Logistic {
     fn z_max<F: Float>() -> F {
         linear_z_max()
     }
+    /// `−ln g(z) ≤ |z| + 2 ln 2`: `Z = budget − ln σ_max − 2 ln 2`.
+    #[inline]
+    fn screen_radius_inv<F: Float>(budget: F, ln_sigma_max: F) -> Option<F> {
+        let z = budget - ln_sigma_max - F::TWO * super::ln_2::<F>();
+        (z > F::ZERO).then(|| F::ONE / z)
+    }
     const BULK_REACH: f64 = 6.6;
     const VARIANCE: Option<f64> = Some(core::f64::consts::PI * core::f64::consts::PI / 3.0);
     const CORNISH_FISHER: bool = false;

@@ -21,7 +21,8 @@ pub use gaussian::Gaussian;
 pub use laplace::Laplace;
 pub use logistic::Logistic;
 
-use crate::Float;
+use crate::vjp::GradientRow;
+use crate::{DiagMixtureRef, Float};
 
 /// A location-scale family of mixture components: [`Gaussian`],
 /// [`Logistic`], [`Laplace`] or [`Cauchy`]. The type parameter of
@@ -111,6 +112,41 @@ pub trait StandardDensity {
     /// Whether the first guess adds the Cornish–Fisher skewness term (a
     /// correction relative to a Gaussian, so only for the Gaussian).
     const CORNISH_FISHER: bool;
+
+    /// `1/Z` for the batch layer's zero-density screen (docs/math.md
+    /// §8.3): `|z| ≤ Z` must imply `−ln g(z) ≤ budget − ln σ_max`, so that
+    /// every component within `Z` scales keeps `ln g(z) − ln σ` above the
+    /// refusal threshold. `None` (every row takes the exact test) where no
+    /// positive `Z` does.
+    fn screen_radius_inv<F: Float>(budget: F, ln_sigma_max: F) -> Option<F>;
+
+    /// The summed vector–Jacobian product of the leading rows on the SIMD
+    /// lanes (docs/math.md §8.5), as
+    /// [`LaneKernels::vjp_sum_lanes`](crate::lanes::LaneKernels::vjp_sum_lanes):
+    /// the lanes exist for the Gaussian only; the other families run the
+    /// scalar rows.
+    #[inline]
+    fn vjp_sum_lanes<F: Float>(
+        _mix: &DiagMixtureRef<'_, F, Self>,
+        _x: &[F],
+        _x_bar: &[F],
+        _outs: GradientRow<'_, F>,
+    ) -> Option<usize>
+    where
+        Self: Sized,
+    {
+        None
+    }
+
+    /// [`LaneKernels::vjp_lane_speedup`](crate::lanes::LaneKernels::vjp_lane_speedup)
+    /// for this family's mixtures (1: no lanes).
+    #[inline]
+    fn vjp_lane_speedup<F: Float>(_mix: &DiagMixtureRef<'_, F, Self>) -> usize
+    where
+        Self: Sized,
+    {
+        1
+    }
 
     /// `z = (x − μ)/σ`, clamped to `±z_max` (docs/math.md §7.2).
     #[inline(always)]

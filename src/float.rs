@@ -59,6 +59,9 @@ pub trait Float:
     const LN_SQRT_2PI: Self;
     /// `ln(MAX)`: the largest argument whose `exp` is finite.
     const LN_MAX: Self;
+    /// Veltkamp's splitter `2^⌈p/2⌉ + 1` (`p` the significand's bits):
+    /// splits a float into two halves whose products are exact.
+    const SPLITTER: Self;
     /// Converts an `f64` constant (rounding for `f32`).
     fn from_f64(v: f64) -> Self;
     /// Converts to `f64` (exact for both types).
@@ -114,6 +117,7 @@ macro_rules! impl_float {
             const FRAC_1_SQRT_2PI: Self = 0.398_942_280_401_432_677_939_946_059_934_381_87;
             const LN_SQRT_2PI: Self = 0.918_938_533_204_672_741_780_329_736_405_617_6;
             const LN_MAX: Self = $t::MAX_EXP as $t * core::$m::consts::LN_2;
+            const SPLITTER: Self = ((1u32 << $t::MANTISSA_DIGITS.div_ceil(2)) + 1) as $t;
 
             #[inline(always)]
             fn from_f64(v: f64) -> Self {

@@ -117,6 +117,7 @@ mod seal {
         + crate::sweep::SweepLimits
         + crate::sample::Uniform
         + crate::lanes::LaneKernels
+        + crate::quantile::DoubleLengthExp
     {
     }
     impl Sealed for f32 {}

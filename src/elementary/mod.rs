@@ -6,6 +6,7 @@
 //! against high-precision references in `tests/`.
 
 pub(crate) mod arith;
+pub(crate) mod double_length;
 pub mod exp;
 pub(crate) mod exp_table;
 pub mod ln;

@@ -82,15 +82,42 @@ pub(crate) fn conditional<F: Float, G: Family>(
         if pk == F::ZERO {
             continue;
         }
-        let z = G::standardise(x, mu, sigma);
-        let (lower, upper, g) = G::tails_density(z);
-        let dens = pk * g / sigma;
-        c.cdf += pk * lower;
-        c.ccdf += pk * upper;
-        c.pdf += dens;
-        c.dpdf -= dens * G::neg_score(z) / sigma;
+        let t = component_terms::<F, G>(x, mu, sigma, pk);
+        c.cdf += t.lower;
+        c.ccdf += t.upper;
+        c.pdf += t.density;
+        c.dpdf -= t.slope;
     }
     c
+}
+
+/// One component's terms of [`Conditional`] at `x`, weighted by `p`.
+pub(crate) struct ComponentTerms<F> {
+    /// `p G(z)`, `p Gc(z)`.
+    pub lower: F,
+    pub upper: F,
+    /// `p g(z)/σ`, and `−p ψ(z) g(z)/σ²` (minus the density's slope).
+    pub density: F,
+    pub slope: F,
+}
+
+/// [`ComponentTerms`] of the component `(μ, σ)` of weight `p` at `x`.
+#[inline(always)]
+pub(crate) fn component_terms<F: Float, G: Family>(
+    x: F,
+    mu: F,
+    sigma: F,
+    p: F,
+) -> ComponentTerms<F> {
+    let z = G::standardise(x, mu, sigma);
+    let (lower, upper, g) = G::tails_density(z);
+    let density = p * g / sigma;
+    ComponentTerms {
+        lower: p * lower,
+        upper: p * upper,
+        density,
+        slope: density * G::neg_score(z) / sigma,
+    }
 }
 
 /// The density and its derivative where [`conditional`]'s overflowed (a

@@ -21,9 +21,12 @@
 //!    remaining error is second order. Or when the observed convergence
 //!    rate predicts that, or when the bracket is a few ulps wide.
 
+mod flat_gap;
 mod solver;
 
-use crate::kernel::log_weights::StepRows;
+pub(crate) use flat_gap::DoubleLengthExp;
+
+use crate::kernel::log_weights::{LogWeights, StepRows};
 use crate::workspace::Workspace;
 use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Family, Float};
 
@@ -131,10 +134,36 @@ impl<F: Float, G: Family> DiagMixtureRef<'_, F, G> {
         // uniforms first would pull one draw too many after the last `x_d`.
         for (d, (xd, ud)) in x.zip(u).enumerate() {
             weights.responsibilities(p);
-            let (root, evaluations) = solve::<F, G>(self.column(d), p, ud);
+            let first = solve::<F, G>(self.column(d), p, ud);
+            let (root, evaluations) = if first.flat {
+                self.resolve_flat(d, p, &weights, ud, first.root, first.evaluations)
+            } else {
+                (first.root, first.evaluations)
+            };
             stats.record(evaluations);
             *xd = root;
             weights.step(self, d, root, F::ONE, StepRows::scratch(logn));
+        }
+    }
+
+    /// The root of dimension `d` where the first solve's root `first`
+    /// (after `evaluations`) lies in a flat gap: the flat-gap solve's root
+    /// and the evaluations of both, or the first root where that solve does
+    /// not apply (docs/math.md §9.4).
+    #[cold]
+    #[inline(never)]
+    fn resolve_flat(
+        &self,
+        d: usize,
+        p: &[F],
+        weights: &LogWeights<'_, F>,
+        u: F,
+        first: F,
+        evaluations: u32,
+    ) -> (F, u32) {
+        match flat_gap::resolve::<F, G>(self.column(d), p, weights, u, first) {
+            Some((root, extra)) => (root, evaluations + extra),
+            None => (first, evaluations),
         }
     }
 }

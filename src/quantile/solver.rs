@@ -17,36 +17,54 @@ use crate::{Family, Float};
 use super::MAX_EVALUATIONS_PER_DIM;
 
 /// Solves `F(x) = u` for one coordinate with responsibilities `p`.
-/// Returns the root and the number of CDF evaluations used.
+/// Where the root lies in a flat gap ([`Outcome::flat`]), the caller
+/// resolves it again (`flat_gap::resolve`, docs/math.md §9.4).
 pub(crate) fn solve<F: Float, G: Family>(
     column: impl Iterator<Item = (F, F)> + Clone,
     p: &[F],
     u: F,
-) -> (F, u32) {
+) -> Outcome<F> {
     let target = Target::new::<G>(u);
-    let start = start::<F, G>(column.clone(), p, &target);
-    let solver = Solver::<F, _, G> {
-        family: PhantomData,
-        column,
-        p,
-        target,
-        bracket: start.bracket,
-        sigma_min: start.sigma_min,
-        x: start.guess,
-        dx: start.bracket.hi - start.bracket.lo,
-        dx_old: start.bracket.hi - start.bracket.lo,
-        last_step: None,
-        jumped: false,
-        evaluations: 0,
-    };
-    solver.run()
+    let start = start::<F, G, Plain>(column.clone(), p, &target);
+    Solver::<F, _, G, _>::new(column, p, target, start, Plain).run()
+}
+
+/// How the solver evaluates the conditional at a point: `F` itself
+/// ([`Plain`]), or `F` less the mass of the components below a split
+/// (`flat_gap::Shifted`).
+pub(super) trait Evaluate<F> {
+    fn at<G: Family>(&self, column: impl Iterator<Item = (F, F)>, p: &[F], x: F) -> Conditional<F>;
+}
+
+/// `F` itself: [`conditional`].
+pub(super) struct Plain;
+
+impl<F: Float> Evaluate<F> for Plain {
+    #[inline(always)]
+    fn at<G: Family>(&self, column: impl Iterator<Item = (F, F)>, p: &[F], x: F) -> Conditional<F> {
+        conditional::<F, G>(column, p, x)
+    }
+}
+
+/// What a solve found.
+pub(crate) struct Outcome<F> {
+    pub root: F,
+    pub evaluations: u32,
+    /// Whether the root lies in a valley or a gap, where the tail `h` is
+    /// mostly mass far from it: `h/f` beyond `2^6` times the widest
+    /// component's scale at the last evaluation (within a component's bulk
+    /// or light tail `h/f` is at most about one scale; in a Cauchy tail it
+    /// grows like `|z|`, and such roots take the cold path too). There
+    /// `F(x) − u` cancels the far mass and loses `log2(h/(f·σ))` bits or
+    /// more, which the flat-gap solve recovers (docs/math.md §9.4).
+    pub flat: bool,
 }
 
 /// The equation `G(x) = 0`, increasing in `x`: `G = ln F(x) − ln u`, or
 /// `ln(1 − u) − ln Fc(x)` for `u > 1/2` (where `1 − u` is exact), so that
 /// Newton converges in the far tails where it crawls on `F` itself.
 #[derive(Clone, Copy, Debug)]
-struct Target<F> {
+pub(super) struct Target<F> {
     /// Whether the upper tail is solved for.
     upper: bool,
     /// `min(u, 1 − u)`, and its logarithm.
@@ -62,7 +80,22 @@ struct Target<F> {
 }
 
 impl<F: Float> Target<F> {
-    fn new<G: Family>(u: F) -> Self {
+    /// `F(x) − P = δ` for the flat-gap solve (`flat_gap`), with `F − P`
+    /// in the tails of the conditional: the lower form for `δ > 0`, the
+    /// upper for `δ < 0` (`δ ≠ 0`, `|δ|` a normal number).
+    pub(super) fn shifted<G: Family>(delta: F) -> Self {
+        let level = delta.abs();
+        let z_u = G::quantile(level.min(F::HALF));
+        Target {
+            upper: delta < F::ZERO,
+            level,
+            ln_level: level.ln(),
+            z_u,
+            cond: G::tail_conditioning(z_u),
+        }
+    }
+
+    pub(super) fn new<G: Family>(u: F) -> Self {
         let upper = u > F::HALF;
         // Exact for u ≥ 1/2 (Sterbenz).
         let level = if upper { F::ONE - u } else { u };
@@ -137,19 +170,26 @@ impl<F: Float> Bracket<F> {
 
 /// What the components say before any evaluation: the bracket, the first
 /// guess, and the narrowest active component.
-struct Start<F> {
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Start<F> {
     bracket: Bracket<F>,
     guess: F,
     /// A step longer than the narrowest active component may jump over
     /// one, so such a step is never taken unevaluated.
     sigma_min: F,
+    /// The widest active component: the scale of the flat-gap test.
+    sigma_max: F,
 }
 
 /// The rigorous bracket and the first guess. Every component with
 /// `p_k > 0` has its own `u`-quantile `x_k = μ_k + σ_k z_u`, and since `F`
 /// is a convex combination of the component CDFs,
 /// `F(min x_k) ≤ u ≤ F(max x_k)`.
-fn start<F: Float, G: Family>(
+///
+/// `E` only names the caller's copy: the flat-gap solve's own keeps this
+/// one in line on the hot path.
+#[allow(clippy::extra_unused_type_parameters)]
+pub(super) fn start<F: Float, G: Family, E>(
     column: impl Iterator<Item = (F, F)> + Clone,
     p: &[F],
     target: &Target<F>,
@@ -157,12 +197,13 @@ fn start<F: Float, G: Family>(
     let z_u = target.z_u;
     let (mut lo, mut hi, mut pad) = (F::INFINITY, F::NEG_INFINITY, F::ZERO);
     let (mut mean, mut mean_xk) = (F::ZERO, F::ZERO);
-    let mut sigma_min = F::MAX;
+    let (mut sigma_min, mut sigma_max) = (F::MAX, F::ZERO);
     for ((mu, sigma), &pk) in column.clone().zip(p) {
         if pk == F::ZERO {
             continue;
         }
         sigma_min = sigma_min.min(sigma);
+        sigma_max = sigma_max.max(sigma);
         // Saturated: σ·z_u can overflow for σ near MAX.
         let xk = (mu + sigma * z_u).max(-F::MAX).min(F::MAX);
         lo = lo.min(xk);
@@ -173,7 +214,7 @@ fn start<F: Float, G: Family>(
         mean_xk += pk * xk;
     }
     let bracket = padded_bracket(lo, hi, pad);
-    let guess = first_guess::<F, G>(column, p, z_u, mean);
+    let guess = first_guess::<F, G, E>(column, p, z_u, mean);
     let (lo, hi) = (bracket.lo, bracket.hi);
     let guess = if guess.is_finite() && guess > lo && guess < hi {
         guess
@@ -185,6 +226,7 @@ fn start<F: Float, G: Family>(
         bracket,
         guess,
         sigma_min,
+        sigma_max,
     }
 }
 
@@ -220,8 +262,10 @@ fn padded_bracket<F: Float>(lo: F, hi: F, pad: F) -> Bracket<F> {
 /// moment-matched Gaussian. Other families: the moment-matched member of
 /// the family, `mean + sd·z_u/√v` (`v` the standard variance); NaN for a
 /// family without a variance (Cauchy), which makes the caller fall back to
-/// the weighted mean of the components' `u`-quantiles.
-fn first_guess<F: Float, G: Family>(
+/// the weighted mean of the components' `u`-quantiles. `E` as for
+/// [`start`].
+#[allow(clippy::extra_unused_type_parameters)]
+fn first_guess<F: Float, G: Family, E>(
     column: impl Iterator<Item = (F, F)>,
     p: &[F],
     z_u: F,
@@ -260,13 +304,16 @@ fn first_guess<F: Float, G: Family>(
 }
 
 /// The state of the iteration.
-struct Solver<'p, F, C, G> {
+pub(super) struct Solver<'p, F, C, G, E> {
     family: PhantomData<G>,
+    /// How the conditional is evaluated.
+    evaluate: E,
     column: C,
     p: &'p [F],
     target: Target<F>,
     bracket: Bracket<F>,
     sigma_min: F,
+    sigma_max: F,
     /// The current point.
     x: F,
     /// Step sizes of the last two moves (rtsafe's `dx` and `dxold`).
@@ -288,19 +335,56 @@ enum Move<F> {
     Next,
 }
 
-impl<F: Float, C: Iterator<Item = (F, F)> + Clone, G: Family> Solver<'_, F, C, G> {
-    fn run(mut self) -> (F, u32) {
+impl<'p, F: Float, C: Iterator<Item = (F, F)> + Clone, G: Family, E: Evaluate<F>>
+    Solver<'p, F, C, G, E>
+{
+    /// The solver of `target` from `start`, evaluating as `evaluate` says.
+    pub(super) fn new(
+        column: C,
+        p: &'p [F],
+        target: Target<F>,
+        start: Start<F>,
+        evaluate: E,
+    ) -> Self {
+        let width = start.bracket.hi - start.bracket.lo;
+        Solver {
+            family: PhantomData,
+            evaluate,
+            column,
+            p,
+            target,
+            bracket: start.bracket,
+            sigma_min: start.sigma_min,
+            sigma_max: start.sigma_max,
+            x: start.guess,
+            dx: width,
+            dx_old: width,
+            last_step: None,
+            jumped: false,
+            evaluations: 0,
+        }
+    }
+
+    /// The same solver starting from `x`.
+    pub(super) fn from(mut self, x: F) -> Self {
+        self.x = x;
+        self
+    }
+
+    /// Solves.
+    pub(super) fn run(mut self) -> Outcome<F> {
         loop {
-            let c = conditional::<F, G>(self.column.clone(), self.p, self.x);
+            let c = self.evaluate.at::<G>(self.column.clone(), self.p, self.x);
             self.evaluations += 1;
             let h = self.target.tail(&c);
             let g = self.target.g(h);
             if g == F::ZERO {
-                return (self.x, self.evaluations);
+                return self.outcome(self.x, h, c.pdf);
             }
             self.bracket.shrink(self.x, g);
             if self.evaluations >= MAX_EVALUATIONS_PER_DIM {
-                return (midpoint(self.bracket.lo, self.bracket.hi), self.evaluations);
+                let root = midpoint(self.bracket.lo, self.bracket.hi);
+                return self.outcome(root, h, c.pdf);
             }
             let step = match self.local_step(&c, h, g) {
                 Some(step) => step,
@@ -310,8 +394,19 @@ impl<F: Float, C: Iterator<Item = (F, F)> + Clone, G: Family> Solver<'_, F, C, G
                 }
             };
             if let Move::Done(x) = step {
-                return (x, self.evaluations);
+                return self.outcome(x, h, c.pdf);
             }
+        }
+    }
+
+    /// The [`Outcome`] for `root`, with `h` and `f` of the last
+    /// evaluation.
+    #[inline]
+    fn outcome(&self, root: F, h: F, pdf: F) -> Outcome<F> {
+        Outcome {
+            root,
+            evaluations: self.evaluations,
+            flat: h > F::from_f64(64.0) * self.sigma_max * pdf,
         }
     }
 
@@ -483,7 +578,9 @@ impl<F: Float, C: Iterator<Item = (F, F)> + Clone, G: Family> Solver<'_, F, C, G
     }
 }
 
-impl<F: Float, C: Iterator<Item = (F, F)> + Clone, G: Family> Solver<'_, F, C, G> {
+impl<F: Float, C: Iterator<Item = (F, F)> + Clone, G: Family, E: Evaluate<F>>
+    Solver<'_, F, C, G, E>
+{
     /// A guess for the root when `x` sits in a flat gap between components.
     ///
     /// Take the nearest active component `j` on the root's side of `x` and

@@ -13,10 +13,15 @@ pub fn triples(text: &str) -> Vec<(f64, f64, f64)> {
         .collect()
 }
 
-/// One mixture of `tests/data/reference.txt` with its evaluation points.
+/// One mixture of `tests/data/reference.txt` (or `tests/data/families.txt`)
+/// with its evaluation points.
 #[derive(Debug, Clone)]
 pub struct Case {
     pub name: String,
+    /// The location-scale family of the components (`"gaussian"`,
+    /// `"logistic"`, `"laplace"` or `"cauchy"`): the case's `family` line,
+    /// `"gaussian"` without one.
+    pub family: String,
     pub k: usize,
     pub d: usize,
     pub logits: Vec<f64>,
@@ -42,6 +47,10 @@ pub struct Point {
     /// F is flat at u across a gap to below double resolution: only the
     /// backward error of the quantile is meaningful (see the generator).
     pub backward_only: bool,
+    /// At such a point of a one-dimensional case of the families file:
+    /// `u − P`, `P` the weight of the components located below the root,
+    /// the tail `F − P` that conditions the root there (docs/math.md §9.4).
+    pub gap: Option<f64>,
 }
 
 fn nums(rest: &str) -> Vec<f64> {
@@ -53,9 +62,19 @@ fn nums(rest: &str) -> Vec<f64> {
         .collect()
 }
 
-/// Reads the committed reference vectors.
+/// Reads the committed reference vectors (Gaussian mixtures).
 pub fn reference_cases() -> Vec<Case> {
-    let text = include_str!("../data/reference.txt");
+    parse_cases(include_str!("../data/reference.txt"))
+}
+
+/// Reads the committed reference vectors of the location-scale families
+/// (`python3 tools/gen_reference.py --families`).
+pub fn family_cases() -> Vec<Case> {
+    parse_cases(include_str!("../data/families.txt"))
+}
+
+/// Parses the case blocks the generator writes.
+pub fn parse_cases(text: &str) -> Vec<Case> {
     let mut cases = Vec::new();
     let mut cur: Option<Case> = None;
     for line in text.lines() {
@@ -68,6 +87,7 @@ pub fn reference_cases() -> Vec<Case> {
             "case" => {
                 cur = Some(Case {
                     name: rest.to_string(),
+                    family: "gaussian".to_string(),
                     k: 0,
                     d: 0,
                     logits: vec![],
@@ -85,6 +105,7 @@ pub fn reference_cases() -> Vec<Case> {
                 c.k = v[0];
                 c.d = v[1];
             }
+            "family" => case.unwrap().family = rest.to_string(),
             "logits" => case.unwrap().logits = nums(rest),
             "means" => case.unwrap().means = nums(rest),
             "scales" => case.unwrap().scales = nums(rest),
@@ -107,6 +128,7 @@ pub fn reference_cases() -> Vec<Case> {
                     "vjp" => p.vjp = nums(rest),
                     "jac" => p.jac = Some(nums(rest)),
                     "check" if rest == "backward" => p.backward_only = true,
+                    "gap" => p.gap = Some(nums(rest)[0]),
                     other => panic!("unknown key {other}"),
                 }
             }

@@ -2,7 +2,9 @@
  * high-precision reference vectors (same tolerances as docs/math.md §6), f32 against
  * f64, sampling reproducibility against an independent xoshiro256++, and
  * every status code with poisoned outputs proving nothing is written; the
- * batch forms (docs/math.md §8) against the single calls, bit for bit.
+ * batch forms (docs/math.md §8) against the single calls, bit for bit; the
+ * location-scale families (docs/math.md §9): the Gaussian is the diag
+ * surface bit for bit, every family round-trips, an unknown one is refused.
  *
  * Usage: test_c path/to/tests/data/reference.txt */
 #include "mixgrad.h"
@@ -1349,6 +1351,151 @@ static void test_batch_errors(void) {
     }
 }
 
+/* ---- location-scale families (docs/math.md §9) ------------------------- */
+
+/* The operations of OPS, in its order, through mixgrad_locscale_*_f64 with
+ * the same arguments. */
+typedef mixgrad_status (*ls_fn)(const mixgrad_locscale_f64 *m, buffers *b);
+
+static mixgrad_status ls_validate(const mixgrad_locscale_f64 *m, buffers *b) {
+    (void)b;
+    return mixgrad_locscale_validate_f64(m);
+}
+static mixgrad_status ls_log_prob(const mixgrad_locscale_f64 *m, buffers *b) {
+    return mixgrad_locscale_log_prob_f64(m, b->x, &b->lp);
+}
+static mixgrad_status ls_log_prob_grad(const mixgrad_locscale_f64 *m, buffers *b) {
+    return mixgrad_locscale_log_prob_grad_f64(m, b->x, &b->lp, b->gx, b->ga, b->gm, b->gs);
+}
+static mixgrad_status ls_cdf(const mixgrad_locscale_f64 *m, buffers *b) {
+    return mixgrad_locscale_cdf_f64(m, b->x, b->out_u);
+}
+static mixgrad_status ls_quantile(const mixgrad_locscale_f64 *m, buffers *b) {
+    return mixgrad_locscale_quantile_f64(m, b->u, b->out_x);
+}
+static mixgrad_status ls_vjp(const mixgrad_locscale_f64 *m, buffers *b) {
+    return mixgrad_locscale_vjp_f64(m, b->x, b->xbar, b->ga, b->gm, b->gs);
+}
+static mixgrad_status ls_jacobian(const mixgrad_locscale_f64 *m, buffers *b) {
+    return mixgrad_locscale_jacobian_f64(m, b->x, b->jac);
+}
+static mixgrad_status ls_sample_quantile(const mixgrad_locscale_f64 *m, buffers *b) {
+    return mixgrad_locscale_sample_quantile_f64(m, &b->rng, b->out_x, b->out_u);
+}
+static mixgrad_status ls_sample_ancestral(const mixgrad_locscale_f64 *m, buffers *b) {
+    return mixgrad_locscale_sample_ancestral_f64(m, &b->rng, b->out_x, &b->component);
+}
+
+static const ls_fn LS_OPS[] = {ls_validate, ls_log_prob,  ls_log_prob_grad,   ls_cdf,
+                               ls_quantile, ls_vjp,       ls_jacobian, ls_sample_quantile, ls_sample_ancestral};
+_Static_assert(sizeof LS_OPS / sizeof LS_OPS[0] == NUM_OPS, "LS_OPS follows OPS");
+
+static mixgrad_locscale_f64 locscale_of(uint32_t family, const params *p) {
+    mixgrad_locscale_f64 m = {family, K_, D_, p->logits, p->means, p->scales};
+    return m;
+}
+
+/* MIXGRAD_FAMILY_GAUSSIAN is the diag surface, bit for bit: every
+ * operation (both samplers from the same seed), in both precisions. */
+static void test_locscale_gaussian_is_diag(void) {
+    const params p = GOOD;
+    const mixgrad_diag_f64 d = {K_, D_, p.logits, p.means, p.scales};
+    const mixgrad_locscale_f64 l = locscale_of(MIXGRAD_FAMILY_GAUSSIAN, &p);
+    for (size_t i = 0; i < NUM_OPS; i++) {
+        buffers a, b;
+        fill(&a), fill(&b);
+        const mixgrad_status sd = OPS[i].call(&d, &a, -1), sl = LS_OPS[i](&l, &b);
+        CHECK(sd == MIXGRAD_OK && sl == sd, "gaussian %s: %s / %s", OPS[i].name, mixgrad_status_str(sd),
+              mixgrad_status_str(sl));
+        CHECK(memcmp(&a, &b, sizeof a) == 0, "gaussian %s: other bits than diag", OPS[i].name);
+    }
+    float lf[K_], mf[KD_], sf[KD_], xf[D_] = {-0.3f, 0.1f, 0.6f}, uf[D_] = {0.2f, 0.5f, 0.85f};
+    for (size_t i = 0; i < K_; i++) lf[i] = (float)p.logits[i];
+    for (size_t i = 0; i < KD_; i++) mf[i] = (float)p.means[i], sf[i] = (float)p.scales[i];
+    const mixgrad_diag_f32 d32 = {K_, D_, lf, mf, sf};
+    const mixgrad_locscale_f32 l32 = {MIXGRAD_FAMILY_GAUSSIAN, K_, D_, lf, mf, sf};
+    float a[1 + D_ * P_], b[1 + D_ * P_];
+    mixgrad_rng ra, rb;
+    uint32_t ka = 0, kb = 1;
+#define SAME32(diag, ls)                                                                                        \
+    do {                                                                                                        \
+        memset(a, 0, sizeof a), memset(b, 0, sizeof b);                                                         \
+        mixgrad_rng_seed(&ra, 12), mixgrad_rng_seed(&rb, 12);                                                   \
+        const mixgrad_status sa = (diag), sb = (ls);                                                            \
+        CHECK(sa == MIXGRAD_OK && sb == MIXGRAD_OK && memcmp(a, b, sizeof a) == 0 && memcmp(&ra, &rb, sizeof ra) == 0, \
+              "f32 %s", #ls);                                                                                   \
+    } while (0)
+    SAME32(mixgrad_diag_validate_f32(&d32), mixgrad_locscale_validate_f32(&l32));
+    SAME32(mixgrad_diag_log_prob_f32(&d32, xf, a), mixgrad_locscale_log_prob_f32(&l32, xf, b));
+    SAME32(mixgrad_diag_log_prob_grad_f32(&d32, xf, a, a + 1, a + 4, a + 6, a + 12),
+           mixgrad_locscale_log_prob_grad_f32(&l32, xf, b, b + 1, b + 4, b + 6, b + 12));
+    SAME32(mixgrad_diag_cdf_f32(&d32, xf, a), mixgrad_locscale_cdf_f32(&l32, xf, b));
+    SAME32(mixgrad_diag_quantile_f32(&d32, uf, a), mixgrad_locscale_quantile_f32(&l32, uf, b));
+    SAME32(mixgrad_diag_vjp_f32(&d32, xf, uf, a, a + K_, a + K_ + KD_),
+           mixgrad_locscale_vjp_f32(&l32, xf, uf, b, b + K_, b + K_ + KD_));
+    SAME32(mixgrad_diag_jacobian_f32(&d32, xf, a), mixgrad_locscale_jacobian_f32(&l32, xf, b));
+    SAME32(mixgrad_diag_sample_quantile_f32(&d32, &ra, a, a + D_),
+           mixgrad_locscale_sample_quantile_f32(&l32, &rb, b, b + D_));
+    SAME32(mixgrad_diag_sample_ancestral_f32(&d32, &ra, a, &ka),
+           mixgrad_locscale_sample_ancestral_f32(&l32, &rb, b, &kb));
+#undef SAME32
+    CHECK(ka == kb, "f32 ancestral component");
+}
+
+/* Every family: cdf(quantile(u)) = u to 1e-12 relative (tails included),
+ * and the vjp at the sample is finite. */
+static void test_locscale_families(void) {
+    const params p = GOOD;
+    static const double us[][D_] = {{0.3, 0.5, 0.9}, {1e-6, 0.999, 0.02}, {0.75, 1e-9, 0.5}};
+    static const double xbar[D_] = {1.0, -0.5, 0.25};
+    for (uint32_t family = 0; family < 4; family++) {
+        const mixgrad_locscale_f64 m = locscale_of(family, &p);
+        CHECK(mixgrad_locscale_validate_f64(&m) == MIXGRAD_OK, "family %u: validate", family);
+        for (size_t i = 0; i < sizeof us / sizeof us[0]; i++) {
+            double x[D_], u[D_], g[P_];
+            CHECK(mixgrad_locscale_quantile_f64(&m, us[i], x) == MIXGRAD_OK, "family %u: quantile", family);
+            CHECK(mixgrad_locscale_cdf_f64(&m, x, u) == MIXGRAD_OK, "family %u: cdf", family);
+            for (size_t d = 0; d < D_; d++) {
+                CHECK(fabs(u[d] - us[i][d]) <= 1e-12 * us[i][d], "family %u, d=%zu: cdf(quantile(%.17g)) = %.17g",
+                      family, d, us[i][d], u[d]);
+            }
+            CHECK(mixgrad_locscale_vjp_f64(&m, x, xbar, g, g + K_, g + K_ + KD_) == MIXGRAD_OK, "family %u: vjp",
+                  family);
+            int finite = 1;
+            for (size_t j = 0; j < P_; j++) finite = finite && isfinite(g[j]);
+            CHECK(finite, "family %u: vjp finite", family);
+        }
+    }
+}
+
+/* A family code outside 0..3 is MIXGRAD_ERR_UNKNOWN_FAMILY from every
+ * function (before the arrays and the shape), with nothing written. */
+static void test_locscale_unknown_family(void) {
+    const params p = GOOD;
+    static const uint32_t bad[] = {4, 5, 255, UINT32_MAX};
+    for (size_t f = 0; f < sizeof bad / sizeof bad[0]; f++) {
+        mixgrad_locscale_f64 m = locscale_of(bad[f], &p);
+        for (int broken = 0; broken < 2; broken++) {
+            if (broken) m.num_components = 0, m.logits = NULL;
+            for (size_t i = 0; i < NUM_OPS; i++) {
+                buffers b, before;
+                fill(&b);
+                memcpy(&before, &b, sizeof b);
+                const mixgrad_status s = LS_OPS[i](&m, &b);
+                CHECK(s == MIXGRAD_ERR_UNKNOWN_FAMILY, "family %u, %s: %s", bad[f], OPS[i].name, mixgrad_status_str(s));
+                CHECK(memcmp(&before, &b, sizeof b) == 0, "family %u, %s: written", bad[f], OPS[i].name);
+            }
+        }
+        const float lf[K_] = {0}, mf[KD_] = {0}, sf[KD_] = {1, 1, 1, 1, 1, 1}, xf[D_] = {0};
+        float u[D_] = {-7.0f, -7.0f, -7.0f};
+        const mixgrad_locscale_f32 m32 = {bad[f], K_, D_, lf, mf, sf};
+        CHECK(mixgrad_locscale_cdf_f32(&m32, xf, u) == MIXGRAD_ERR_UNKNOWN_FAMILY && u[0] == -7.0f && u[2] == -7.0f,
+              "f32 family %u: refused, nothing written", bad[f]);
+    }
+    CHECK(strcmp(mixgrad_status_str(MIXGRAD_ERR_UNKNOWN_FAMILY), "MIXGRAD_ERR_UNKNOWN_FAMILY") == 0, "its name");
+    CHECK(mixgrad_locscale_validate_f64(NULL) == MIXGRAD_ERR_NULL_POINTER, "NULL mix before the family");
+}
+
 /* The header's enumerators, each with its own spelling. A switch without a
  * default: under -Wall -Werror (-Wswitch) the suite stops compiling when the
  * header gains a status this list lacks, and a name that is not an
@@ -1379,6 +1526,7 @@ static const char *enumerator_name(uint32_t code) {
         NAME(MIXGRAD_ERR_UNSEEDED_RNG)
         NAME(MIXGRAD_ERR_SHORT_WORKSPACE)
         NAME(MIXGRAD_ERR_SIMD_PATH_UNAVAILABLE)
+        NAME(MIXGRAD_ERR_UNKNOWN_FAMILY)
         NAME(MIXGRAD_ERR_INTERNAL)
     }
 #undef NAME
@@ -1478,6 +1626,9 @@ int main(int argc, char **argv) {
     test_batch_samplers();
     test_batch_errors();
     test_simd_paths(cases, num_cases);
+    test_locscale_gaussian_is_diag();
+    test_locscale_families();
+    test_locscale_unknown_family();
     test_names_and_version();
     ref_free(cases, num_cases);
     return support_summary("C suite");

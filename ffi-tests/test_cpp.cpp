@@ -2,7 +2,8 @@
 // data, both precisions through one template, the vjp against central
 // differences of the quantile map (an independent check of the gradient),
 // reproducible sampling, refusals that write nothing, and every batch
-// function (docs/math.md §8) against the single calls, bit for bit.
+// function (docs/math.md §8) against the single calls, bit for bit; the
+// location-scale families (docs/math.md §9) against the diag surface.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -683,6 +684,132 @@ template <typename T> void test_batch_refusals() {
           "%s the batch locator names mixture 1 (got %zu)", A::name, row);
 }
 
+// ---- location-scale families (docs/math.md §9) ---------------------------
+
+template <typename T> struct ls_api;
+
+template <> struct ls_api<double> {
+    using mixture = mg::mixgrad_locscale_f64;
+    static constexpr auto validate = mg::mixgrad_locscale_validate_f64;
+    static constexpr auto cdf = mg::mixgrad_locscale_cdf_f64;
+    static constexpr auto quantile = mg::mixgrad_locscale_quantile_f64;
+    static constexpr auto log_prob = mg::mixgrad_locscale_log_prob_f64;
+    static constexpr auto log_prob_grad = mg::mixgrad_locscale_log_prob_grad_f64;
+    static constexpr auto vjp = mg::mixgrad_locscale_vjp_f64;
+    static constexpr auto jacobian = mg::mixgrad_locscale_jacobian_f64;
+    static constexpr auto sample_quantile = mg::mixgrad_locscale_sample_quantile_f64;
+    static constexpr auto sample_ancestral = mg::mixgrad_locscale_sample_ancestral_f64;
+    static constexpr auto diag_validate = mg::mixgrad_diag_validate_f64;
+    static constexpr double round_trip = 1e-12;  // relative
+};
+
+template <> struct ls_api<float> {
+    using mixture = mg::mixgrad_locscale_f32;
+    static constexpr auto validate = mg::mixgrad_locscale_validate_f32;
+    static constexpr auto cdf = mg::mixgrad_locscale_cdf_f32;
+    static constexpr auto quantile = mg::mixgrad_locscale_quantile_f32;
+    static constexpr auto log_prob = mg::mixgrad_locscale_log_prob_f32;
+    static constexpr auto log_prob_grad = mg::mixgrad_locscale_log_prob_grad_f32;
+    static constexpr auto vjp = mg::mixgrad_locscale_vjp_f32;
+    static constexpr auto jacobian = mg::mixgrad_locscale_jacobian_f32;
+    static constexpr auto sample_quantile = mg::mixgrad_locscale_sample_quantile_f32;
+    static constexpr auto sample_ancestral = mg::mixgrad_locscale_sample_ancestral_f32;
+    static constexpr auto diag_validate = mg::mixgrad_diag_validate_f32;
+    static constexpr double round_trip = 1e-4;
+};
+
+template <typename T> typename ls_api<T>::mixture locscale_of(const params<T> &p, std::uint32_t family) {
+    return {family, std::uint32_t(K), std::uint32_t(D), p.logits.data(), p.means.data(), p.scales.data()};
+}
+
+// Where each operation writes in one buffer, side by side: log q, then
+// log_prob_grad's (log q, D + P gradients), cdf, quantile, vjp (P), the
+// quantile sampler's x and u, the ancestral x, the Jacobian (D*P).
+constexpr std::size_t LPG = 1, CDF = LPG + 1 + D + P, QUA = CDF + D, VJP = QUA + D, SMQ = VJP + P,
+                      SMA = SMQ + 2 * D, JAC = SMA + D, ALL = JAC + D * P;
+
+// Every output of one run, a generator and a component.
+template <typename T> struct outputs {
+    std::array<T, ALL> v;
+    mg::mixgrad_rng rng;
+    std::uint32_t component;
+    void reset(T fill) {
+        v.fill(fill);
+        mg::mixgrad_rng_seed(&rng, 21);
+        component = 77;
+    }
+    bool same(const outputs &o) const {
+        return std::memcmp(v.data(), o.v.data(), sizeof v) == 0 && std::memcmp(&rng, &o.rng, sizeof rng) == 0 &&
+               component == o.component;
+    }
+};
+
+// Every operation of the surface `A` (api<T> or ls_api<T>) once on `m`,
+// `validate` first, writing into `o`.
+template <typename A, typename T, typename M, typename V>
+std::array<mg::mixgrad_status, 9> run_ops(V validate, const M &m, outputs<T> &o) {
+    const std::array<T, D> x{T(-0.4), T(0.3), T(1.1), T(-1.5)}, u{T(0.3), T(0.8), T(0.55), T(0.1)};
+    T *w = o.v.data();
+    const std::size_t G = LPG + 1;
+    return {validate(&m),
+            A::log_prob(&m, x.data(), w),
+            A::log_prob_grad(&m, x.data(), w + LPG, w + G, w + G + D, w + G + D + K, w + G + D + K + KD),
+            A::cdf(&m, x.data(), w + CDF),
+            A::quantile(&m, u.data(), w + QUA),
+            A::vjp(&m, x.data(), u.data(), w + VJP, w + VJP + K, w + VJP + K + KD),
+            A::jacobian(&m, x.data(), w + JAC),
+            A::sample_quantile(&m, &o.rng, w + SMQ, w + SMQ + D),
+            A::sample_ancestral(&m, &o.rng, w + SMA, &o.component)};
+}
+
+// MIXGRAD_FAMILY_GAUSSIAN is the diag surface bit for bit (both samplers
+// from the same seed); every family round-trips cdf(quantile(u)) and has a
+// finite vjp; an unknown family is refused by every function, nothing
+// written.
+template <typename T> void test_locscale() {
+    using L = ls_api<T>;
+    const char *name = api<T>::name;
+    const params<T> p;
+    outputs<T> a, b;
+    a.reset(T(-7));
+    b.reset(T(-7));
+    const auto sd = run_ops<api<T>>(L::diag_validate, p.view(), a);
+    const auto sl = run_ops<L>(L::validate, locscale_of(p, MIXGRAD_FAMILY_GAUSSIAN), b);
+    CHECK(sd == sl && std::all_of(sd.begin(), sd.end(), [](mg::mixgrad_status s) { return s == mg::MIXGRAD_OK; }),
+          "%s gaussian statuses", name);
+    CHECK(a.same(b), "%s gaussian: other bits than diag", name);
+
+    const std::array<std::array<T, D>, 2> us{{{T(0.3), T(0.5), T(0.9), T(1e-3)}, {T(0.999), T(0.02), T(0.75), T(0.5)}}};
+    const std::array<T, D> xbar{T(1.0), T(-0.5), T(0.25), T(2.0)};
+    for (std::uint32_t family = 0; family < 4; family++) {
+        const auto m = locscale_of(p, family);
+        for (const auto &u : us) {
+            std::array<T, D> x{}, back{};
+            std::array<T, P> g{};
+            CHECK(L::quantile(&m, u.data(), x.data()) == mg::MIXGRAD_OK &&
+                      L::cdf(&m, x.data(), back.data()) == mg::MIXGRAD_OK,
+                  "%s family %u: quantile, cdf", name, family);
+            for (std::size_t d = 0; d < D; d++) {
+                CHECK(std::fabs(double(back[d]) - double(u[d])) <= L::round_trip * double(u[d]),
+                      "%s family %u d=%zu: cdf(quantile(%.9g)) = %.17g", name, family, d, double(u[d]),
+                      double(back[d]));
+            }
+            CHECK(L::vjp(&m, x.data(), xbar.data(), g.data(), g.data() + K, g.data() + K + KD) == mg::MIXGRAD_OK &&
+                      std::all_of(g.begin(), g.end(), [](T v) { return std::isfinite(double(v)); }),
+                  "%s family %u: vjp finite", name, family);
+        }
+    }
+
+    for (std::uint32_t family : {4u, 0xffffffffu}) {
+        a.reset(std::numeric_limits<T>::quiet_NaN());
+        b = a;
+        const auto s = run_ops<L>(L::validate, locscale_of(p, family), a);
+        CHECK(std::all_of(s.begin(), s.end(), [](mg::mixgrad_status v) { return v == mg::MIXGRAD_ERR_UNKNOWN_FAMILY; }),
+              "%s family %u refused", name, family);
+        CHECK(a.same(b), "%s family %u: something was written", name, family);
+    }
+}
+
 }  // namespace
 
 int main() {
@@ -696,6 +823,9 @@ int main() {
                       offsetof(mg::mixgrad_diag_batch_f64, means) < offsetof(mg::mixgrad_diag_batch_f64, scales),
                   "layout");
     static_assert(std::is_same<decltype(mg::mixgrad_diag_batch_f32::scales), const float *>::value, "layout");
+    static_assert(offsetof(mg::mixgrad_locscale_f64, family) == 0 && offsetof(mg::mixgrad_locscale_f64, num_dims) == 8,
+                  "layout");
+    static_assert(MIXGRAD_FAMILY_GAUSSIAN == 0 && MIXGRAD_FAMILY_CAUCHY == 3, "family codes");
     CHECK(mg::MIXGRAD_OK == 0, "MIXGRAD_OK is 0");
     test_vjp_against_differences<double>();
     test_vjp_against_differences<float>();
@@ -707,5 +837,7 @@ int main() {
     test_batches_against_single_calls<float>();
     test_batch_refusals<double>();
     test_batch_refusals<float>();
+    test_locscale<double>();
+    test_locscale<float>();
     return support_summary("C++ suite");
 }

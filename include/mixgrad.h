@@ -46,6 +46,29 @@
 #include <stdint.h>
 
 /**
+ * `mixgrad_locscale_f64::family`: Gaussian components, `g = phi`
+ * (the `mixgrad_diag_*` model).
+ */
+#define MIXGRAD_FAMILY_GAUSSIAN 0
+
+/**
+ * `mixgrad_locscale_f64::family`: logistic components,
+ * `g(z) = e^-z / (1 + e^-z)^2`.
+ */
+#define MIXGRAD_FAMILY_LOGISTIC 1
+
+/**
+ * `mixgrad_locscale_f64::family`: Laplace components, `g(z) = e^-|z| / 2`.
+ */
+#define MIXGRAD_FAMILY_LAPLACE 2
+
+/**
+ * `mixgrad_locscale_f64::family`: Cauchy components,
+ * `g(z) = 1 / (pi (1 + z^2))`.
+ */
+#define MIXGRAD_FAMILY_CAUCHY 3
+
+/**
  * Major version of the library these declarations belong to.
  */
 #define MIXGRAD_VERSION_MAJOR 0
@@ -76,7 +99,8 @@
  *
  * Checks run in a fixed order and the first failure is reported: required
  * pointers (NULL, then alignment) in argument order, with the mixture's
- * (or batch's) own arrays right after it; then the shape (`K`, `D`,
+ * (or batch's) own arrays right after it (for a `mixgrad_locscale_*`
+ * mixture, its `family` code between the two); then the shape (`K`, `D`,
  * capacity, sizes, then the `work_len` of the `_work` functions); then
  * overlap between outputs (`work` counts as one) and any other buffer;
  * then the parameter values (logits, means, scales; for a packed batch,
@@ -118,8 +142,9 @@ enum mixgrad_status
     MIXGRAD_OK = 0,
     /**
      * A required pointer is NULL: the first NULL in this order is reported:
-     * `mix`, then its fields `mix->logits`, `mix->means`, `mix->scales`
-     * (for a packed batch `b`, then `b->logits`, `b->means`, `b->scales`),
+     * `mix`, then its fields `mix->logits`, `mix->means` (`mix->locs` of a
+     * `mixgrad_locscale_*`), `mix->scales` (for a packed batch `b`, then
+     * `b->logits`, `b->means`, `b->scales`),
      * then the function's other required arguments from left to right.
      * Each function's documentation lists which arguments are optional
      * (NULL skips that output). In a batch call with `n = 0`, the arrays
@@ -185,7 +210,8 @@ enum mixgrad_status
      */
     MIXGRAD_ERR_NO_ACTIVE_COMPONENT = 10,
     /**
-     * An entry of `mix->means` (`K*D` values) is NaN or infinite: index `i`
+     * An entry of `mix->means` (`K*D` values; `mix->locs` of a
+     * `mixgrad_locscale_*`) is NaN or infinite: index `i`
      * with `!isfinite(mix->means[i])`, component `i / D`, dimension
      * `i % D`.
      */
@@ -203,8 +229,9 @@ enum mixgrad_status
      */
     MIXGRAD_ERR_NONPOSITIVE_SCALE = 13,
     /**
-     * An entry of the `u` argument of `mixgrad_diag_quantile_*` (`D`
-     * values; `n*D` for the batch forms) is not strictly inside (0, 1):
+     * An entry of the `u` argument of `mixgrad_diag_quantile_*` and
+     * `mixgrad_locscale_quantile_*` (`D` values; `n*D` for the batch
+     * forms) is not strictly inside (0, 1):
      * dimension `d` with `!(u[d] > 0 && u[d] < 1)` (NaN included).
      */
     MIXGRAD_ERR_U_OUT_OF_RANGE = 14,
@@ -214,18 +241,20 @@ enum mixgrad_status
      */
     MIXGRAD_ERR_NONFINITE_X = 15,
     /**
-     * An entry of the `x_bar` argument of `mixgrad_diag_vjp_*` (`D`
-     * values; `n*D` for the batch forms, checked after every row of `x`)
-     * is NaN or infinite: dimension `d` with `!isfinite(x_bar[d])`.
+     * An entry of the `x_bar` argument of `mixgrad_diag_vjp_*` and
+     * `mixgrad_locscale_vjp_*` (`D` values; `n*D` for the batch forms,
+     * checked after every row of `x`) is NaN or infinite: dimension `d`
+     * with `!isfinite(x_bar[d])`.
      */
     MIXGRAD_ERR_NONFINITE_COTANGENT = 16,
     /**
-     * Gradients only (`mixgrad_diag_vjp_*`, `mixgrad_diag_jacobian_*`):
-     * the `x` argument lies so deep in a gap between components that some
-     * conditional density `f_d(x_d | x_<d)` may be below the smallest
-     * normal number, so `dx_d/dtheta`, which divides by it, is not
-     * representable. The dimension is not reported; it is one where `x_d`
-     * is many scales (about 37 in double, 13 in float) away from every
+     * Gradients only (`mixgrad_diag_vjp_*`, `mixgrad_diag_jacobian_*` and
+     * their `mixgrad_locscale_*` forms): the `x` argument lies so deep in
+     * a gap between components that some conditional density
+     * `f_d(x_d | x_<d)` may be below the smallest normal number, so
+     * `dx_d/dtheta`, which divides by it, is not representable. The
+     * dimension is not reported; it is one where `x_d` is many scales
+     * (Gaussian: about 37 in double, 13 in float) away from every
      * component that still has weight given `x_<d`. A batch `vjp` (`_many`
      * or packed) refuses the whole call if any row would be refused (a
      * pre-pass finds it before anything is written);
@@ -254,6 +283,12 @@ enum mixgrad_status
      * which it has.
      */
     MIXGRAD_ERR_SIMD_PATH_UNAVAILABLE = 20,
+    /**
+     * The `mixgrad_locscale_*` functions only: the field `mix->family` is
+     * not one of the `MIXGRAD_FAMILY_*` codes (0 to 3). Checked right after
+     * the NULL and alignment check of `mix`, before its arrays.
+     */
+    MIXGRAD_ERR_UNKNOWN_FAMILY = 21,
     /**
      * An internal invariant failed. Never expected; please report it.
      */
@@ -377,6 +412,78 @@ typedef struct mixgrad_diag_f32 {
      */
     const float *scales;
 } mixgrad_diag_f32;
+
+/**
+ * A mixture of `K` components of one location-scale family in `D`
+ * dimensions (double precision), docs/math.md §9:
+ *
+ * `q(x) = sum_k pi_k prod_d g(z_kd) / sigma_kd`, `z_kd = (x_d - mu_kd) / sigma_kd`,
+ * `pi = softmax(logits)`, `g` the family's standard density.
+ *
+ * The fields and rules are those of `mixgrad_diag_f64` (`locs` for its
+ * `means`), plus `family`, one of the `MIXGRAD_FAMILY_*` codes; any other
+ * value is `MIXGRAD_ERR_UNKNOWN_FAMILY`, checked right after the NULL and
+ * alignment check of `mix` and before its arrays.
+ */
+typedef struct mixgrad_locscale_f64 {
+    /**
+     * The family of every component: a `MIXGRAD_FAMILY_*` code.
+     */
+    uint32_t family;
+    /**
+     * `K`, the number of components: `1 <= K <= MIXGRAD_MAX_COMPONENTS`
+     * (any `K >= 1` for the `_work` functions).
+     */
+    uint32_t num_components;
+    /**
+     * `D`, the number of dimensions: `D >= 1`.
+     */
+    uint32_t num_dims;
+    /**
+     * `K` unnormalised log-weights (see `mixgrad_diag_f64`).
+     */
+    const double *logits;
+    /**
+     * `K*D` locations, `(k, d)` at `k*D + d`, all finite.
+     */
+    const double *locs;
+    /**
+     * `K*D` scales, `(k, d)` at `k*D + d`, finite and `> 0`.
+     */
+    const double *scales;
+} mixgrad_locscale_f64;
+
+/**
+ * `mixgrad_locscale_f64` in single precision: the same fields and rules
+ * with `float` arrays.
+ */
+typedef struct mixgrad_locscale_f32 {
+    /**
+     * The family of every component: a `MIXGRAD_FAMILY_*` code.
+     */
+    uint32_t family;
+    /**
+     * `K`, the number of components: `1 <= K <= MIXGRAD_MAX_COMPONENTS`
+     * (any `K >= 1` for the `_work` functions).
+     */
+    uint32_t num_components;
+    /**
+     * `D`, the number of dimensions: `D >= 1`.
+     */
+    uint32_t num_dims;
+    /**
+     * `K` unnormalised log-weights (see `mixgrad_diag_f64`).
+     */
+    const float *logits;
+    /**
+     * `K*D` locations, `(k, d)` at `k*D + d`, all finite.
+     */
+    const float *locs;
+    /**
+     * `K*D` scales, `(k, d)` at `k*D + d`, finite and `> 0`.
+     */
+    const float *scales;
+} mixgrad_locscale_f32;
 
 /**
  * A xoshiro256++ random generator (Blackman & Vigna), as a plain struct
@@ -730,6 +837,550 @@ mixgrad_status mixgrad_diag_jacobian_f64(const struct mixgrad_diag_f64 *mix,
 mixgrad_status mixgrad_diag_jacobian_f32(const struct mixgrad_diag_f32 *mix,
                                          const float *x,
                                          float *jac);
+
+/**
+ * Checks a mixture without computing anything: its pointers, family,
+ * shape and parameter values, as `mixgrad_diag_validate_f64()`.
+ *
+ * Errors: `MIXGRAD_ERR_UNKNOWN_FAMILY` (after the NULL and alignment check
+ * of `mix`), then those of `mixgrad_diag_validate_f64()`
+ * (`MIXGRAD_ERR_NONFINITE_MEAN` for `mix->locs`).
+ *
+ * # Safety
+ * `mix` and its arrays, if not NULL, must be readable for their lengths.
+ */
+mixgrad_status mixgrad_locscale_validate_f64(const struct mixgrad_locscale_f64 *mix);
+
+/**
+ * Single-precision `mixgrad_locscale_validate_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_locscale_validate_f64()`.
+ */
+mixgrad_status mixgrad_locscale_validate_f32(const struct mixgrad_locscale_f32 *mix);
+
+/**
+ * The joint log density `log q(x)`, written to `*log_prob`.
+ *
+ * `x`: `D` values, all finite. A point farther from every component than
+ * the family's clamp (docs/math.md §9.2) gets a finite, saturated value.
+ *
+ * Errors: the mixture's (see `mixgrad_locscale_validate_f64()`),
+ * `MIXGRAD_ERR_NULL_POINTER` (`mix`, `x`, `log_prob`),
+ * `MIXGRAD_ERR_OVERLAPPING_BUFFERS`, `MIXGRAD_ERR_NONFINITE_X`. On error
+ * nothing is written.
+ *
+ * # Safety
+ * Every pointer must be valid for its stated length (`x`: `D` reads,
+ * `log_prob`: one write).
+ */
+mixgrad_status mixgrad_locscale_log_prob_f64(const struct mixgrad_locscale_f64 *mix,
+                                             const double *x,
+                                             double *log_prob);
+
+/**
+ * Single-precision `mixgrad_locscale_log_prob_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_locscale_log_prob_f64()`.
+ */
+mixgrad_status mixgrad_locscale_log_prob_f32(const struct mixgrad_locscale_f32 *mix,
+                                             const float *x,
+                                             float *log_prob);
+
+/**
+ * `log q(x)` and its gradients; every output is optional (NULL skips it),
+ * with the lengths of `mixgrad_diag_log_prob_grad_f64()`. With
+ * `t_kd = -psi(z_kd)` (`psi = (ln g)'`, docs/math.md §9.1) and `r` the
+ * posterior responsibilities:
+ *
+ * - `log_prob`: 1 value, `log q(x)`;
+ * - `x_grad`: `D` values, `d log q / d x_d = -sum_k r_k t_kd / sigma_kd`;
+ * - `logits_grad`: `K` values, `r_k - pi_k`;
+ * - `locs_grad`, `scales_grad`: `K*D` values each, `(k, d)` at `k*D + d`,
+ *   `r_k t_kd / sigma_kd` and `r_k (t_kd z_kd - 1) / sigma_kd`.
+ *
+ * Errors: as `mixgrad_locscale_log_prob_f64()` (only `mix` and `x` are
+ * required). On error nothing is written.
+ *
+ * # Safety
+ * Every non-NULL pointer must be valid for its stated length.
+ */
+mixgrad_status mixgrad_locscale_log_prob_grad_f64(const struct mixgrad_locscale_f64 *mix,
+                                                  const double *x,
+                                                  double *log_prob,
+                                                  double *x_grad,
+                                                  double *logits_grad,
+                                                  double *locs_grad,
+                                                  double *scales_grad);
+
+/**
+ * Single-precision `mixgrad_locscale_log_prob_grad_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_locscale_log_prob_grad_f64()`.
+ */
+mixgrad_status mixgrad_locscale_log_prob_grad_f32(const struct mixgrad_locscale_f32 *mix,
+                                                  const float *x,
+                                                  float *log_prob,
+                                                  float *x_grad,
+                                                  float *logits_grad,
+                                                  float *locs_grad,
+                                                  float *scales_grad);
+
+/**
+ * The conditional CDFs: `u_d = F_d(x_d | x_<d)` for `d = 0 .. D-1`,
+ * written to `u` (`D` values), as `mixgrad_diag_cdf_f64()`.
+ *
+ * Accuracy (f64): that of `mixgrad_diag_cdf_f64()` with its `z^2` replaced
+ * by the family's tail conditioning `kappa(z)` (docs/math.md §9.2:
+ * Gaussian about `z^2`, logistic and Laplace about `|z|`, Cauchy `<= 1`).
+ *
+ * Errors: the mixture's, `MIXGRAD_ERR_NULL_POINTER` (`mix`, `x`, `u`),
+ * `MIXGRAD_ERR_OVERLAPPING_BUFFERS`, `MIXGRAD_ERR_NONFINITE_X`. On error
+ * nothing is written.
+ *
+ * # Safety
+ * `x` must be readable and `u` writable for `D` values.
+ */
+mixgrad_status mixgrad_locscale_cdf_f64(const struct mixgrad_locscale_f64 *mix,
+                                        const double *x,
+                                        double *u);
+
+/**
+ * Single-precision `mixgrad_locscale_cdf_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_locscale_cdf_f64()`.
+ */
+mixgrad_status mixgrad_locscale_cdf_f32(const struct mixgrad_locscale_f32 *mix,
+                                        const float *x,
+                                        float *u);
+
+/**
+ * The inverse of `mixgrad_locscale_cdf_f64()`: solves
+ * `F_d(x_d | x_<d) = u_d` for `d = 0 .. D-1` and writes `x` (`D` values),
+ * as `mixgrad_diag_quantile_f64()`.
+ *
+ * `u`: `D` values strictly inside (0, 1). Accuracy (f64): that of
+ * `mixgrad_diag_quantile_f64()` with `z^2` replaced by `kappa(z)`
+ * (docs/math.md §9.2).
+ *
+ * Errors: the mixture's, `MIXGRAD_ERR_NULL_POINTER` (`mix`, `u`, `x`),
+ * `MIXGRAD_ERR_OVERLAPPING_BUFFERS`, `MIXGRAD_ERR_U_OUT_OF_RANGE`. On
+ * error nothing is written.
+ *
+ * # Safety
+ * `u` must be readable and `x` writable for `D` values.
+ */
+mixgrad_status mixgrad_locscale_quantile_f64(const struct mixgrad_locscale_f64 *mix,
+                                             const double *u,
+                                             double *x);
+
+/**
+ * Single-precision `mixgrad_locscale_quantile_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_locscale_quantile_f64()`.
+ */
+mixgrad_status mixgrad_locscale_quantile_f32(const struct mixgrad_locscale_f32 *mix,
+                                             const float *u,
+                                             float *x);
+
+/**
+ * The pathwise gradient of a sample (docs/math.md §9.1): given a sample
+ * `x` and the cotangent `x_bar = dL/dx`, **overwrites** `logits_bar`,
+ * `locs_bar` and `scales_bar` with `dL/dlogits`, `dL/dmu`, `dL/dsigma`
+ * through the quantile map at fixed `u`, as `mixgrad_diag_vjp_f64()`.
+ *
+ * Lengths: `x`, `x_bar`: `D`; `logits_bar`: `K`; `locs_bar`,
+ * `scales_bar`: `K*D` (`(k, d)` at `k*D + d`).
+ *
+ * Errors: the mixture's, `MIXGRAD_ERR_NULL_POINTER` (all pointers are
+ * required), `MIXGRAD_ERR_OVERLAPPING_BUFFERS`, `MIXGRAD_ERR_NONFINITE_X`,
+ * `MIXGRAD_ERR_NONFINITE_COTANGENT`, `MIXGRAD_ERR_ZERO_DENSITY`. On error
+ * nothing is written.
+ *
+ * # Safety
+ * Every pointer must be valid for its stated length.
+ */
+mixgrad_status mixgrad_locscale_vjp_f64(const struct mixgrad_locscale_f64 *mix,
+                                        const double *x,
+                                        const double *x_bar,
+                                        double *logits_bar,
+                                        double *locs_bar,
+                                        double *scales_bar);
+
+/**
+ * Single-precision `mixgrad_locscale_vjp_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_locscale_vjp_f64()`.
+ */
+mixgrad_status mixgrad_locscale_vjp_f32(const struct mixgrad_locscale_f32 *mix,
+                                        const float *x,
+                                        const float *x_bar,
+                                        float *logits_bar,
+                                        float *locs_bar,
+                                        float *scales_bar);
+
+/**
+ * The full Jacobian `dx/dtheta` of the quantile map at the sample `x`:
+ * `D` rows of `P = K + 2*K*D` columns, row-major (`jac[d*P + j]`), the
+ * columns ordered logits (`K`), locations (`K*D`), scales (`K*D`), as
+ * `mixgrad_diag_jacobian_f64()`.
+ *
+ * Errors: as `mixgrad_locscale_vjp_f64()` (without the cotangent), plus
+ * `MIXGRAD_ERR_SIZE_OVERFLOW` if `D*P` values do not fit the address
+ * space. On error nothing is written.
+ *
+ * # Safety
+ * `x` must be readable for `D` values and `jac` writable for `D*P`.
+ */
+mixgrad_status mixgrad_locscale_jacobian_f64(const struct mixgrad_locscale_f64 *mix,
+                                             const double *x,
+                                             double *jac);
+
+/**
+ * Single-precision `mixgrad_locscale_jacobian_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_locscale_jacobian_f64()`.
+ */
+mixgrad_status mixgrad_locscale_jacobian_f32(const struct mixgrad_locscale_f32 *mix,
+                                             const float *x,
+                                             float *jac);
+
+/**
+ * Draws one sample with the quantile sampler, `x = T^-1(u)` with `u`
+ * uniform from `rng`, as `mixgrad_diag_sample_quantile_f64()`: writes `x`
+ * (`D` values) and, if `u` is not NULL, the uniforms used (`D` values);
+ * consumes `D` draws from `rng`.
+ *
+ * Errors: the mixture's, `MIXGRAD_ERR_NULL_POINTER` (`mix`, `rng`, `x`),
+ * `MIXGRAD_ERR_OVERLAPPING_BUFFERS`, `MIXGRAD_ERR_UNSEEDED_RNG`. On error
+ * nothing is written and `rng` is not advanced.
+ *
+ * # Safety
+ * `rng` must be writable; `x` and `u` (if not NULL) writable for `D`.
+ */
+mixgrad_status mixgrad_locscale_sample_quantile_f64(const struct mixgrad_locscale_f64 *mix,
+                                                    struct mixgrad_rng *rng,
+                                                    double *x,
+                                                    double *u);
+
+/**
+ * Single-precision `mixgrad_locscale_sample_quantile_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_locscale_sample_quantile_f64()`.
+ */
+mixgrad_status mixgrad_locscale_sample_quantile_f32(const struct mixgrad_locscale_f32 *mix,
+                                                    struct mixgrad_rng *rng,
+                                                    float *x,
+                                                    float *u);
+
+/**
+ * Draws one sample with the ancestral sampler, a component
+ * `k ~ softmax(logits)`, then `x_d = mu_kd + sigma_kd G^-1(u_d)`, as
+ * `mixgrad_diag_sample_ancestral_f64()`: writes `x` (`D` values) and, if
+ * `component` is not NULL, `k`; consumes `D + 1` draws from `rng`.
+ *
+ * Errors: as `mixgrad_locscale_sample_quantile_f64()`. On error nothing is
+ * written and `rng` is not advanced.
+ *
+ * # Safety
+ * `rng` and `component` (if not NULL) must be writable, `x` for `D`.
+ */
+mixgrad_status mixgrad_locscale_sample_ancestral_f64(const struct mixgrad_locscale_f64 *mix,
+                                                     struct mixgrad_rng *rng,
+                                                     double *x,
+                                                     uint32_t *component);
+
+/**
+ * Single-precision `mixgrad_locscale_sample_ancestral_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_locscale_sample_ancestral_f64()`.
+ */
+mixgrad_status mixgrad_locscale_sample_ancestral_f32(const struct mixgrad_locscale_f32 *mix,
+                                                     struct mixgrad_rng *rng,
+                                                     float *x,
+                                                     uint32_t *component);
+
+/**
+ * `mixgrad_locscale_log_prob_f64()` on the caller's scratch: `work` holds
+ * `work_len` values, at least `mixgrad_diag_work_len(K)`, and any `K >= 1`
+ * is accepted, as `mixgrad_diag_log_prob_work_f64()`.
+ *
+ * Errors: as `mixgrad_locscale_log_prob_f64()` (but never
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`), plus those of `work` and `work_len`
+ * listed on `mixgrad_diag_log_prob_work_f64()`. On error nothing is written.
+ *
+ * # Safety
+ * As `mixgrad_locscale_log_prob_f64()`; `work` must be writable for
+ * `work_len` values.
+ */
+mixgrad_status mixgrad_locscale_log_prob_work_f64(const struct mixgrad_locscale_f64 *mix,
+                                                  const double *x,
+                                                  double *log_prob,
+                                                  double *work,
+                                                  size_t work_len);
+
+/**
+ * Single-precision `mixgrad_locscale_log_prob_work_f64()`: `work` holds
+ * `float` values.
+ *
+ * # Safety
+ * As `mixgrad_locscale_log_prob_work_f64()`.
+ */
+mixgrad_status mixgrad_locscale_log_prob_work_f32(const struct mixgrad_locscale_f32 *mix,
+                                                  const float *x,
+                                                  float *log_prob,
+                                                  float *work,
+                                                  size_t work_len);
+
+/**
+ * `mixgrad_locscale_log_prob_grad_f64()` on the caller's scratch: `work` holds
+ * `work_len` values, at least `mixgrad_diag_work_len(K)`, and any `K >= 1`
+ * is accepted, as `mixgrad_diag_log_prob_grad_work_f64()`.
+ *
+ * Errors: as `mixgrad_locscale_log_prob_grad_f64()` (but never
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`), plus those of `work` and `work_len`
+ * listed on `mixgrad_diag_log_prob_grad_work_f64()`. On error nothing is written.
+ *
+ * # Safety
+ * As `mixgrad_locscale_log_prob_grad_f64()`; `work` must be writable for
+ * `work_len` values.
+ */
+mixgrad_status mixgrad_locscale_log_prob_grad_work_f64(const struct mixgrad_locscale_f64 *mix,
+                                                       const double *x,
+                                                       double *log_prob,
+                                                       double *x_grad,
+                                                       double *logits_grad,
+                                                       double *locs_grad,
+                                                       double *scales_grad,
+                                                       double *work,
+                                                       size_t work_len);
+
+/**
+ * Single-precision `mixgrad_locscale_log_prob_grad_work_f64()`: `work` holds
+ * `float` values.
+ *
+ * # Safety
+ * As `mixgrad_locscale_log_prob_grad_work_f64()`.
+ */
+mixgrad_status mixgrad_locscale_log_prob_grad_work_f32(const struct mixgrad_locscale_f32 *mix,
+                                                       const float *x,
+                                                       float *log_prob,
+                                                       float *x_grad,
+                                                       float *logits_grad,
+                                                       float *locs_grad,
+                                                       float *scales_grad,
+                                                       float *work,
+                                                       size_t work_len);
+
+/**
+ * `mixgrad_locscale_cdf_f64()` on the caller's scratch: `work` holds
+ * `work_len` values, at least `mixgrad_diag_work_len(K)`, and any `K >= 1`
+ * is accepted, as `mixgrad_diag_cdf_work_f64()`.
+ *
+ * Errors: as `mixgrad_locscale_cdf_f64()` (but never
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`), plus those of `work` and `work_len`
+ * listed on `mixgrad_diag_cdf_work_f64()`. On error nothing is written.
+ *
+ * # Safety
+ * As `mixgrad_locscale_cdf_f64()`; `work` must be writable for
+ * `work_len` values.
+ */
+mixgrad_status mixgrad_locscale_cdf_work_f64(const struct mixgrad_locscale_f64 *mix,
+                                             const double *x,
+                                             double *u,
+                                             double *work,
+                                             size_t work_len);
+
+/**
+ * Single-precision `mixgrad_locscale_cdf_work_f64()`: `work` holds
+ * `float` values.
+ *
+ * # Safety
+ * As `mixgrad_locscale_cdf_work_f64()`.
+ */
+mixgrad_status mixgrad_locscale_cdf_work_f32(const struct mixgrad_locscale_f32 *mix,
+                                             const float *x,
+                                             float *u,
+                                             float *work,
+                                             size_t work_len);
+
+/**
+ * `mixgrad_locscale_quantile_f64()` on the caller's scratch: `work` holds
+ * `work_len` values, at least `mixgrad_diag_work_len(K)`, and any `K >= 1`
+ * is accepted, as `mixgrad_diag_quantile_work_f64()`.
+ *
+ * Errors: as `mixgrad_locscale_quantile_f64()` (but never
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`), plus those of `work` and `work_len`
+ * listed on `mixgrad_diag_quantile_work_f64()`. On error nothing is written.
+ *
+ * # Safety
+ * As `mixgrad_locscale_quantile_f64()`; `work` must be writable for
+ * `work_len` values.
+ */
+mixgrad_status mixgrad_locscale_quantile_work_f64(const struct mixgrad_locscale_f64 *mix,
+                                                  const double *u,
+                                                  double *x,
+                                                  double *work,
+                                                  size_t work_len);
+
+/**
+ * Single-precision `mixgrad_locscale_quantile_work_f64()`: `work` holds
+ * `float` values.
+ *
+ * # Safety
+ * As `mixgrad_locscale_quantile_work_f64()`.
+ */
+mixgrad_status mixgrad_locscale_quantile_work_f32(const struct mixgrad_locscale_f32 *mix,
+                                                  const float *u,
+                                                  float *x,
+                                                  float *work,
+                                                  size_t work_len);
+
+/**
+ * `mixgrad_locscale_vjp_f64()` on the caller's scratch: `work` holds
+ * `work_len` values, at least `mixgrad_diag_work_len(K)`, and any `K >= 1`
+ * is accepted, as `mixgrad_diag_vjp_work_f64()`.
+ *
+ * Errors: as `mixgrad_locscale_vjp_f64()` (but never
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`), plus those of `work` and `work_len`
+ * listed on `mixgrad_diag_vjp_work_f64()`. On error nothing is written.
+ *
+ * # Safety
+ * As `mixgrad_locscale_vjp_f64()`; `work` must be writable for
+ * `work_len` values.
+ */
+mixgrad_status mixgrad_locscale_vjp_work_f64(const struct mixgrad_locscale_f64 *mix,
+                                             const double *x,
+                                             const double *x_bar,
+                                             double *logits_bar,
+                                             double *locs_bar,
+                                             double *scales_bar,
+                                             double *work,
+                                             size_t work_len);
+
+/**
+ * Single-precision `mixgrad_locscale_vjp_work_f64()`: `work` holds
+ * `float` values.
+ *
+ * # Safety
+ * As `mixgrad_locscale_vjp_work_f64()`.
+ */
+mixgrad_status mixgrad_locscale_vjp_work_f32(const struct mixgrad_locscale_f32 *mix,
+                                             const float *x,
+                                             const float *x_bar,
+                                             float *logits_bar,
+                                             float *locs_bar,
+                                             float *scales_bar,
+                                             float *work,
+                                             size_t work_len);
+
+/**
+ * `mixgrad_locscale_jacobian_f64()` on the caller's scratch: `work` holds
+ * `work_len` values, at least `mixgrad_diag_work_len(K)`, and any `K >= 1`
+ * is accepted, as `mixgrad_diag_jacobian_work_f64()`.
+ *
+ * Errors: as `mixgrad_locscale_jacobian_f64()` (but never
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`), plus those of `work` and `work_len`
+ * listed on `mixgrad_diag_jacobian_work_f64()`. On error nothing is written.
+ *
+ * # Safety
+ * As `mixgrad_locscale_jacobian_f64()`; `work` must be writable for
+ * `work_len` values.
+ */
+mixgrad_status mixgrad_locscale_jacobian_work_f64(const struct mixgrad_locscale_f64 *mix,
+                                                  const double *x,
+                                                  double *jac,
+                                                  double *work,
+                                                  size_t work_len);
+
+/**
+ * Single-precision `mixgrad_locscale_jacobian_work_f64()`: `work` holds
+ * `float` values.
+ *
+ * # Safety
+ * As `mixgrad_locscale_jacobian_work_f64()`.
+ */
+mixgrad_status mixgrad_locscale_jacobian_work_f32(const struct mixgrad_locscale_f32 *mix,
+                                                  const float *x,
+                                                  float *jac,
+                                                  float *work,
+                                                  size_t work_len);
+
+/**
+ * `mixgrad_locscale_sample_quantile_f64()` on the caller's scratch: `work` holds
+ * `work_len` values, at least `mixgrad_diag_work_len(K)`, and any `K >= 1`
+ * is accepted, as `mixgrad_diag_sample_quantile_work_f64()`.
+ *
+ * Errors: as `mixgrad_locscale_sample_quantile_f64()` (but never
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`), plus those of `work` and `work_len`
+ * listed on `mixgrad_diag_sample_quantile_work_f64()`. On error nothing is written.
+ *
+ * # Safety
+ * As `mixgrad_locscale_sample_quantile_f64()`; `work` must be writable for
+ * `work_len` values.
+ */
+mixgrad_status mixgrad_locscale_sample_quantile_work_f64(const struct mixgrad_locscale_f64 *mix,
+                                                         struct mixgrad_rng *rng,
+                                                         double *x,
+                                                         double *u,
+                                                         double *work,
+                                                         size_t work_len);
+
+/**
+ * Single-precision `mixgrad_locscale_sample_quantile_work_f64()`: `work` holds
+ * `float` values.
+ *
+ * # Safety
+ * As `mixgrad_locscale_sample_quantile_work_f64()`.
+ */
+mixgrad_status mixgrad_locscale_sample_quantile_work_f32(const struct mixgrad_locscale_f32 *mix,
+                                                         struct mixgrad_rng *rng,
+                                                         float *x,
+                                                         float *u,
+                                                         float *work,
+                                                         size_t work_len);
+
+/**
+ * `mixgrad_locscale_sample_ancestral_f64()` on the caller's scratch: `work` holds
+ * `work_len` values, at least `mixgrad_diag_work_len(K)`, and any `K >= 1`
+ * is accepted, as `mixgrad_diag_sample_ancestral_work_f64()`.
+ *
+ * Errors: as `mixgrad_locscale_sample_ancestral_f64()` (but never
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`), plus those of `work` and `work_len`
+ * listed on `mixgrad_diag_sample_ancestral_work_f64()`. On error nothing is written.
+ *
+ * # Safety
+ * As `mixgrad_locscale_sample_ancestral_f64()`; `work` must be writable for
+ * `work_len` values.
+ */
+mixgrad_status mixgrad_locscale_sample_ancestral_work_f64(const struct mixgrad_locscale_f64 *mix,
+                                                          struct mixgrad_rng *rng,
+                                                          double *x,
+                                                          uint32_t *component,
+                                                          double *work,
+                                                          size_t work_len);
+
+/**
+ * Single-precision `mixgrad_locscale_sample_ancestral_work_f64()`: `work` holds
+ * `float` values.
+ *
+ * # Safety
+ * As `mixgrad_locscale_sample_ancestral_work_f64()`.
+ */
+mixgrad_status mixgrad_locscale_sample_ancestral_work_f32(const struct mixgrad_locscale_f32 *mix,
+                                                          struct mixgrad_rng *rng,
+                                                          float *x,
+                                                          uint32_t *component,
+                                                          float *work,
+                                                          size_t work_len);
 
 /**
  * `log q(x_i)` for `n` points of one mixture: `x` holds `n*D` values (the

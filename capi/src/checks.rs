@@ -7,7 +7,7 @@
 use core::mem::size_of;
 use core::ptr::NonNull;
 
-use mixgrad::{DiagBatchRef, DiagMixtureRef, Float, LogProbGrad, MAX_COMPONENTS};
+use mixgrad::{DiagBatchRef, DiagMixtureRef, Family, Float, Gaussian, LogProbGrad, MAX_COMPONENTS};
 
 use crate::mixgrad_status as S;
 use crate::mixgrad_status;
@@ -188,16 +188,20 @@ pub(crate) fn disjoint(outputs: &[Option<Span>], inputs: &[Span]) -> Checked<()>
     Ok(())
 }
 
-/// The fields of `mixgrad_diag_f64` / `mixgrad_diag_f32`, generic over the
-/// element type so that both precisions share every check.
+/// The fields of `mixgrad_diag_f64` / `mixgrad_diag_f32` (and those of
+/// `mixgrad_locscale_f64` / `mixgrad_locscale_f32` but the family, which
+/// the caller has resolved to a type), generic over the element type so
+/// that both precisions share every check.
 pub(crate) trait RawMixture {
     type F: Float;
     fn parts(&self) -> (u32, u32, *const Self::F, *const Self::F, *const Self::F);
 }
 
-/// A mixture whose pointers passed the NULL and alignment checks; its shape
-/// and values are checked by [`Mixture::shape`] and [`Mixture::view`].
-pub(crate) struct Mixture<F> {
+/// A mixture of the family `G` whose pointers passed the NULL and alignment
+/// checks; its shape and values are checked by [`Mixture::shape`] and
+/// [`Mixture::view`].
+pub(crate) struct Mixture<F, G = Gaussian> {
+    family: G,
     num_components: u32,
     num_dims: u32,
     logits: *const F,
@@ -214,15 +218,31 @@ pub(crate) struct Shape {
 }
 
 impl<F: Float> Mixture<F> {
-    /// Reads the struct behind `mix` and checks its pointers.
+    /// Reads the Gaussian mixture behind `mix` (a `mixgrad_diag_*`) and
+    /// checks its pointers.
+    ///
+    /// # Safety
+    /// As [`Mixture::of_family`].
+    pub(crate) unsafe fn read<M: RawMixture<F = F>>(mix: *const M) -> Checked<Self> {
+        unsafe { Mixture::of_family(Gaussian, mix) }
+    }
+}
+
+impl<F: Float, G: Family> Mixture<F, G> {
+    /// Reads the struct behind `mix`, a mixture of `family`, and checks its
+    /// pointers.
     ///
     /// # Safety
     /// `mix`, if not NULL and aligned, must point to a readable struct.
-    pub(crate) unsafe fn read<M: RawMixture<F = F>>(mix: *const M) -> Checked<Self> {
+    pub(crate) unsafe fn of_family<M: RawMixture<F = F>>(
+        family: G,
+        mix: *const M,
+    ) -> Checked<Self> {
         let mix = required(mix)?;
         // SAFETY: non-null, aligned, readable by the caller's contract.
         let (k, d, logits, means, scales) = unsafe { &*mix }.parts();
         Ok(Mixture {
+            family,
             num_components: k,
             num_dims: d,
             logits: required(logits)?,
@@ -273,12 +293,15 @@ impl<F: Float> Mixture<F> {
     /// # Safety
     /// The arrays must be readable for `K`, `K·D`, `K·D` elements and not be
     /// written to for `'a`.
-    pub(crate) unsafe fn view<'a>(&self, s: Shape) -> Checked<DiagMixtureRef<'a, F>> {
+    pub(crate) unsafe fn view<'a>(&self, s: Shape) -> Checked<DiagMixtureRef<'a, F, G>> {
         let [logits, means, scales] = self.buffers(s);
         // SAFETY: forwarded to the caller.
         let (logits, means, scales) =
             unsafe { (logits.into_slice(), means.into_slice(), scales.into_slice()) };
-        Ok(DiagMixtureRef::new_unbounded(logits, means, scales, s.d)?)
+        let family = self.family;
+        Ok(DiagMixtureRef::of_family_unbounded(
+            family, logits, means, scales, s.d,
+        )?)
     }
 }
 

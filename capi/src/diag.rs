@@ -6,6 +6,8 @@
 //! implementation in `ops`; the `f32` functions mirror the `f64` ones with
 //! `float` for `double`.
 
+use mixgrad::Gaussian;
+
 use crate::checks::RawMixture;
 use crate::mixgrad_status;
 use crate::ops;
@@ -92,7 +94,7 @@ impl RawMixture for mixgrad_diag_f32 {
 /// `mix` and its arrays, if not NULL, must be readable for their lengths.
 #[no_mangle]
 pub unsafe extern "C" fn mixgrad_diag_validate_f64(mix: *const mixgrad_diag_f64) -> mixgrad_status {
-    into_status(unsafe { ops::validate(mix) })
+    into_status(unsafe { ops::validate(Gaussian, mix) })
 }
 
 /// Single-precision `mixgrad_diag_validate_f64()`.
@@ -101,7 +103,7 @@ pub unsafe extern "C" fn mixgrad_diag_validate_f64(mix: *const mixgrad_diag_f64)
 /// As `mixgrad_diag_validate_f64()`.
 #[no_mangle]
 pub unsafe extern "C" fn mixgrad_diag_validate_f32(mix: *const mixgrad_diag_f32) -> mixgrad_status {
-    into_status(unsafe { ops::validate(mix) })
+    into_status(unsafe { ops::validate(Gaussian, mix) })
 }
 
 /// The joint log density `log q(x)`, written to `*log_prob`.
@@ -123,7 +125,7 @@ pub unsafe extern "C" fn mixgrad_diag_log_prob_f64(
     x: *const f64,
     log_prob: *mut f64,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::log_prob(mix, x, log_prob, Stack) })
+    into_status(unsafe { ops::log_prob(Gaussian, mix, x, log_prob, Stack) })
 }
 
 /// Single-precision `mixgrad_diag_log_prob_f64()`.
@@ -136,7 +138,7 @@ pub unsafe extern "C" fn mixgrad_diag_log_prob_f32(
     x: *const f32,
     log_prob: *mut f32,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::log_prob(mix, x, log_prob, Stack) })
+    into_status(unsafe { ops::log_prob(Gaussian, mix, x, log_prob, Stack) })
 }
 
 /// `log q(x)` and its gradients; every output is optional (NULL skips it):
@@ -168,7 +170,7 @@ pub unsafe extern "C" fn mixgrad_diag_log_prob_grad_f64(
     scales_grad: *mut f64,
 ) -> mixgrad_status {
     let grads = [x_grad, logits_grad, means_grad, scales_grad];
-    into_status(unsafe { ops::log_prob_grad(mix, x, log_prob, grads, Stack) })
+    into_status(unsafe { ops::log_prob_grad(Gaussian, mix, x, log_prob, grads, Stack) })
 }
 
 /// Single-precision `mixgrad_diag_log_prob_grad_f64()`.
@@ -186,7 +188,7 @@ pub unsafe extern "C" fn mixgrad_diag_log_prob_grad_f32(
     scales_grad: *mut f32,
 ) -> mixgrad_status {
     let grads = [x_grad, logits_grad, means_grad, scales_grad];
-    into_status(unsafe { ops::log_prob_grad(mix, x, log_prob, grads, Stack) })
+    into_status(unsafe { ops::log_prob_grad(Gaussian, mix, x, log_prob, grads, Stack) })
 }
 
 /// The conditional CDFs (the "T" map of the paper, docs/math.md §3):
@@ -206,7 +208,7 @@ pub unsafe extern "C" fn mixgrad_diag_cdf_f64(
     x: *const f64,
     u: *mut f64,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::cdf(mix, x, u, Stack) })
+    into_status(unsafe { ops::cdf(Gaussian, mix, x, u, Stack) })
 }
 
 /// Single-precision `mixgrad_diag_cdf_f64()`.
@@ -219,7 +221,7 @@ pub unsafe extern "C" fn mixgrad_diag_cdf_f32(
     x: *const f32,
     u: *mut f32,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::cdf(mix, x, u, Stack) })
+    into_status(unsafe { ops::cdf(Gaussian, mix, x, u, Stack) })
 }
 
 /// The inverse of `mixgrad_diag_cdf_f64()`: solves `F_d(x_d | x_<d) = u_d`
@@ -242,7 +244,7 @@ pub unsafe extern "C" fn mixgrad_diag_quantile_f64(
     u: *const f64,
     x: *mut f64,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::quantile(mix, u, x, Stack) })
+    into_status(unsafe { ops::quantile(Gaussian, mix, u, x, Stack) })
 }
 
 /// Single-precision `mixgrad_diag_quantile_f64()`.
@@ -255,7 +257,7 @@ pub unsafe extern "C" fn mixgrad_diag_quantile_f32(
     u: *const f32,
     x: *mut f32,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::quantile(mix, u, x, Stack) })
+    into_status(unsafe { ops::quantile(Gaussian, mix, u, x, Stack) })
 }
 
 /// The pathwise gradient of a sample (docs/math.md §4): given a sample `x` and the
@@ -286,7 +288,7 @@ pub unsafe extern "C" fn mixgrad_diag_vjp_f64(
     scales_bar: *mut f64,
 ) -> mixgrad_status {
     let bars = [logits_bar, means_bar, scales_bar];
-    into_status(unsafe { ops::vjp(mix, x, x_bar, bars, Stack) })
+    into_status(unsafe { ops::vjp(Gaussian, mix, x, x_bar, bars, Stack) })
 }
 
 /// Single-precision `mixgrad_diag_vjp_f64()`.
@@ -303,7 +305,7 @@ pub unsafe extern "C" fn mixgrad_diag_vjp_f32(
     scales_bar: *mut f32,
 ) -> mixgrad_status {
     let bars = [logits_bar, means_bar, scales_bar];
-    into_status(unsafe { ops::vjp(mix, x, x_bar, bars, Stack) })
+    into_status(unsafe { ops::vjp(Gaussian, mix, x, x_bar, bars, Stack) })
 }
 
 /// The full Jacobian `dx/dtheta` of the quantile map at the sample `x`:
@@ -323,7 +325,7 @@ pub unsafe extern "C" fn mixgrad_diag_jacobian_f64(
     x: *const f64,
     jac: *mut f64,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::jacobian(mix, x, jac, Stack) })
+    into_status(unsafe { ops::jacobian(Gaussian, mix, x, jac, Stack) })
 }
 
 /// Single-precision `mixgrad_diag_jacobian_f64()`.
@@ -336,5 +338,5 @@ pub unsafe extern "C" fn mixgrad_diag_jacobian_f32(
     x: *const f32,
     jac: *mut f32,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::jacobian(mix, x, jac, Stack) })
+    into_status(unsafe { ops::jacobian(Gaussian, mix, x, jac, Stack) })
 }

@@ -25,6 +25,8 @@
 mod batch_ops;
 mod checks;
 mod diag;
+mod locscale;
+mod locscale_work;
 mod many;
 mod ops;
 mod packed;
@@ -37,6 +39,8 @@ mod version;
 mod work;
 
 pub use diag::*;
+pub use locscale::*;
+pub use locscale_work::*;
 pub use many::*;
 pub use packed::*;
 pub use rng::*;

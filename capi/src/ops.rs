@@ -1,6 +1,9 @@
 //! One generic implementation per C function, shared by the `f64` and `f32`
-//! entry points and by the stack and `_work` forms (a [`Scratch`]
-//! argument). Each follows the same steps: pointer checks in argument
+//! entry points, by the stack and `_work` forms (a [`Scratch`] argument)
+//! and by every location-scale family (the `family` argument, a unit type:
+//! `Gaussian` for the `mixgrad_diag_*` functions, the one the caller named
+//! for the `mixgrad_locscale_*` ones, so each family is its own instance).
+//! Each follows the same steps: pointer checks in argument
 //! order (`work` last), the shape and the workspace length, the overlap
 //! check (`work` is an output), the parameter values (the core view), then
 //! the core call, which validates the per-call inputs before it writes
@@ -10,7 +13,7 @@
 //! Every non-NULL pointer must be valid for the reads or writes its length
 //! implies (documented on the C functions) for the duration of the call.
 
-use mixgrad::{Error, Float};
+use mixgrad::{Error, Family, Float};
 
 use crate::checks::{
     disjoint, elements, grad_buffers, log_prob_grad_of, optional_grads, optional_mut, required,
@@ -21,32 +24,34 @@ use crate::scratch::{Runner, Scratch};
 
 type F<M> = <M as RawMixture>::F;
 
-pub(crate) unsafe fn validate<M: RawMixture>(mix: *const M) -> Checked<()> {
-    let m = unsafe { Mixture::read(mix) }?;
+pub(crate) unsafe fn validate<G: Family, M: RawMixture>(family: G, mix: *const M) -> Checked<()> {
+    let m = unsafe { Mixture::of_family(family, mix) }?;
     let (s, _) = Scratch::Stack.shape(&m)?;
     unsafe { m.view(s) }.map(drop)
 }
 
-pub(crate) unsafe fn log_prob<M: RawMixture>(
+pub(crate) unsafe fn log_prob<G: Family, M: RawMixture>(
+    family: G,
     mix: *const M,
     x: *const F<M>,
     log_prob: *mut F<M>,
     scratch: Scratch<F<M>>,
 ) -> Checked<()> {
-    let m = unsafe { Mixture::read(mix) }?;
+    let m = unsafe { Mixture::of_family(family, mix) }?;
     let x = required(x)?;
     let log_prob = required_mut(log_prob)?;
     unsafe { log_prob_with(m, x, Some(log_prob), [None; 4], scratch) }
 }
 
-pub(crate) unsafe fn log_prob_grad<M: RawMixture>(
+pub(crate) unsafe fn log_prob_grad<G: Family, M: RawMixture>(
+    family: G,
     mix: *const M,
     x: *const F<M>,
     log_prob: *mut F<M>,
     grads: [*mut F<M>; 4],
     scratch: Scratch<F<M>>,
 ) -> Checked<()> {
-    let m = unsafe { Mixture::read(mix) }?;
+    let m = unsafe { Mixture::of_family(family, mix) }?;
     let x = required(x)?;
     let log_prob = optional_mut(log_prob)?;
     let grads = optional_grads(grads)?;
@@ -55,8 +60,8 @@ pub(crate) unsafe fn log_prob_grad<M: RawMixture>(
 
 /// `log q(x)` and the gradients w.r.t. `x`, logits, means, scales (each
 /// output optional).
-unsafe fn log_prob_with<T: Float>(
-    m: Mixture<T>,
+unsafe fn log_prob_with<T: Float, G: Family>(
+    m: Mixture<T, G>,
     x: *const T,
     log_prob: Option<*mut T>,
     grads: [Option<*mut T>; 4],
@@ -81,33 +86,36 @@ unsafe fn log_prob_with<T: Float>(
     Ok(())
 }
 
-pub(crate) unsafe fn cdf<M: RawMixture>(
+pub(crate) unsafe fn cdf<G: Family, M: RawMixture>(
+    family: G,
     mix: *const M,
     x: *const F<M>,
     u: *mut F<M>,
     scratch: Scratch<F<M>>,
 ) -> Checked<()> {
-    unsafe { per_dimension(mix, x, u, scratch, |m, x, u| m.cdf(x, u)) }
+    unsafe { per_dimension(family, mix, x, u, scratch, |m, x, u| m.cdf(x, u)) }
 }
 
-pub(crate) unsafe fn quantile<M: RawMixture>(
+pub(crate) unsafe fn quantile<G: Family, M: RawMixture>(
+    family: G,
     mix: *const M,
     u: *const F<M>,
     x: *mut F<M>,
     scratch: Scratch<F<M>>,
 ) -> Checked<()> {
-    unsafe { per_dimension(mix, u, x, scratch, |m, u, x| m.quantile(u, x)) }
+    unsafe { per_dimension(family, mix, u, x, scratch, |m, u, x| m.quantile(u, x)) }
 }
 
 /// `D` values in, `D` values out: the shape of `cdf` and `quantile`.
-unsafe fn per_dimension<M: RawMixture>(
+unsafe fn per_dimension<G: Family, M: RawMixture>(
+    family: G,
     mix: *const M,
     input: *const F<M>,
     output: *mut F<M>,
     scratch: Scratch<F<M>>,
-    op: impl FnOnce(&mut Runner<'_, F<M>>, &[F<M>], &mut [F<M>]) -> Result<(), Error>,
+    op: impl FnOnce(&mut Runner<'_, F<M>, G>, &[F<M>], &mut [F<M>]) -> Result<(), Error>,
 ) -> Checked<()> {
-    let m = unsafe { Mixture::read(mix) }?;
+    let m = unsafe { Mixture::of_family(family, mix) }?;
     let (input, output) = (required(input)?, required_mut(output)?);
     let (s, work) = scratch.shape(&m)?;
     let (input, output) = (Buffer::input(input, s.d), Buffer::output(output, s.d));
@@ -122,14 +130,15 @@ unsafe fn per_dimension<M: RawMixture>(
     })?)
 }
 
-pub(crate) unsafe fn vjp<M: RawMixture>(
+pub(crate) unsafe fn vjp<G: Family, M: RawMixture>(
+    family: G,
     mix: *const M,
     x: *const F<M>,
     x_bar: *const F<M>,
     bars: [*mut F<M>; 3],
     scratch: Scratch<F<M>>,
 ) -> Checked<()> {
-    let m = unsafe { Mixture::read(mix) }?;
+    let m = unsafe { Mixture::of_family(family, mix) }?;
     let (x, x_bar) = (required(x)?, required(x_bar)?);
     let [a, mu, sigma] = bars;
     let (a, mu, sigma) = (required_mut(a)?, required_mut(mu)?, required_mut(sigma)?);
@@ -151,13 +160,14 @@ pub(crate) unsafe fn vjp<M: RawMixture>(
     )?)
 }
 
-pub(crate) unsafe fn jacobian<M: RawMixture>(
+pub(crate) unsafe fn jacobian<G: Family, M: RawMixture>(
+    family: G,
     mix: *const M,
     x: *const F<M>,
     jac: *mut F<M>,
     scratch: Scratch<F<M>>,
 ) -> Checked<()> {
-    let m = unsafe { Mixture::read(mix) }?;
+    let m = unsafe { Mixture::of_family(family, mix) }?;
     let (x, jac) = (required(x)?, required_mut(jac)?);
     let (s, work) = scratch.shape(&m)?;
     // D rows of K + 2KD columns; K + 2KD cannot overflow once K·D fits.
@@ -187,14 +197,15 @@ pub(crate) fn seeded(rng: &mut [mixgrad_rng]) -> Checked<&mut mixgrad_rng> {
     }
 }
 
-pub(crate) unsafe fn sample_quantile<M: RawMixture>(
+pub(crate) unsafe fn sample_quantile<G: Family, M: RawMixture>(
+    family: G,
     mix: *const M,
     rng: *mut mixgrad_rng,
     x: *mut F<M>,
     u: *mut F<M>,
     scratch: Scratch<F<M>>,
 ) -> Checked<()> {
-    let m = unsafe { Mixture::read(mix) }?;
+    let m = unsafe { Mixture::of_family(family, mix) }?;
     let (rng, x, u) = (required_mut(rng)?, required_mut(x)?, optional_mut(u)?);
     let (s, work) = scratch.shape(&m)?;
     let rng = Buffer::output(rng, 1);
@@ -216,14 +227,15 @@ pub(crate) unsafe fn sample_quantile<M: RawMixture>(
     Ok(())
 }
 
-pub(crate) unsafe fn sample_ancestral<M: RawMixture>(
+pub(crate) unsafe fn sample_ancestral<G: Family, M: RawMixture>(
+    family: G,
     mix: *const M,
     rng: *mut mixgrad_rng,
     x: *mut F<M>,
     component: *mut u32,
     scratch: Scratch<F<M>>,
 ) -> Checked<()> {
-    let m = unsafe { Mixture::read(mix) }?;
+    let m = unsafe { Mixture::of_family(family, mix) }?;
     let (rng, x) = (required_mut(rng)?, required_mut(x)?);
     let component = optional_mut(component)?;
     let (s, work) = scratch.shape(&m)?;

@@ -1,6 +1,8 @@
 //! The two samplers (docs/math.md §3), `f64` and `f32`, drawing from a caller-owned
 //! `mixgrad_rng`.
 
+use mixgrad::Gaussian;
+
 use crate::ops;
 use crate::scratch::Scratch::Stack;
 use crate::status::into_status;
@@ -29,7 +31,7 @@ pub unsafe extern "C" fn mixgrad_diag_sample_quantile_f64(
     x: *mut f64,
     u: *mut f64,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::sample_quantile(mix, rng, x, u, Stack) })
+    into_status(unsafe { ops::sample_quantile(Gaussian, mix, rng, x, u, Stack) })
 }
 
 /// Single-precision `mixgrad_diag_sample_quantile_f64()`.
@@ -43,7 +45,7 @@ pub unsafe extern "C" fn mixgrad_diag_sample_quantile_f32(
     x: *mut f32,
     u: *mut f32,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::sample_quantile(mix, rng, x, u, Stack) })
+    into_status(unsafe { ops::sample_quantile(Gaussian, mix, rng, x, u, Stack) })
 }
 
 /// Draws one sample with the ancestral sampler (docs/math.md §3): a component
@@ -65,7 +67,7 @@ pub unsafe extern "C" fn mixgrad_diag_sample_ancestral_f64(
     x: *mut f64,
     component: *mut u32,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::sample_ancestral(mix, rng, x, component, Stack) })
+    into_status(unsafe { ops::sample_ancestral(Gaussian, mix, rng, x, component, Stack) })
 }
 
 /// Single-precision `mixgrad_diag_sample_ancestral_f64()`.
@@ -79,5 +81,5 @@ pub unsafe extern "C" fn mixgrad_diag_sample_ancestral_f32(
     x: *mut f32,
     component: *mut u32,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::sample_ancestral(mix, rng, x, component, Stack) })
+    into_status(unsafe { ops::sample_ancestral(Gaussian, mix, rng, x, component, Stack) })
 }

@@ -3,7 +3,9 @@
 //! `_work` functions (any `K`, CMSIS-DSP's `pBuffer` style). The generic
 //! operations in `ops` take a [`Scratch`] and otherwise do not care which.
 
-use mixgrad::{DiagMixtureRef, Error, Float, LogProbGrad, RngCore, SolveStats, WithWorkspace};
+use mixgrad::{
+    DiagMixtureRef, Error, Family, Float, Gaussian, LogProbGrad, RngCore, SolveStats, WithWorkspace,
+};
 
 use crate::checks::{elements, required_mut, Buffer, Checked, Mixture, Shape};
 use crate::mixgrad_status as S;
@@ -28,7 +30,7 @@ impl<T: Float> Scratch<T> {
     /// order), then the mixture's shape (bounded only for the stack), then
     /// `work_len`. Returns the shape and the part of `work` that is used,
     /// an output of the overlap check.
-    pub(crate) fn shape(self, m: &Mixture<T>) -> Checked<(Shape, Option<Buffer<T>>)> {
+    pub(crate) fn shape<G: Family>(self, m: &Mixture<T, G>) -> Checked<(Shape, Option<Buffer<T>>)> {
         match self {
             Scratch::Stack => Ok((m.shape(mixgrad::MAX_COMPONENTS)?, None)),
             Scratch::Caller(work, len) => {
@@ -44,11 +46,12 @@ impl<T: Float> Scratch<T> {
     }
 }
 
-/// The checked mixture with its scratch: the core view, or the view on the
-/// caller's workspace. Its methods are the core's, on either.
-pub(crate) enum Runner<'a, T> {
-    Stack(DiagMixtureRef<'a, T>),
-    Caller(WithWorkspace<'a, 'a, T>),
+/// The checked mixture of the family `G` with its scratch: the core view,
+/// or the view on the caller's workspace. Its methods are the core's, on
+/// either.
+pub(crate) enum Runner<'a, T, G = Gaussian> {
+    Stack(DiagMixtureRef<'a, T, G>),
+    Caller(WithWorkspace<'a, 'a, T, G>),
 }
 
 /// Calls the same-named core method on whichever scratch `$runner` holds.
@@ -61,14 +64,18 @@ macro_rules! on_either {
     };
 }
 
-impl<'a, T: Float> Runner<'a, T> {
+impl<'a, T: Float, G: Family> Runner<'a, T, G> {
     /// Validates the parameter values ([`Mixture::view`]) and attaches the
     /// scratch `work` returned by [`Scratch::shape`].
     ///
     /// # Safety
     /// As [`Mixture::view`]; `work`, if any, must be writable for its
     /// length for `'a` and, by the overlap check, alias nothing else.
-    pub(crate) unsafe fn new(m: &Mixture<T>, s: Shape, work: Option<Buffer<T>>) -> Checked<Self> {
+    pub(crate) unsafe fn new(
+        m: &Mixture<T, G>,
+        s: Shape,
+        work: Option<Buffer<T>>,
+    ) -> Checked<Self> {
         let mix = unsafe { m.view(s) }?;
         Ok(match work {
             None => Runner::Stack(mix),

@@ -10,7 +10,8 @@ use mixgrad::{Error, ErrorKind};
 ///
 /// Checks run in a fixed order and the first failure is reported: required
 /// pointers (NULL, then alignment) in argument order, with the mixture's
-/// (or batch's) own arrays right after it; then the shape (`K`, `D`,
+/// (or batch's) own arrays right after it (for a `mixgrad_locscale_*`
+/// mixture, its `family` code between the two); then the shape (`K`, `D`,
 /// capacity, sizes, then the `work_len` of the `_work` functions); then
 /// overlap between outputs (`work` counts as one) and any other buffer;
 /// then the parameter values (logits, means, scales; for a packed batch,
@@ -47,8 +48,9 @@ pub enum mixgrad_status {
     /// Success; every output was written.
     MIXGRAD_OK = 0,
     /// A required pointer is NULL: the first NULL in this order is reported:
-    /// `mix`, then its fields `mix->logits`, `mix->means`, `mix->scales`
-    /// (for a packed batch `b`, then `b->logits`, `b->means`, `b->scales`),
+    /// `mix`, then its fields `mix->logits`, `mix->means` (`mix->locs` of a
+    /// `mixgrad_locscale_*`), `mix->scales` (for a packed batch `b`, then
+    /// `b->logits`, `b->means`, `b->scales`),
     /// then the function's other required arguments from left to right.
     /// Each function's documentation lists which arguments are optional
     /// (NULL skips that output). In a batch call with `n = 0`, the arrays
@@ -94,7 +96,8 @@ pub enum mixgrad_status {
     /// weight. (Some `-INFINITY` logits are allowed: those components have
     /// weight zero.)
     MIXGRAD_ERR_NO_ACTIVE_COMPONENT = 10,
-    /// An entry of `mix->means` (`K*D` values) is NaN or infinite: index `i`
+    /// An entry of `mix->means` (`K*D` values; `mix->locs` of a
+    /// `mixgrad_locscale_*`) is NaN or infinite: index `i`
     /// with `!isfinite(mix->means[i])`, component `i / D`, dimension
     /// `i % D`.
     MIXGRAD_ERR_NONFINITE_MEAN = 11,
@@ -106,23 +109,26 @@ pub enum mixgrad_status {
     /// index `i` with `!(mix->scales[i] > 0)`, component `i / D`, dimension
     /// `i % D`.
     MIXGRAD_ERR_NONPOSITIVE_SCALE = 13,
-    /// An entry of the `u` argument of `mixgrad_diag_quantile_*` (`D`
-    /// values; `n*D` for the batch forms) is not strictly inside (0, 1):
+    /// An entry of the `u` argument of `mixgrad_diag_quantile_*` and
+    /// `mixgrad_locscale_quantile_*` (`D` values; `n*D` for the batch
+    /// forms) is not strictly inside (0, 1):
     /// dimension `d` with `!(u[d] > 0 && u[d] < 1)` (NaN included).
     MIXGRAD_ERR_U_OUT_OF_RANGE = 14,
     /// An entry of the `x` argument (`D` values; `n*D` for the batch
     /// forms) is NaN or infinite: dimension `d` with `!isfinite(x[d])`.
     MIXGRAD_ERR_NONFINITE_X = 15,
-    /// An entry of the `x_bar` argument of `mixgrad_diag_vjp_*` (`D`
-    /// values; `n*D` for the batch forms, checked after every row of `x`)
-    /// is NaN or infinite: dimension `d` with `!isfinite(x_bar[d])`.
+    /// An entry of the `x_bar` argument of `mixgrad_diag_vjp_*` and
+    /// `mixgrad_locscale_vjp_*` (`D` values; `n*D` for the batch forms,
+    /// checked after every row of `x`) is NaN or infinite: dimension `d`
+    /// with `!isfinite(x_bar[d])`.
     MIXGRAD_ERR_NONFINITE_COTANGENT = 16,
-    /// Gradients only (`mixgrad_diag_vjp_*`, `mixgrad_diag_jacobian_*`):
-    /// the `x` argument lies so deep in a gap between components that some
-    /// conditional density `f_d(x_d | x_<d)` may be below the smallest
-    /// normal number, so `dx_d/dtheta`, which divides by it, is not
-    /// representable. The dimension is not reported; it is one where `x_d`
-    /// is many scales (about 37 in double, 13 in float) away from every
+    /// Gradients only (`mixgrad_diag_vjp_*`, `mixgrad_diag_jacobian_*` and
+    /// their `mixgrad_locscale_*` forms): the `x` argument lies so deep in
+    /// a gap between components that some conditional density
+    /// `f_d(x_d | x_<d)` may be below the smallest normal number, so
+    /// `dx_d/dtheta`, which divides by it, is not representable. The
+    /// dimension is not reported; it is one where `x_d` is many scales
+    /// (Gaussian: about 37 in double, 13 in float) away from every
     /// component that still has weight given `x_<d`. A batch `vjp` (`_many`
     /// or packed) refuses the whole call if any row would be refused (a
     /// pre-pass finds it before anything is written);
@@ -144,6 +150,10 @@ pub enum mixgrad_status {
     /// build's target) does not have; `mixgrad_simd_available()` tells
     /// which it has.
     MIXGRAD_ERR_SIMD_PATH_UNAVAILABLE = 20,
+    /// The `mixgrad_locscale_*` functions only: the field `mix->family` is
+    /// not one of the `MIXGRAD_FAMILY_*` codes (0 to 3). Checked right after
+    /// the NULL and alignment check of `mix`, before its arrays.
+    MIXGRAD_ERR_UNKNOWN_FAMILY = 21,
     /// An internal invariant failed. Never expected; please report it.
     MIXGRAD_ERR_INTERNAL = 255,
 }
@@ -223,6 +233,7 @@ macro_rules! status_list {
             MIXGRAD_ERR_UNSEEDED_RNG,
             MIXGRAD_ERR_SHORT_WORKSPACE,
             MIXGRAD_ERR_SIMD_PATH_UNAVAILABLE <= SimdPathUnavailable,
+            MIXGRAD_ERR_UNKNOWN_FAMILY,
             MIXGRAD_ERR_INTERNAL,
         }
     };

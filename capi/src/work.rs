@@ -4,6 +4,8 @@
 //! `K <= MIXGRAD_MAX_COMPONENTS`. Otherwise each is its stack form: the
 //! same arguments first, the same checks and the same results, bit for bit.
 
+use mixgrad::Gaussian;
+
 use crate::ops;
 use crate::scratch::{work_len, Scratch::Caller};
 use crate::status::into_status;
@@ -57,7 +59,7 @@ pub unsafe extern "C" fn mixgrad_diag_log_prob_work_f64(
     work: *mut f64,
     work_len: usize,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::log_prob(mix, x, log_prob, Caller(work, work_len)) })
+    into_status(unsafe { ops::log_prob(Gaussian, mix, x, log_prob, Caller(work, work_len)) })
 }
 
 /// Single-precision `mixgrad_diag_log_prob_work_f64()`: `work` holds `float`
@@ -73,7 +75,7 @@ pub unsafe extern "C" fn mixgrad_diag_log_prob_work_f32(
     work: *mut f32,
     work_len: usize,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::log_prob(mix, x, log_prob, Caller(work, work_len)) })
+    into_status(unsafe { ops::log_prob(Gaussian, mix, x, log_prob, Caller(work, work_len)) })
 }
 
 /// `mixgrad_diag_log_prob_grad_f64()` on the caller's scratch: `work` holds
@@ -102,7 +104,9 @@ pub unsafe extern "C" fn mixgrad_diag_log_prob_grad_work_f64(
     work_len: usize,
 ) -> mixgrad_status {
     let grads = [x_grad, logits_grad, means_grad, scales_grad];
-    into_status(unsafe { ops::log_prob_grad(mix, x, log_prob, grads, Caller(work, work_len)) })
+    into_status(unsafe {
+        ops::log_prob_grad(Gaussian, mix, x, log_prob, grads, Caller(work, work_len))
+    })
 }
 
 /// Single-precision `mixgrad_diag_log_prob_grad_work_f64()`: `work` holds
@@ -123,7 +127,9 @@ pub unsafe extern "C" fn mixgrad_diag_log_prob_grad_work_f32(
     work_len: usize,
 ) -> mixgrad_status {
     let grads = [x_grad, logits_grad, means_grad, scales_grad];
-    into_status(unsafe { ops::log_prob_grad(mix, x, log_prob, grads, Caller(work, work_len)) })
+    into_status(unsafe {
+        ops::log_prob_grad(Gaussian, mix, x, log_prob, grads, Caller(work, work_len))
+    })
 }
 
 /// `mixgrad_diag_cdf_f64()` on the caller's scratch: `work` holds `work_len`
@@ -147,7 +153,7 @@ pub unsafe extern "C" fn mixgrad_diag_cdf_work_f64(
     work: *mut f64,
     work_len: usize,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::cdf(mix, x, u, Caller(work, work_len)) })
+    into_status(unsafe { ops::cdf(Gaussian, mix, x, u, Caller(work, work_len)) })
 }
 
 /// Single-precision `mixgrad_diag_cdf_work_f64()`: `work` holds `float`
@@ -163,7 +169,7 @@ pub unsafe extern "C" fn mixgrad_diag_cdf_work_f32(
     work: *mut f32,
     work_len: usize,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::cdf(mix, x, u, Caller(work, work_len)) })
+    into_status(unsafe { ops::cdf(Gaussian, mix, x, u, Caller(work, work_len)) })
 }
 
 /// `mixgrad_diag_quantile_f64()` on the caller's scratch: `work` holds
@@ -187,7 +193,7 @@ pub unsafe extern "C" fn mixgrad_diag_quantile_work_f64(
     work: *mut f64,
     work_len: usize,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::quantile(mix, u, x, Caller(work, work_len)) })
+    into_status(unsafe { ops::quantile(Gaussian, mix, u, x, Caller(work, work_len)) })
 }
 
 /// Single-precision `mixgrad_diag_quantile_work_f64()`: `work` holds `float`
@@ -203,7 +209,7 @@ pub unsafe extern "C" fn mixgrad_diag_quantile_work_f32(
     work: *mut f32,
     work_len: usize,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::quantile(mix, u, x, Caller(work, work_len)) })
+    into_status(unsafe { ops::quantile(Gaussian, mix, u, x, Caller(work, work_len)) })
 }
 
 /// `mixgrad_diag_vjp_f64()` on the caller's scratch: `work` holds `work_len`
@@ -231,7 +237,7 @@ pub unsafe extern "C" fn mixgrad_diag_vjp_work_f64(
     work_len: usize,
 ) -> mixgrad_status {
     let bars = [logits_bar, means_bar, scales_bar];
-    into_status(unsafe { ops::vjp(mix, x, x_bar, bars, Caller(work, work_len)) })
+    into_status(unsafe { ops::vjp(Gaussian, mix, x, x_bar, bars, Caller(work, work_len)) })
 }
 
 /// Single-precision `mixgrad_diag_vjp_work_f64()`: `work` holds `float`
@@ -251,7 +257,7 @@ pub unsafe extern "C" fn mixgrad_diag_vjp_work_f32(
     work_len: usize,
 ) -> mixgrad_status {
     let bars = [logits_bar, means_bar, scales_bar];
-    into_status(unsafe { ops::vjp(mix, x, x_bar, bars, Caller(work, work_len)) })
+    into_status(unsafe { ops::vjp(Gaussian, mix, x, x_bar, bars, Caller(work, work_len)) })
 }
 
 /// `mixgrad_diag_jacobian_f64()` on the caller's scratch: `work` holds
@@ -275,7 +281,7 @@ pub unsafe extern "C" fn mixgrad_diag_jacobian_work_f64(
     work: *mut f64,
     work_len: usize,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::jacobian(mix, x, jac, Caller(work, work_len)) })
+    into_status(unsafe { ops::jacobian(Gaussian, mix, x, jac, Caller(work, work_len)) })
 }
 
 /// Single-precision `mixgrad_diag_jacobian_work_f64()`: `work` holds `float`
@@ -291,7 +297,7 @@ pub unsafe extern "C" fn mixgrad_diag_jacobian_work_f32(
     work: *mut f32,
     work_len: usize,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::jacobian(mix, x, jac, Caller(work, work_len)) })
+    into_status(unsafe { ops::jacobian(Gaussian, mix, x, jac, Caller(work, work_len)) })
 }
 
 /// `mixgrad_diag_sample_quantile_f64()` on the caller's scratch: `work` holds
@@ -316,7 +322,7 @@ pub unsafe extern "C" fn mixgrad_diag_sample_quantile_work_f64(
     work: *mut f64,
     work_len: usize,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::sample_quantile(mix, rng, x, u, Caller(work, work_len)) })
+    into_status(unsafe { ops::sample_quantile(Gaussian, mix, rng, x, u, Caller(work, work_len)) })
 }
 
 /// Single-precision `mixgrad_diag_sample_quantile_work_f64()`: `work` holds
@@ -333,7 +339,7 @@ pub unsafe extern "C" fn mixgrad_diag_sample_quantile_work_f32(
     work: *mut f32,
     work_len: usize,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::sample_quantile(mix, rng, x, u, Caller(work, work_len)) })
+    into_status(unsafe { ops::sample_quantile(Gaussian, mix, rng, x, u, Caller(work, work_len)) })
 }
 
 /// `mixgrad_diag_sample_ancestral_f64()` on the caller's scratch: `work`
@@ -358,7 +364,9 @@ pub unsafe extern "C" fn mixgrad_diag_sample_ancestral_work_f64(
     work: *mut f64,
     work_len: usize,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::sample_ancestral(mix, rng, x, component, Caller(work, work_len)) })
+    into_status(unsafe {
+        ops::sample_ancestral(Gaussian, mix, rng, x, component, Caller(work, work_len))
+    })
 }
 
 /// Single-precision `mixgrad_diag_sample_ancestral_work_f64()`: `work` holds
@@ -375,5 +383,7 @@ pub unsafe extern "C" fn mixgrad_diag_sample_ancestral_work_f32(
     work: *mut f32,
     work_len: usize,
 ) -> mixgrad_status {
-    into_status(unsafe { ops::sample_ancestral(mix, rng, x, component, Caller(work, work_len)) })
+    into_status(unsafe {
+        ops::sample_ancestral(Gaussian, mix, rng, x, component, Caller(work, work_len))
+    })
 }

@@ -7,7 +7,10 @@
 use core::ffi::CStr;
 use core::ptr::{null, null_mut};
 
-use mixgrad::{DiagMixtureRef, LogProbGrad, RngCore, SeedableRng, Xoshiro256PlusPlus};
+use mixgrad::{
+    Cauchy, DiagMixtureRef, Family, FamilyKind, Gaussian, Laplace, LogProbGrad, Logistic, RngCore,
+    SeedableRng, Xoshiro256PlusPlus,
+};
 use mixgrad_capi::*;
 
 use mixgrad_status::*;
@@ -456,12 +459,23 @@ fn jacobian_size_overflow_is_refused_before_any_read() {
 
 // ---- the `_work` forms against the stack forms -------------------------
 
-/// Declares `Api`, every diag operation of one precision behind one name:
-/// `work` `None` calls the stack form, `Some((work, work_len))` the `_work`
-/// form, with the same other arguments.
+/// Declares `Calls<M>`, every operation of one precision (`Self`) on a
+/// mixture struct `M` behind one name (`work` `None` calls the stack form,
+/// `Some((work, work_len))` the `_work` form, with the same other
+/// arguments), and `Api`, the precision with its diag struct; implements
+/// `Calls` for the diag structs. `api!(@both …)` implements it for others.
 macro_rules! api {
     ($($op:ident($($arg:ident: $ty:ty),*) => $s64:ident, $w64:ident, $s32:ident, $w32:ident;)*) => {
-        trait Api: Copy + 'static {
+        trait Calls<M> {
+            $(#[allow(clippy::too_many_arguments)]
+            unsafe fn $op(
+                m: *const M, $($arg: $ty,)* work: Option<(*mut Self, usize)>,
+            ) -> mixgrad_status;)*
+        }
+        trait Api: Copy + 'static
+        where
+            Self: Calls<<Self as Api>::Mix>,
+        {
             type Mix;
             fn mix(k: u32, d: u32, a: *const Self, m: *const Self, s: *const Self) -> Self::Mix;
             fn of(v: f64) -> Self;
@@ -470,15 +484,13 @@ macro_rules! api {
             /// (Miri picks one at random), so poison is never converted.
             fn poison() -> Self;
             fn bits(self) -> u64;
-            $(#[allow(clippy::too_many_arguments)]
-            unsafe fn $op(
-                m: *const Self::Mix, $($arg: $ty,)* work: Option<(*mut Self, usize)>,
-            ) -> mixgrad_status;)*
         }
-        api!(@impl f64, mixgrad_diag_f64, $($op($($arg: $ty),*) => $s64, $w64;)*);
-        api!(@impl f32, mixgrad_diag_f32, $($op($($arg: $ty),*) => $s32, $w32;)*);
+        api!(@impl f64, mixgrad_diag_f64);
+        api!(@impl f32, mixgrad_diag_f32);
+        api!(@both mixgrad_diag_f64, mixgrad_diag_f32,
+             $($op($($arg: $ty),*) => $s64, $w64, $s32, $w32;)*);
     };
-    (@impl $t:ty, $mix:ident, $($op:ident($($arg:ident: $ty:ty),*) => $s:ident, $w:ident;)*) => {
+    (@impl $t:ty, $mix:ident) => {
         impl Api for $t {
             type Mix = $mix;
             fn mix(k: u32, d: u32, a: *const $t, m: *const $t, s: *const $t) -> $mix {
@@ -497,6 +509,15 @@ macro_rules! api {
             fn bits(self) -> u64 {
                 self.to_bits().into()
             }
+        }
+    };
+    (@both $mix64:ident, $mix32:ident,
+     $($op:ident($($arg:ident: $ty:ty),*) => $s64:ident, $w64:ident, $s32:ident, $w32:ident;)*) => {
+        api!(@calls f64, $mix64, $($op($($arg: $ty),*) => $s64, $w64;)*);
+        api!(@calls f32, $mix32, $($op($($arg: $ty),*) => $s32, $w32;)*);
+    };
+    (@calls $t:ty, $mix:ident, $($op:ident($($arg:ident: $ty:ty),*) => $s:ident, $w:ident;)*) => {
+        impl Calls<$mix> for $t {
             $(#[allow(clippy::too_many_arguments)]
             unsafe fn $op(
                 m: *const $mix, $($arg: $ty,)* work: Option<(*mut $t, usize)>,
@@ -587,7 +608,17 @@ fn run_all<T: Api>(
     p: &Problem<T>,
     work: Option<(*mut T, usize)>,
 ) -> (Vec<mixgrad_status>, Vec<u64>) {
-    let (k, d, m) = (p.k, p.d, p.mix());
+    run_on(p, &p.mix(), work)
+}
+
+/// [`run_all`] through the calls on `m`, a mixture struct of `p`'s shape
+/// (or a bad one): the diag functions, the locscale ones or the core's.
+fn run_on<T: Api + Calls<M>, M>(
+    p: &Problem<T>,
+    m: *const M,
+    work: Option<(*mut T, usize)>,
+) -> (Vec<mixgrad_status>, Vec<u64>) {
+    let (k, d) = (p.k, p.d);
     let kd = k * d;
     let mut out = vec![T::poison(); 2 + 6 * d + 2 * k + 4 * kd + d * (k + 2 * kd)];
     let o = out.as_mut_ptr();
@@ -604,9 +635,9 @@ fn run_all<T: Api>(
     let smp = jac + d * (k + 2 * kd);
     let statuses = unsafe {
         vec![
-            T::log_prob(&m, x, at(0), work),
-            T::log_prob_grad(
-                &m,
+            <T as Calls<M>>::log_prob(m, x, at(0), work),
+            <T as Calls<M>>::log_prob_grad(
+                m,
                 x,
                 lpg,
                 at(2),
@@ -615,12 +646,12 @@ fn run_all<T: Api>(
                 at(grads + k + kd),
                 work,
             ),
-            T::cdf(&m, x, at(smp), work),
-            T::quantile(&m, u, at(smp + d), work),
-            T::vjp(&m, x, xb, at(vjp), at(vjp + k), at(vjp + k + kd), work),
-            T::jacobian(&m, x, at(jac), work),
-            T::sample_quantile(&m, &mut r1, at(smp + 2 * d), at(smp + 3 * d), work),
-            T::sample_ancestral(&m, &mut r2, at(smp + 4 * d), &mut c, work),
+            <T as Calls<M>>::cdf(m, x, at(smp), work),
+            <T as Calls<M>>::quantile(m, u, at(smp + d), work),
+            <T as Calls<M>>::vjp(m, x, xb, at(vjp), at(vjp + k), at(vjp + k + kd), work),
+            <T as Calls<M>>::jacobian(m, x, at(jac), work),
+            <T as Calls<M>>::sample_quantile(m, &mut r1, at(smp + 2 * d), at(smp + 3 * d), work),
+            <T as Calls<M>>::sample_ancestral(m, &mut r2, at(smp + 4 * d), &mut c, work),
         ]
     };
     let mut bits: Vec<u64> = out.iter().map(|v| v.bits()).collect();
@@ -1881,4 +1912,500 @@ fn zero_density<T: BatchApi>() {
 fn zero_density_refuses_the_call_and_the_locator_names_the_row() {
     zero_density::<f64>();
     zero_density::<f32>();
+}
+
+// ---- the location-scale surface (docs/math.md §9) -----------------------
+
+api! {
+    @both mixgrad_locscale_f64, mixgrad_locscale_f32,
+    log_prob(x: *const Self, lp: *mut Self) =>
+        mixgrad_locscale_log_prob_f64, mixgrad_locscale_log_prob_work_f64,
+        mixgrad_locscale_log_prob_f32, mixgrad_locscale_log_prob_work_f32;
+    log_prob_grad(x: *const Self, lp: *mut Self, gx: *mut Self, ga: *mut Self, gm: *mut Self,
+                  gs: *mut Self) =>
+        mixgrad_locscale_log_prob_grad_f64, mixgrad_locscale_log_prob_grad_work_f64,
+        mixgrad_locscale_log_prob_grad_f32, mixgrad_locscale_log_prob_grad_work_f32;
+    cdf(x: *const Self, u: *mut Self) =>
+        mixgrad_locscale_cdf_f64, mixgrad_locscale_cdf_work_f64,
+        mixgrad_locscale_cdf_f32, mixgrad_locscale_cdf_work_f32;
+    quantile(u: *const Self, x: *mut Self) =>
+        mixgrad_locscale_quantile_f64, mixgrad_locscale_quantile_work_f64,
+        mixgrad_locscale_quantile_f32, mixgrad_locscale_quantile_work_f32;
+    vjp(x: *const Self, xb: *const Self, a: *mut Self, m: *mut Self, s: *mut Self) =>
+        mixgrad_locscale_vjp_f64, mixgrad_locscale_vjp_work_f64,
+        mixgrad_locscale_vjp_f32, mixgrad_locscale_vjp_work_f32;
+    jacobian(x: *const Self, jac: *mut Self) =>
+        mixgrad_locscale_jacobian_f64, mixgrad_locscale_jacobian_work_f64,
+        mixgrad_locscale_jacobian_f32, mixgrad_locscale_jacobian_work_f32;
+    sample_quantile(rng: *mut mixgrad_rng, x: *mut Self, u: *mut Self) =>
+        mixgrad_locscale_sample_quantile_f64, mixgrad_locscale_sample_quantile_work_f64,
+        mixgrad_locscale_sample_quantile_f32, mixgrad_locscale_sample_quantile_work_f32;
+    sample_ancestral(rng: *mut mixgrad_rng, x: *mut Self, c: *mut u32) =>
+        mixgrad_locscale_sample_ancestral_f64, mixgrad_locscale_sample_ancestral_work_f64,
+        mixgrad_locscale_sample_ancestral_f32, mixgrad_locscale_sample_ancestral_work_f32;
+}
+
+/// A precision with its location-scale struct.
+trait LsApi: Api + mixgrad::Float
+where
+    Self: Calls<<Self as LsApi>::Ls>,
+{
+    type Ls: Copy;
+    fn ls(family: u32, k: u32, d: u32, a: *const Self, m: *const Self, s: *const Self) -> Self::Ls;
+    unsafe fn validate(m: *const Self::Ls) -> mixgrad_status;
+}
+
+macro_rules! ls_api {
+    ($($t:ty: $ls:ident, $validate:ident;)*) => {$(
+        impl LsApi for $t {
+            type Ls = $ls;
+            fn ls(family: u32, k: u32, d: u32, a: *const $t, m: *const $t, s: *const $t) -> $ls {
+                $ls { family, num_components: k, num_dims: d, logits: a, locs: m, scales: s }
+            }
+            unsafe fn validate(m: *const $ls) -> mixgrad_status {
+                unsafe { $validate(m) }
+            }
+        }
+    )*};
+}
+
+ls_api! {
+    f64: mixgrad_locscale_f64, mixgrad_locscale_validate_f64;
+    f32: mixgrad_locscale_f32, mixgrad_locscale_validate_f32;
+}
+
+/// The C code of a family.
+fn code_of<G: Family>() -> u32 {
+    let at = FamilyKind::ALL.iter().position(|&k| k == G::KIND);
+    at.unwrap() as u32
+}
+
+/// The core crate's mixture of the family `G` behind [`Calls`] (`work` is
+/// ignored): what the locscale functions of that family must equal.
+struct Core<'a, T, G> {
+    mix: DiagMixtureRef<'a, T, G>,
+    k: usize,
+    d: usize,
+}
+
+impl<T: LsApi> Problem<T> {
+    fn ls(&self, family: u32) -> T::Ls {
+        let (k, d) = (self.k as u32, self.d as u32);
+        let p = (self.logits.as_ptr(), self.means.as_ptr());
+        T::ls(family, k, d, p.0, p.1, self.scales.as_ptr())
+    }
+
+    fn core<G: Family>(&self, family: G) -> Core<'_, T, G> {
+        let (a, m, s) = (&self.logits, &self.means, &self.scales);
+        let mix = DiagMixtureRef::of_family(family, a, m, s, self.d).unwrap();
+        Core {
+            mix,
+            k: self.k,
+            d: self.d,
+        }
+    }
+}
+
+/// `MIXGRAD_OK` after `write(value)`, or the error's status.
+fn core_status<V>(r: Result<V, mixgrad::Error>, write: impl FnOnce(V)) -> mixgrad_status {
+    r.map_or_else(mixgrad_status::from, |v| {
+        write(v);
+        MIXGRAD_OK
+    })
+}
+
+/// # Safety
+/// `p` must be valid for `n` reads (`n` writes for [`out`], if not NULL
+/// for [`opt`]) and alias nothing else in use.
+unsafe fn arr<'s, T>(p: *const T, n: usize) -> &'s [T] {
+    unsafe { std::slice::from_raw_parts(p, n) }
+}
+
+unsafe fn out<'s, T>(p: *mut T, n: usize) -> &'s mut [T] {
+    unsafe { std::slice::from_raw_parts_mut(p, n) }
+}
+
+unsafe fn opt<'s, T>(p: *mut T, n: usize) -> Option<&'s mut [T]> {
+    (!p.is_null()).then(|| unsafe { out(p, n) })
+}
+
+type Work<T> = Option<(*mut T, usize)>;
+type Of<'a, T, G> = *const Core<'a, T, G>;
+
+impl<'a, T: LsApi, G: Family> Calls<Core<'a, T, G>> for T {
+    unsafe fn log_prob(m: Of<'a, T, G>, x: *const T, lp: *mut T, _: Work<T>) -> mixgrad_status {
+        let m = unsafe { &*m };
+        core_status(m.mix.log_prob(unsafe { arr(x, m.d) }), |v| unsafe {
+            *lp = v
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn log_prob_grad(
+        m: Of<'a, T, G>,
+        x: *const T,
+        lp: *mut T,
+        gx: *mut T,
+        ga: *mut T,
+        gm: *mut T,
+        gs: *mut T,
+        _: Work<T>,
+    ) -> mixgrad_status {
+        let m = unsafe { &*m };
+        let (k, d) = (m.k, m.d);
+        let grad = unsafe {
+            let (x, logits) = (opt(gx, d), opt(ga, k));
+            let (means, scales) = (opt(gm, k * d), opt(gs, k * d));
+            LogProbGrad {
+                x,
+                logits,
+                means,
+                scales,
+            }
+        };
+        let r = m.mix.log_prob_grad(unsafe { arr(x, d) }, grad);
+        core_status(r, |v| {
+            unsafe { opt(lp, 1) }.into_iter().for_each(|l| l[0] = v)
+        })
+    }
+
+    unsafe fn cdf(m: Of<'a, T, G>, x: *const T, u: *mut T, _: Work<T>) -> mixgrad_status {
+        let m = unsafe { &*m };
+        let (x, u) = unsafe { (arr(x, m.d), out(u, m.d)) };
+        core_status(m.mix.cdf(x, u), drop)
+    }
+
+    unsafe fn quantile(m: Of<'a, T, G>, u: *const T, x: *mut T, _: Work<T>) -> mixgrad_status {
+        let m = unsafe { &*m };
+        let (u, x) = unsafe { (arr(u, m.d), out(x, m.d)) };
+        core_status(m.mix.quantile(u, x), drop)
+    }
+
+    unsafe fn vjp(
+        m: Of<'a, T, G>,
+        x: *const T,
+        xb: *const T,
+        a: *mut T,
+        mu: *mut T,
+        s: *mut T,
+        _: Work<T>,
+    ) -> mixgrad_status {
+        let m = unsafe { &*m };
+        let (kd, d) = (m.k * m.d, m.d);
+        let (x, xb) = unsafe { (arr(x, d), arr(xb, d)) };
+        let (a, mu, s) = unsafe { (out(a, m.k), out(mu, kd), out(s, kd)) };
+        core_status(m.mix.vjp(x, xb, a, mu, s), drop)
+    }
+
+    unsafe fn jacobian(m: Of<'a, T, G>, x: *const T, jac: *mut T, _: Work<T>) -> mixgrad_status {
+        let m = unsafe { &*m };
+        let rows = m.d * (m.k + 2 * m.k * m.d);
+        let (x, jac) = unsafe { (arr(x, m.d), out(jac, rows)) };
+        core_status(m.mix.jacobian(x, jac), drop)
+    }
+
+    unsafe fn sample_quantile(
+        m: Of<'a, T, G>,
+        rng: *mut mixgrad_rng,
+        x: *mut T,
+        u: *mut T,
+        _: Work<T>,
+    ) -> mixgrad_status {
+        let m = unsafe { &*m };
+        let (rng, x, u) = unsafe { (&mut *rng, out(x, m.d), opt(u, m.d)) };
+        core_status(m.mix.sample_quantile(rng, x, u), drop)
+    }
+
+    unsafe fn sample_ancestral(
+        m: Of<'a, T, G>,
+        rng: *mut mixgrad_rng,
+        x: *mut T,
+        c: *mut u32,
+        _: Work<T>,
+    ) -> mixgrad_status {
+        let m = unsafe { &*m };
+        let (rng, x) = unsafe { (&mut *rng, out(x, m.d)) };
+        let write = |k: usize| {
+            unsafe { opt(c, 1) }
+                .into_iter()
+                .for_each(|c| c[0] = k as u32)
+        };
+        core_status(m.mix.sample_ancestral(rng, x), write)
+    }
+}
+
+/// Shapes and seeds of the comparisons: `K` up to 64, `D` up to 4.
+fn ls_cases() -> impl Iterator<Item = (usize, usize, u64)> {
+    // Miri checks the buffer handling on a few; the values need not all.
+    let seeds = if cfg!(miri) { 2 } else { 24 };
+    (0..seeds).map(|seed| (1 + (seed as usize * 7) % 64, 1 + seed as usize % 4, seed))
+}
+
+/// Every locscale call of the family `code` on `p`, stack and `_work`
+/// (on exactly `mixgrad_diag_work_len(K)` poisoned values), must be `want`.
+fn ls_equals<T: LsApi>(p: &Problem<T>, code: u32, want: &(Vec<mixgrad_status>, Vec<u64>)) {
+    let m = p.ls(code);
+    let mut work = vec![T::poison(); mixgrad_diag_work_len(p.k as u32)];
+    let on_work = run_on(p, &m, Some((work.as_mut_ptr(), work.len())));
+    let what = format!("family {code}, K={} D={}", p.k, p.d);
+    assert!(
+        want.0.iter().all(|&s| s == MIXGRAD_OK),
+        "{what}: {:?}",
+        want.0
+    );
+    assert_eq!(&run_on(p, &m, None), want, "{what}");
+    assert_eq!(&on_work, want, "{what}, _work");
+    assert_eq!(unsafe { T::validate(&m) }, MIXGRAD_OK, "{what}");
+}
+
+fn gaussian_is_diag<T: LsApi>() {
+    for (k, d, seed) in ls_cases() {
+        let p = Problem::<T>::random(k, d, seed);
+        ls_equals(&p, MIXGRAD_FAMILY_GAUSSIAN, &run_all(&p, None));
+    }
+}
+
+#[test]
+fn locscale_gaussian_is_the_diag_surface_bit_for_bit() {
+    gaussian_is_diag::<f64>();
+    gaussian_is_diag::<f32>();
+}
+
+fn family_is_core<T: LsApi, G: Family>(family: G) {
+    for (k, d, seed) in ls_cases() {
+        let p = Problem::<T>::random(k, d, seed);
+        ls_equals(&p, code_of::<G>(), &run_on(&p, &p.core(family), None));
+    }
+}
+
+fn families_are_core<T: LsApi>() {
+    family_is_core::<T, _>(Gaussian);
+    family_is_core::<T, _>(Logistic);
+    family_is_core::<T, _>(Laplace);
+    family_is_core::<T, _>(Cauchy);
+}
+
+#[test]
+fn locscale_families_are_the_core_crate_bit_for_bit() {
+    families_are_core::<f64>();
+    families_are_core::<f32>();
+}
+
+#[test]
+fn family_codes_are_the_cores() {
+    let codes = [
+        MIXGRAD_FAMILY_GAUSSIAN,
+        MIXGRAD_FAMILY_LOGISTIC,
+        MIXGRAD_FAMILY_LAPLACE,
+        MIXGRAD_FAMILY_CAUCHY,
+    ];
+    assert_eq!(codes, [0, 1, 2, 3]);
+    let kinds = codes.map(|c| FamilyKind::from_code(c).unwrap());
+    assert_eq!(kinds, FamilyKind::ALL);
+    assert_eq!([code_of::<Gaussian>(), code_of::<Logistic>()], [0, 1]);
+    assert_eq!([code_of::<Laplace>(), code_of::<Cauchy>()], [2, 3]);
+    assert_eq!(MIXGRAD_ERR_UNKNOWN_FAMILY as u32, 21);
+    assert_eq!(name(21), "MIXGRAD_ERR_UNKNOWN_FAMILY");
+}
+
+/// Every locscale operation on `m` (and `validate`) refuses with `want`
+/// and writes nothing: the outputs and generators are `untouched`.
+fn ls_refused<T: LsApi>(p: &Problem<T>, m: *const T::Ls, work: Work<T>, want: mixgrad_status) {
+    let (statuses, bits) = run_on(p, m, work);
+    assert!(
+        statuses.iter().all(|&s| s == want),
+        "{statuses:?}, want {want:?}"
+    );
+    let (nulls, untouched) = run_on(p, null::<T::Ls>(), None);
+    assert!(nulls.iter().all(|&s| s == MIXGRAD_ERR_NULL_POINTER));
+    assert_eq!(bits, untouched, "{want:?}");
+    if work.is_none() {
+        assert_eq!(unsafe { T::validate(m) }, want);
+    }
+}
+
+/// Mixture-level refusals of the family `code`: each bad pointer, shape
+/// or parameter value, through every function.
+fn ls_mixture_refusals<T: LsApi>(code: u32) {
+    let p = Problem::<T>::random(3, 2, 9);
+    let refused = |m: T::Ls, want| ls_refused(&p, &m, None, want);
+    let mk = |k, d, a, mu, s| T::ls(code, k, d, a, mu, s);
+    let (a, mu, s) = (p.logits.as_ptr(), p.means.as_ptr(), p.scales.as_ptr());
+    let mis = |q: *const T| q.cast::<u8>().wrapping_add(1).cast::<T>();
+    refused(mk(3, 2, null(), mu, s), MIXGRAD_ERR_NULL_POINTER);
+    refused(mk(3, 2, a, null(), s), MIXGRAD_ERR_NULL_POINTER);
+    refused(mk(3, 2, a, mu, null()), MIXGRAD_ERR_NULL_POINTER);
+    refused(mk(3, 2, a, mis(mu), s), MIXGRAD_ERR_MISALIGNED_POINTER);
+    refused(mk(3, 2, a, mu, mis(s)), MIXGRAD_ERR_MISALIGNED_POINTER);
+    refused(mk(0, 2, a, mu, s), MIXGRAD_ERR_NO_COMPONENTS);
+    refused(mk(3, 0, a, mu, s), MIXGRAD_ERR_NO_DIMENSIONS);
+    refused(mk(65, 2, a, mu, s), MIXGRAD_ERR_TOO_MANY_COMPONENTS);
+    let (inf, nan) = (f64::INFINITY, f64::NAN);
+    for (array, i, v, want) in [
+        (0, 1, nan, MIXGRAD_ERR_NAN_LOGIT),
+        (0, 2, inf, MIXGRAD_ERR_INFINITE_LOGIT),
+        (1, 5, -inf, MIXGRAD_ERR_NONFINITE_MEAN),
+        (1, 0, nan, MIXGRAD_ERR_NONFINITE_MEAN),
+        (2, 3, nan, MIXGRAD_ERR_NONFINITE_SCALE),
+        (2, 4, -0.0, MIXGRAD_ERR_NONPOSITIVE_SCALE),
+        (2, 0, -1.0, MIXGRAD_ERR_NONPOSITIVE_SCALE),
+    ] {
+        let mut arrays = [p.logits.clone(), p.means.clone(), p.scales.clone()];
+        arrays[array][i] = T::of(v);
+        let [a, mu, s] = [0, 1, 2].map(|j| arrays[j].as_ptr());
+        refused(mk(3, 2, a, mu, s), want);
+    }
+    let none = [T::of(f64::NEG_INFINITY); 3];
+    refused(
+        mk(3, 2, none.as_ptr(), mu, s),
+        MIXGRAD_ERR_NO_ACTIVE_COMPONENT,
+    );
+    let need = mixgrad_diag_work_len(3);
+    let mut work = vec![T::poison(); need];
+    let short = Some((work.as_mut_ptr(), need - 1));
+    ls_refused(&p, &p.ls(code), short, MIXGRAD_ERR_SHORT_WORKSPACE);
+    assert!(is_poisoned(&work));
+}
+
+/// The struct itself: NULL, misaligned, or an unknown family, which is
+/// checked right after `mix` (before its arrays, shape and `work`).
+fn ls_struct_refusals<T: LsApi>() {
+    let p = Problem::<T>::random(3, 2, 9);
+    let refused = |m: *const T::Ls, want| ls_refused(&p, m, None, want);
+    refused(null(), MIXGRAD_ERR_NULL_POINTER);
+    let buf = [0u64; 8];
+    refused(
+        buf.as_ptr().cast::<u8>().wrapping_add(1).cast(),
+        MIXGRAD_ERR_MISALIGNED_POINTER,
+    );
+    let unknown = MIXGRAD_ERR_UNKNOWN_FAMILY;
+    for family in [4, 5, 255, u32::MAX] {
+        refused(&p.ls(family), unknown);
+        refused(&T::ls(family, 0, 0, null(), null(), null()), unknown);
+        ls_refused(&p, &p.ls(family), Some((null_mut(), 0)), unknown);
+    }
+}
+
+fn ls_refusals<T: LsApi>() {
+    ls_struct_refusals::<T>();
+    for code in 0..4 {
+        ls_mixture_refusals::<T>(code);
+        ls_input_refusals::<T>(code);
+        ls_size_and_gap::<T>(code);
+    }
+}
+
+#[test]
+fn locscale_refusals_write_nothing() {
+    ls_refusals::<f64>();
+    ls_refusals::<f32>();
+}
+
+/// The per-call inputs of the family `code`, one function at a time: `x`,
+/// `u`, `x_bar`, the generator, NULL inputs and overlap, each refused with
+/// every output (poisoned) untouched.
+fn ls_input_refusals<T: LsApi>(code: u32) {
+    let p = Problem::<T>::random(3, 2, 10);
+    let m = p.ls(code);
+    let (k, kd) = (3, 6);
+    let mut o = poisoned::<T>(2 * (k + 2 * kd));
+    let at = o.as_mut_ptr();
+    let (x, xb) = (p.x.as_ptr(), p.x_bar.as_ptr());
+    let nan_x = [p.x[0], T::of(f64::NAN)];
+    let inf_xb = [T::of(f64::INFINITY), p.x_bar[1]];
+    let nan_x = nan_x.as_ptr();
+    let check = |status: mixgrad_status, want, what: &str| {
+        assert_eq!(status, want, "family {code}: {what}");
+        assert!(is_poisoned(&o), "family {code}: {what}: written");
+    };
+    let nonfinite_x = MIXGRAD_ERR_NONFINITE_X;
+    let (mut zero, mut comp) = (mixgrad_rng { state: [0; 4] }, u32::MAX);
+    unsafe {
+        check(
+            <T as Calls<T::Ls>>::cdf(&m, nan_x, at, None),
+            nonfinite_x,
+            "cdf",
+        );
+        check(
+            <T as Calls<T::Ls>>::log_prob(&m, nan_x, at, None),
+            nonfinite_x,
+            "log_prob",
+        );
+        let status = <T as Calls<T::Ls>>::log_prob_grad(
+            &m,
+            nan_x,
+            at,
+            at.add(1),
+            at.add(3),
+            at.add(6),
+            at.add(12),
+            None,
+        );
+        check(status, nonfinite_x, "log_prob_grad");
+        check(
+            <T as Calls<T::Ls>>::jacobian(&m, nan_x, at, None),
+            nonfinite_x,
+            "jacobian",
+        );
+        let bars = (at, at.add(k), at.add(k + kd));
+        let status = <T as Calls<T::Ls>>::vjp(&m, nan_x, xb, bars.0, bars.1, bars.2, None);
+        check(status, nonfinite_x, "vjp x");
+        let status = <T as Calls<T::Ls>>::vjp(&m, x, inf_xb.as_ptr(), bars.0, bars.1, bars.2, None);
+        check(status, MIXGRAD_ERR_NONFINITE_COTANGENT, "vjp x_bar");
+        let overlap = at.add(k + kd - 1);
+        let status = <T as Calls<T::Ls>>::vjp(&m, x, xb, bars.0, bars.1, overlap, None);
+        check(status, MIXGRAD_ERR_OVERLAPPING_BUFFERS, "vjp overlap");
+        for bad in [0.0, 1.0, -0.5, 1.5, f64::NAN] {
+            let u = [p.u[0], T::of(bad)];
+            let status = <T as Calls<T::Ls>>::quantile(&m, u.as_ptr(), at, None);
+            check(status, MIXGRAD_ERR_U_OUT_OF_RANGE, "quantile u");
+        }
+        let status = <T as Calls<T::Ls>>::sample_quantile(&m, &mut zero, at, at.add(2), None);
+        check(status, MIXGRAD_ERR_UNSEEDED_RNG, "sample_quantile");
+        let status = <T as Calls<T::Ls>>::sample_ancestral(&m, &mut zero, at, &mut comp, None);
+        check(status, MIXGRAD_ERR_UNSEEDED_RNG, "sample_ancestral");
+        check(
+            <T as Calls<T::Ls>>::cdf(&m, null(), at, None),
+            MIXGRAD_ERR_NULL_POINTER,
+            "cdf x",
+        );
+        let status = <T as Calls<T::Ls>>::quantile(&m, p.u.as_ptr(), null_mut(), None);
+        check(status, MIXGRAD_ERR_NULL_POINTER, "quantile x");
+    }
+    assert_eq!((zero.state, comp), ([0; 4], u32::MAX), "a refusal drew");
+    // In place: u over x.
+    let mut xs = p.x.clone();
+    let status = unsafe { <T as Calls<T::Ls>>::cdf(&m, xs.as_ptr(), xs.as_mut_ptr(), None) };
+    assert_eq!(status, MIXGRAD_ERR_OVERLAPPING_BUFFERS);
+    assert_eq!(bits_of(&xs), bits_of(&p.x));
+}
+
+/// The Jacobian's size overflows before any array is read, and a point
+/// deep in a gap between two components has no representable density
+/// (but for the Cauchy, whose tails are heavy enough).
+fn ls_size_and_gap<T: LsApi>(code: u32) {
+    let one = [T::of(0.0)];
+    let huge = T::ls(code, 1, u32::MAX, one.as_ptr(), one.as_ptr(), one.as_ptr());
+    let mut jac = poisoned::<T>(1);
+    let status =
+        unsafe { <T as Calls<T::Ls>>::jacobian(&huge, one.as_ptr(), jac.as_mut_ptr(), None) };
+    assert_eq!(status, MIXGRAD_ERR_SIZE_OVERFLOW);
+    let (logits, locs, scales) = ([T::of(0.0); 2], [T::of(-1e3), T::of(1e3)], [T::of(1.0); 2]);
+    let m = T::ls(code, 2, 1, logits.as_ptr(), locs.as_ptr(), scales.as_ptr());
+    let (x, xb, mut bars) = ([T::of(0.0)], [T::of(1.0)], poisoned::<T>(6));
+    let b = bars.as_mut_ptr();
+    let status = unsafe {
+        <T as Calls<T::Ls>>::vjp(&m, x.as_ptr(), xb.as_ptr(), b, b.add(2), b.add(4), None)
+    };
+    if code == MIXGRAD_FAMILY_CAUCHY {
+        assert_eq!(status, MIXGRAD_OK);
+    } else {
+        refused_with(status, MIXGRAD_ERR_ZERO_DENSITY, &bars, "vjp in a gap");
+    }
+}
+
+/// `status` must be `want`, and `outputs` still poisoned.
+fn refused_with<T: Api>(status: mixgrad_status, want: mixgrad_status, outputs: &[T], what: &str) {
+    assert_eq!(status, want, "{what}");
+    assert!(is_poisoned(outputs), "{what}: written");
 }

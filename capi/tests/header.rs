@@ -58,6 +58,18 @@ fn header_has_the_conformance_surface() {
         "MIXGRAD_ERR_SHORT_WORKSPACE = 19,",
         "double *work,\n",
         "float *work,\n",
+        // The location-scale surface (docs/math.md §9).
+        "#define MIXGRAD_FAMILY_GAUSSIAN 0",
+        "#define MIXGRAD_FAMILY_CAUCHY 3",
+        "typedef struct mixgrad_locscale_f64 {",
+        "uint32_t family;",
+        "const double *locs;",
+        "MIXGRAD_ERR_UNKNOWN_FAMILY = 21,",
+        "mixgrad_status mixgrad_locscale_cdf_f64(const struct mixgrad_locscale_f64 *mix,",
+        "mixgrad_status mixgrad_locscale_quantile_f32(const struct mixgrad_locscale_f32 *mix,",
+        "mixgrad_status mixgrad_locscale_vjp_f64(const struct mixgrad_locscale_f64 *mix,",
+        "mixgrad_status mixgrad_locscale_jacobian_f64(const struct mixgrad_locscale_f64 *mix,",
+        "mixgrad_status mixgrad_locscale_vjp_work_f64(const struct mixgrad_locscale_f64 *mix,",
         "extern \"C\" {",
         "#ifndef MIXGRAD_H",
     ] {

@@ -1,12 +1,13 @@
 //! Bad input: each case returns its own error variant and writes nothing
-//! (outputs are poisoned with a NaN payload and compared bit for bit).
+//! (outputs are poisoned with a NaN payload and compared bit for bit), for
+//! every location-scale family.
 
 // Index loops over several parallel arrays read better than zips here.
 #![allow(clippy::needless_range_loop)]
 
 use mixgrad::{
-    Buffer, DiagMixture, DiagMixtureRef, ErrorKind, LogProbGrad, SeedableRng, Xoshiro256PlusPlus,
-    MAX_COMPONENTS,
+    Buffer, Cauchy, DiagMixture, DiagMixtureRef, ErrorKind, Family, Gaussian, Laplace, LogProbGrad,
+    Logistic, SeedableRng, Xoshiro256PlusPlus, MAX_COMPONENTS,
 };
 
 /// A quiet NaN with a payload no computation produces.
@@ -123,12 +124,27 @@ fn construction_errors_are_distinct_and_ordered() {
     }
 }
 
-fn mix() -> DiagMixtureRef<'static, f64> {
-    DiagMixtureRef::new(&A, &MU, &S, 2).unwrap()
+fn mix_of<G: Family>(family: G) -> DiagMixtureRef<'static, f64, G> {
+    DiagMixtureRef::of_family(family, &A, &MU, &S, 2).unwrap()
+}
+
+/// Runs a check generic over the family for each of the four.
+macro_rules! every_family {
+    ($check:ident) => {
+        $check(Gaussian);
+        $check(Logistic);
+        $check(Laplace);
+        $check(Cauchy);
+    };
 }
 
 #[test]
 fn bad_x_writes_nothing() {
+    every_family!(bad_x);
+}
+
+fn bad_x<G: Family>(family: G) {
+    let mix = || mix_of(family);
     for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
         let x = [0.0, bad];
         let mut out = poisoned(2);
@@ -170,6 +186,11 @@ fn bad_x_writes_nothing() {
 
 #[test]
 fn bad_u_writes_nothing() {
+    every_family!(bad_u);
+}
+
+fn bad_u<G: Family>(family: G) {
+    let mix = || mix_of(family);
     for bad in [0.0, 1.0, -0.5, 1.5, f64::NAN, f64::INFINITY, -0.0] {
         let mut x = poisoned(2);
         assert_eq!(
@@ -183,6 +204,11 @@ fn bad_u_writes_nothing() {
 
 #[test]
 fn bad_cotangent_writes_nothing() {
+    every_family!(bad_cotangent);
+}
+
+fn bad_cotangent<G: Family>(family: G) {
+    let mix = || mix_of(family);
     let (mut a, mut m, mut s) = (poisoned(2), poisoned(4), poisoned(4));
     assert_eq!(
         mix()
@@ -195,6 +221,11 @@ fn bad_cotangent_writes_nothing() {
 
 #[test]
 fn wrong_buffer_lengths_write_nothing() {
+    every_family!(wrong_buffer_lengths);
+}
+
+fn wrong_buffer_lengths<G: Family>(family: G) {
+    let mix = || mix_of(family);
     let x = [0.1, 0.2];
     let mut short = poisoned(1);
     assert_eq!(
@@ -303,6 +334,7 @@ fn gradients_in_a_gap_deeper_than_min_positive_are_refused_cleanly() {
 
 #[test]
 fn errors_say_which_input_is_wrong() {
+    let mix = || mix_of(Gaussian);
     let new = |a: &[f64], m: &[f64], s: &[f64], d| DiagMixtureRef::new(a, m, s, d).unwrap_err();
     // Shapes: which buffer, its expected and actual length.
     let e = new(&A, &MU, &S[..3], 2);

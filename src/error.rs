@@ -107,6 +107,11 @@ pub enum Buffer {
     Workspace,
     /// The drawn components of an ancestral batch (`n` values).
     Components,
+    /// The Cholesky factors `L_k` of a full-covariance mixture (`K·D·D`
+    /// values, `L_k` at `k·D·D`, `(i, j)` at `i·D + j`).
+    ScaleTril,
+    /// A gradient output for the Cholesky factors (`K·D·D` values).
+    ScaleTrilBar,
 }
 
 impl Buffer {
@@ -127,6 +132,8 @@ impl Buffer {
             Buffer::Jacobian => "jacobian",
             Buffer::Workspace => "workspace",
             Buffer::Components => "components",
+            Buffer::ScaleTril => "scale_tril",
+            Buffer::ScaleTrilBar => "scale_tril_bar",
         }
     }
 }
@@ -280,6 +287,12 @@ impl Error {
                 index,
                 ..
             } => Some(index),
+            // `K` matrices of `D × D` (`dims = D`): the row is the dimension.
+            Place::Entry {
+                buffer: Buffer::ScaleTril | Buffer::ScaleTrilBar,
+                index,
+                dims,
+            } if dims > 0 => Some(index / (dims * dims)),
             Place::Entry { index, dims, .. } if dims > 0 => Some(index / dims),
             _ => None,
         }
@@ -297,6 +310,11 @@ impl Error {
             | Place::Whole
             | Place::Length { .. } => None,
             Place::Entry { index, dims: 0, .. } => Some(index),
+            Place::Entry {
+                buffer: Buffer::ScaleTril | Buffer::ScaleTrilBar,
+                index,
+                dims,
+            } => Some(index % (dims * dims) / dims),
             Place::Entry { index, dims, .. } => Some(index % dims),
         }
     }

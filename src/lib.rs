@@ -81,6 +81,7 @@ mod scratch;
 mod simd;
 mod special;
 mod sweep;
+mod tril;
 mod vjp;
 mod workspace;
 
@@ -94,6 +95,7 @@ pub use quantile::{SolveStats, MAX_EVALUATIONS_PER_DIM};
 pub use sample::{uniform_f32, uniform_f64};
 pub use scratch::WithWorkspace;
 pub use simd::{force_simd_path, simd_path, SimdPath};
+pub use tril::{TrilLogProbGrad, TrilMixtureRef};
 
 pub use rand_core::{self, RngCore, SeedableRng};
 

@@ -120,7 +120,7 @@ impl<F: Float> LogWeights<'_, F> {
     /// flops, and kept apart the loop bodies are short and the chains of
     /// different components overlap in the pipeline.
     #[inline(always)]
-    fn add(&mut self, sign: F, logn: &[F]) {
+    pub fn add(&mut self, sign: F, logn: &[F]) {
         add_log_normals(sign, self.hi, self.lo, logn);
     }
 

@@ -168,6 +168,28 @@ impl<F: Float, G: Family> DiagMixtureRef<'_, F, G> {
     }
 }
 
+/// One dimension's root of `F(x) = u` for the components `column`
+/// (`(location, scale)` pairs) with responsibilities `p` and log-weights
+/// `weights`, a flat gap resolved (docs/math.md §9.4): `(root,
+/// evaluations)`. For the mixtures whose locations are not stored
+/// (full covariance); the diagonal loop above keeps its own arrangement.
+pub(crate) fn solve_resolving<F: Float, G: Family>(
+    column: impl Iterator<Item = (F, F)> + Clone,
+    p: &[F],
+    weights: &LogWeights<'_, F>,
+    u: F,
+) -> (F, u32) {
+    let first = solve::<F, G>(column.clone(), p, u);
+    let resolved = first
+        .flat
+        .then(|| flat_gap::resolve::<F, G>(column, p, weights, u, first.root))
+        .flatten();
+    match resolved {
+        Some((root, extra)) => (root, first.evaluations + extra),
+        None => (first.root, first.evaluations),
+    }
+}
+
 impl<F: Float, const K: usize, const D: usize, G: Family> DiagMixture<F, K, D, G> {
     /// The quantile map; see [`DiagMixtureRef::quantile`].
     pub fn quantile(&self, u: &[F; D]) -> Result<[F; D], Error> {

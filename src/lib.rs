@@ -95,7 +95,9 @@ pub use quantile::{SolveStats, MAX_EVALUATIONS_PER_DIM};
 pub use sample::{uniform_f32, uniform_f64};
 pub use scratch::WithWorkspace;
 pub use simd::{force_simd_path, simd_path, SimdPath};
-pub use tril::{TrilLogProbGrad, TrilMixtureRef};
+pub use tril::{
+    TrilGrad, TrilLogProbGrad, TrilMixture, TrilMixtureRef, TrilScratch, TrilWorkspace,
+};
 
 pub use rand_core::{self, RngCore, SeedableRng};
 

@@ -46,7 +46,9 @@ impl Params {
 
     fn quantile(&self, u: &[f64]) -> Vec<f64> {
         let mut x = vec![0.0; self.d];
-        self.view().quantile(u, &mut x, &mut self.work()).unwrap();
+        self.view()
+            .quantile(u, &mut x, &mut self.work()[..])
+            .unwrap();
         x
     }
 }
@@ -117,7 +119,7 @@ fn log_prob_is_the_mixture_of_multivariate_normals() {
         let mut s = seed;
         for _ in 0..20 {
             let x: Vec<f64> = (0..d).map(|_| 6.0 * lcg(&mut s) - 3.0).collect();
-            let got = p.view().log_prob(&x, &mut p.work()).unwrap();
+            let got = p.view().log_prob(&x, &mut p.work()[..]).unwrap();
             let want = log_q(&p, &x);
             assert!(
                 (got - want).abs() <= 1e-13 * want.abs().max(1.0),
@@ -136,7 +138,7 @@ fn quantile_inverts_cdf() {
             let u: Vec<f64> = (0..d).map(|_| 0.001 + 0.998 * lcg(&mut s)).collect();
             let x = p.quantile(&u);
             let mut back = vec![0.0; d];
-            p.view().cdf(&x, &mut back, &mut p.work()).unwrap();
+            p.view().cdf(&x, &mut back, &mut p.work()[..]).unwrap();
             for i in 0..d {
                 assert!((back[i] - u[i]).abs() <= 1e-13 * u[i].min(1.0 - u[i]).max(1e-3));
             }
@@ -169,7 +171,7 @@ fn a_diagonal_factor_is_the_diagonal_mixture() {
     let (mut a, mut m, mut l) = (vec![0.0; k], vec![0.0; k * d], vec![0.0; k * d * d]);
     let xbar = [0.7, -1.1, 0.4, 2.0];
     p.view()
-        .vjp(&xd, &xbar, &mut a, &mut m, &mut l, &mut p.work())
+        .vjp(&xd, &xbar, &mut a, &mut m, &mut l, &mut p.work()[..])
         .unwrap();
     let (mut da, mut dm, mut ds) = (vec![0.0; k], vec![0.0; k * d], vec![0.0; k * d]);
     diag.vjp(&xd, &xbar, &mut da, &mut dm, &mut ds).unwrap();
@@ -196,7 +198,7 @@ fn single_component_is_mu_plus_l_epsilon() {
     }
     let cols = 1 + d + d * d;
     let mut jac = vec![0.0; d * cols];
-    p.view().jacobian(&x, &mut jac, &mut p.work()).unwrap();
+    p.view().jacobian(&x, &mut jac, &mut p.work()[..]).unwrap();
     for i in 0..d {
         let row = &jac[i * cols..(i + 1) * cols];
         assert_eq!(row[0], 0.0, "dx/da");
@@ -243,7 +245,7 @@ fn jacobian_and_vjp_match_central_differences_of_the_sampler() {
         let x = p.quantile(&u);
         let cols = k + k * d + k * d * d;
         let mut jac = vec![0.0; d * cols];
-        p.view().jacobian(&x, &mut jac, &mut p.work()).unwrap();
+        p.view().jacobian(&x, &mut jac, &mut p.work()[..]).unwrap();
         let theta = p.flat();
         for c in 0..cols {
             if theta[c].is_nan() {
@@ -269,7 +271,7 @@ fn jacobian_and_vjp_match_central_differences_of_the_sampler() {
         let xbar: Vec<f64> = (0..d).map(|i| 1.0 - 0.3 * i as f64).collect();
         let (mut a, mut m, mut l) = (vec![0.0; k], vec![0.0; k * d], vec![0.0; k * d * d]);
         p.view()
-            .vjp(&x, &xbar, &mut a, &mut m, &mut l, &mut p.work())
+            .vjp(&x, &xbar, &mut a, &mut m, &mut l, &mut p.work()[..])
             .unwrap();
         let g: Vec<f64> = [a, m, l].concat();
         for c in 0..cols {
@@ -303,7 +305,7 @@ fn log_prob_grad_matches_central_differences() {
                 means: Some(&mut gm),
                 scale_tril: Some(&mut gl),
             },
-            &mut p.work(),
+            &mut p.work()[..],
         )
         .unwrap();
     assert!((lp - log_q(&p, &x)).abs() < 1e-13);
@@ -378,12 +380,12 @@ fn bad_input_is_refused_and_nothing_is_written() {
     let poison = f64::from_bits(0x7ff8_dead_beef_0001);
     let untouched = |b: &[f64]| b.iter().all(|x| x.to_bits() == poison.to_bits());
     let mut x = [poison; 2];
-    let short = &mut vec![0.0; TrilMixtureRef::<f64>::work_len(2, 2).unwrap() - 1];
+    let short = &mut vec![0.0; TrilMixtureRef::<f64>::work_len(2, 2).unwrap() - 1][..];
     let e = v.quantile(&[0.5, 0.5], &mut x, short).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::BufferLength);
     assert!(untouched(&x));
     assert_eq!(
-        v.quantile(&[0.5, 1.0], &mut x, &mut p.work())
+        v.quantile(&[0.5, 1.0], &mut x, &mut p.work()[..])
             .unwrap_err()
             .kind(),
         ErrorKind::UniformOutOfRange
@@ -396,7 +398,7 @@ fn bad_input_is_refused_and_nothing_is_written() {
             &mut a,
             &mut m,
             &mut l,
-            &mut p.work(),
+            &mut p.work()[..],
         )
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NonFiniteX);
@@ -407,7 +409,7 @@ fn bad_input_is_refused_and_nothing_is_written() {
             &mut a,
             &mut m,
             &mut l,
-            &mut p.work(),
+            &mut p.work()[..],
         )
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NonFiniteCotangent);
@@ -420,7 +422,7 @@ fn bad_input_is_refused_and_nothing_is_written() {
             &mut a,
             &mut m,
             &mut l,
-            &mut p.work(),
+            &mut p.work()[..],
         )
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ZeroDensity);
@@ -490,7 +492,7 @@ fn pathwise_gradients_are_unbiased() {
                 p.view().sample_ancestral(&mut rng, &mut x).unwrap();
             } else {
                 p.view()
-                    .sample_quantile(&mut rng, &mut x, None, &mut work)
+                    .sample_quantile(&mut rng, &mut x, None, &mut work[..])
                     .unwrap();
             }
             // x̄ = (A + Aᵀ) x
@@ -500,7 +502,7 @@ fn pathwise_gradients_are_unbiased() {
             ];
             let (mut ga, mut gm, mut gl) = (vec![0.0; k], vec![0.0; k * d], vec![0.0; k * d * d]);
             p.view()
-                .vjp(&x, &xbar, &mut ga, &mut gm, &mut gl, &mut work)
+                .vjp(&x, &xbar, &mut ga, &mut gm, &mut gl, &mut work[..])
                 .unwrap();
             for (c, v) in [ga, gm, gl].concat().into_iter().enumerate() {
                 sum[c] += v;
@@ -522,4 +524,53 @@ fn pathwise_gradients_are_unbiased() {
             );
         }
     }
+}
+
+#[test]
+fn owned_type_and_stack_scratch_give_the_views_bits() {
+    use mixgrad::{TrilMixture, TrilScratch};
+    let p = random(17, 2, 3);
+    let mut tril = [[[0.0; 3]; 3]; 2];
+    let mut means = [[0.0; 3]; 2];
+    for c in 0..2 {
+        for i in 0..3 {
+            means[c][i] = p.means[c * 3 + i];
+            for j in 0..=i {
+                tril[c][i][j] = p.tril[(c * 3 + i) * 3 + j];
+            }
+        }
+    }
+    let owned = TrilMixture::<f64, 2, 3>::new([p.logits[0], p.logits[1]], means, tril).unwrap();
+    let u = [0.3, 0.01, 0.77];
+    let x = owned.quantile(&u).unwrap();
+    assert_eq!(
+        x.map(f64::to_bits).to_vec(),
+        p.quantile(&u)
+            .iter()
+            .map(|v| v.to_bits())
+            .collect::<Vec<_>>()
+    );
+    let g = owned.vjp(&x, &[1.0, -0.5, 2.0]).unwrap();
+    let (mut a, mut m, mut l) = (vec![0.0; 2], vec![0.0; 6], vec![0.0; 18]);
+    p.view()
+        .vjp(
+            &x,
+            &[1.0, -0.5, 2.0],
+            &mut a,
+            &mut m,
+            &mut l,
+            &mut p.work()[..],
+        )
+        .unwrap();
+    assert_eq!(g.logits.to_vec(), a);
+    assert_eq!(g.means.as_flattened().to_vec(), m);
+    assert_eq!(g.scale_tril.as_flattened().as_flattened().to_vec(), l);
+    // Stack scratch larger than the mixture serves; smaller is refused.
+    let mut big = TrilScratch::<f64, 4, 5>::new();
+    let mut x2 = [0.0; 3];
+    p.view().quantile(&u, &mut x2, &mut big).unwrap();
+    assert_eq!(x2, x);
+    let mut small = TrilScratch::<f64, 2, 2>::new();
+    let e = p.view().quantile(&u, &mut x2, &mut small).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BufferLength);
 }

@@ -10,7 +10,7 @@ use crate::kernel::{conditional, standardise_within};
 use crate::quantile::solve_resolving;
 use crate::{Buffer, Error, Float, Gaussian, RngCore, SolveStats};
 
-use super::work::TrilWork;
+use super::work::{TrilWork, TrilWorkspace};
 use super::{factor_row, TrilMixtureRef};
 
 /// What the forward pass knows of dimension `d` before `x_d`: the
@@ -116,7 +116,12 @@ impl<F: Float> TrilMixtureRef<'_, F> {
     /// (also for `work` shorter than [`work_len`](Self::work_len)),
     /// [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX); on error
     /// `u` is untouched.
-    pub fn cdf(&self, x: &[F], u: &mut [F], work: &mut [F]) -> Result<(), Error> {
+    pub fn cdf<W: TrilWorkspace<F> + ?Sized>(
+        &self,
+        x: &[F],
+        u: &mut [F],
+        work: &mut W,
+    ) -> Result<(), Error> {
         self.check_finite(x, Buffer::X)?;
         Self::check_len(u, self.dims, Buffer::Output)?;
         let mut w = self.work(work)?;
@@ -139,7 +144,12 @@ impl<F: Float> TrilMixtureRef<'_, F> {
     /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength),
     /// [`ErrorKind::UniformOutOfRange`](crate::ErrorKind::UniformOutOfRange);
     /// on error `x` is untouched.
-    pub fn quantile(&self, u: &[F], x: &mut [F], work: &mut [F]) -> Result<SolveStats, Error> {
+    pub fn quantile<W: TrilWorkspace<F> + ?Sized>(
+        &self,
+        u: &[F],
+        x: &mut [F],
+        work: &mut W,
+    ) -> Result<SolveStats, Error> {
         self.check_u(u)?;
         Self::check_len(x, self.dims, Buffer::Output)?;
         let mut w = self.work(work)?;
@@ -176,7 +186,11 @@ impl<F: Float> TrilMixtureRef<'_, F> {
     ///
     /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength),
     /// [`ErrorKind::NonFiniteX`](crate::ErrorKind::NonFiniteX).
-    pub fn log_prob(&self, x: &[F], work: &mut [F]) -> Result<F, Error> {
+    pub fn log_prob<W: TrilWorkspace<F> + ?Sized>(
+        &self,
+        x: &[F],
+        work: &mut W,
+    ) -> Result<F, Error> {
         self.check_finite(x, Buffer::X)?;
         let mut w = self.work(work)?;
         Ok(self.log_prob_in(&mut w, x))
@@ -195,12 +209,12 @@ impl<F: Float> TrilMixtureRef<'_, F> {
     ///
     /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength);
     /// on error nothing is written and the generator is not advanced.
-    pub fn sample_quantile<R: RngCore + ?Sized>(
+    pub fn sample_quantile<R: RngCore + ?Sized, W: TrilWorkspace<F> + ?Sized>(
         &self,
         rng: &mut R,
         x: &mut [F],
         u: Option<&mut [F]>,
-        work: &mut [F],
+        work: &mut W,
     ) -> Result<SolveStats, Error> {
         Self::check_len(x, self.dims, Buffer::Output)?;
         if let Some(u) = u.as_deref() {
@@ -277,7 +291,10 @@ impl<F: Float> TrilMixtureRef<'_, F> {
     }
 
     /// The named rows of `work`.
-    pub(super) fn work<'w>(&self, work: &'w mut [F]) -> Result<TrilWork<'w, F>, Error> {
+    pub(super) fn work<'w, W: TrilWorkspace<F> + ?Sized>(
+        &self,
+        work: &'w mut W,
+    ) -> Result<TrilWork<'w, F>, Error> {
         TrilWork::split(work, self.num_components(), self.dims)
     }
 }

@@ -9,17 +9,21 @@
 //! so coordinate `d` given `x_<d` is the diagonal mixture's conditional with
 //! locations `m_kd` and scales `L_k[d][d]`: the same kernel, solver and
 //! log-weights serve ([`forward`]). The reverse sweep carries the
-//! transposed substitution ([`sweep`]). Every operation runs on the
-//! caller's scratch of [`TrilMixtureRef::work_len`] values: `O(KD)`, no
-//! bound on `K` or `D`, nothing allocated.
+//! transposed substitution ([`sweep`]). Every operation runs on scratch
+//! ([`TrilWorkspace`]): the caller's slice of [`TrilMixtureRef::work_len`]
+//! values (`O(KD)`, no bound on `K` or `D`), or a [`TrilScratch`] on the
+//! stack; nothing is allocated.
 
 mod forward;
+mod owned;
 mod sweep;
 mod work;
 
 use crate::{Buffer, Error, ErrorKind, Float};
 
+pub use owned::{TrilGrad, TrilMixture};
 pub use sweep::TrilLogProbGrad;
+pub use work::{TrilScratch, TrilWorkspace};
 
 /// A full-covariance Gaussian mixture over borrowed flat slices:
 /// `logits` (`K`), `means` (`K·D`, `(k, d)` at `k·D + d`) and `scale_tril`
@@ -33,7 +37,7 @@ pub use sweep::TrilLogProbGrad;
 /// let mix = TrilMixtureRef::new(&logits, &means, &tril, 2)?;
 /// let mut work = vec![0.0; TrilMixtureRef::<f64>::work_len(1, 2).unwrap()];
 /// let mut x = [0.0; 2];
-/// mix.quantile(&[0.5, 0.5], &mut x, &mut work)?;
+/// mix.quantile(&[0.5, 0.5], &mut x, &mut work[..])?;
 /// assert_eq!(x, [1.0, -1.0]); // the mean, at the medians
 /// # Ok::<(), mixgrad::Error>(())
 /// ```

@@ -17,7 +17,7 @@
 use crate::family::StandardDensity;
 use crate::{Buffer, Error, ErrorKind, Float, Gaussian};
 
-use super::work::TrilWork;
+use super::work::{TrilWork, TrilWorkspace};
 use super::{factor_row, TrilMixtureRef};
 
 /// The gradients [`TrilMixtureRef::log_prob_grad`] writes, each optional:
@@ -90,14 +90,14 @@ impl<F: Float> TrilMixtureRef<'_, F> {
     /// [`ErrorKind::NonFiniteCotangent`], [`ErrorKind::ZeroDensity`]
     /// (a conditional density too small to divide by); on error nothing is
     /// written.
-    pub fn vjp(
+    pub fn vjp<W: TrilWorkspace<F> + ?Sized>(
         &self,
         x: &[F],
         x_bar: &[F],
         logits_bar: &mut [F],
         means_bar: &mut [F],
         scale_tril_bar: &mut [F],
-        work: &mut [F],
+        work: &mut W,
     ) -> Result<(), Error> {
         self.check_finite(x, Buffer::X)?;
         self.check_finite(x_bar, Buffer::XBar)?;
@@ -122,7 +122,12 @@ impl<F: Float> TrilMixtureRef<'_, F> {
     /// row-major, zero above the diagonal), row-major into `jac`.
     ///
     /// Errors: as [`vjp`](Self::vjp).
-    pub fn jacobian(&self, x: &[F], jac: &mut [F], work: &mut [F]) -> Result<(), Error> {
+    pub fn jacobian<W: TrilWorkspace<F> + ?Sized>(
+        &self,
+        x: &[F],
+        jac: &mut [F],
+        work: &mut W,
+    ) -> Result<(), Error> {
         self.check_finite(x, Buffer::X)?;
         let cols = self.num_params();
         Self::check_len(jac, cols.saturating_mul(self.dims), Buffer::Jacobian)?;
@@ -228,11 +233,11 @@ impl<F: Float> TrilMixtureRef<'_, F> {
     ///
     /// Errors: [`ErrorKind::BufferLength`], [`ErrorKind::NonFiniteX`]; on
     /// error nothing is written.
-    pub fn log_prob_grad(
+    pub fn log_prob_grad<W: TrilWorkspace<F> + ?Sized>(
         &self,
         x: &[F],
         grad: TrilLogProbGrad<'_, F>,
-        work: &mut [F],
+        work: &mut W,
     ) -> Result<F, Error> {
         self.check_finite(x, Buffer::X)?;
         self.check_log_prob_grad(&grad)?;

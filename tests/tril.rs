@@ -574,3 +574,56 @@ fn owned_type_and_stack_scratch_give_the_views_bits() {
     let e = p.view().quantile(&u, &mut x2, &mut small).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::BufferLength);
 }
+
+#[test]
+fn ill_conditioned_factors_give_no_nan() {
+    // Condition numbers of L up to about 1e8: a tiny diagonal entry under
+    // O(1) entries to its left, and scales 1e8 apart.
+    let factors: [[f64; 9]; 3] = [
+        [1.0, 0.0, 0.0, 0.999_999, 1e-8, 0.0, -0.5, 0.7, 1.0],
+        [1e4, 0.0, 0.0, 3e3, 1e-4, 0.0, 2.0, -1e3, 0.5],
+        [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+    ];
+    let p = Params {
+        k: 3,
+        d: 3,
+        logits: vec![0.0, -1.0, 0.5],
+        means: vec![0.0, 1.0, -1.0, 5.0, 5.0, 5.0, -3.0, 0.0, 2.0],
+        tril: factors.concat(),
+    };
+    let v = p.view();
+    let mut work = p.work();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(18);
+    let mut refused = 0;
+    for i in 0..3000 {
+        let mut x = [0.0; 3];
+        if i % 2 == 0 {
+            v.sample_quantile(&mut rng, &mut x, None, &mut work[..])
+                .unwrap();
+        } else {
+            v.sample_ancestral(&mut rng, &mut x).unwrap();
+        }
+        assert!(x.iter().all(|x| x.is_finite()), "{x:?}");
+        let mut u = [0.0; 3];
+        v.cdf(&x, &mut u, &mut work[..]).unwrap();
+        assert!(u.iter().all(|u| (0.0..=1.0).contains(u)));
+        let lp = v.log_prob(&x, &mut work[..]).unwrap();
+        assert!(lp.is_finite());
+        let (mut a, mut m, mut l) = ([0.0; 3], [0.0; 9], [0.0; 27]);
+        match v.vjp(&x, &[1.0, -1.0, 0.5], &mut a, &mut m, &mut l, &mut work[..]) {
+            Ok(()) => assert!(a.iter().chain(&m).chain(&l).all(|g| g.is_finite())),
+            Err(e) => {
+                assert_eq!(e.kind(), ErrorKind::ZeroDensity);
+                refused += 1;
+            }
+        }
+        let mut gx = [0.0; 3];
+        let grad = TrilLogProbGrad {
+            x: Some(&mut gx),
+            ..TrilLogProbGrad::default()
+        };
+        v.log_prob_grad(&x, grad, &mut work[..]).unwrap();
+        assert!(gx.iter().all(|g| g.is_finite()));
+    }
+    assert!(refused < 30, "{refused} draws refused");
+}

@@ -223,3 +223,4 @@ impl RandomMixture {
         }
     }
 }
+pub mod tril;

@@ -4,7 +4,10 @@
  * every status code with poisoned outputs proving nothing is written; the
  * batch forms (docs/math.md §8) against the single calls, bit for bit; the
  * location-scale families (docs/math.md §9): the Gaussian is the diag
- * surface bit for bit, every family round-trips, an unknown one is refused.
+ * surface bit for bit, every family round-trips, an unknown one is refused;
+ * full-covariance mixtures (docs/math.md §10): K = 1 is mu + L Phi^-1(u),
+ * the round trip, a diagonal factor is the diagonal mixture, a short
+ * workspace is refused with nothing written.
  *
  * Usage: test_c path/to/tests/data/reference.txt */
 #include "mixgrad.h"
@@ -1496,6 +1499,161 @@ static void test_locscale_unknown_family(void) {
     CHECK(mixgrad_locscale_validate_f64(NULL) == MIXGRAD_ERR_NULL_POINTER, "NULL mix before the family");
 }
 
+/* ---- full-covariance mixtures (docs/math.md §10) ------------------------ */
+
+/* Every mixgrad_tril_*_f64 operation but validate on m with the workspace
+ * (w, n): writes into o (1 + 1 + 6*D + 2*P + D*P values, P = K + K*D +
+ * K*D*D), rng and *component; the statuses into s[8]. */
+static void tril_run(const mixgrad_tril_f64 *m, const double *x, const double *u, const double *xbar, double *o,
+                     mixgrad_rng *rng, uint32_t *component, double *w, size_t n, mixgrad_status s[8]) {
+    const size_t K = m->num_components, D = m->num_dims, KD = K * D, P = K + KD + KD * D;
+    double *g = o + 2, *cdf = g + D + P, *q = cdf + D, *bars = q + D, *jac = bars + P, *smp = jac + D * P;
+    s[0] = mixgrad_tril_log_prob_f64(m, x, o, w, n);
+    s[1] = mixgrad_tril_log_prob_grad_f64(m, x, o + 1, g, g + D, g + D + K, g + D + K + KD, w, n);
+    s[2] = mixgrad_tril_cdf_f64(m, x, cdf, w, n);
+    s[3] = mixgrad_tril_quantile_f64(m, u, q, w, n);
+    s[4] = mixgrad_tril_vjp_f64(m, x, xbar, bars, bars + K, bars + K + KD, w, n);
+    s[5] = mixgrad_tril_jacobian_f64(m, x, jac, w, n);
+    s[6] = mixgrad_tril_sample_quantile_f64(m, rng, smp, smp + D, w, n);
+    s[7] = mixgrad_tril_sample_ancestral_f64(m, rng, smp + 2 * D, component, w, n);
+}
+
+/* K = 1 is x = mu + L Phi^-1(u); cdf(quantile(u)) = u; a diagonal L is the
+ * diagonal mixture; a short workspace is MIXGRAD_ERR_SHORT_WORKSPACE with
+ * nothing written (the workspace included). NaN above the diagonals:
+ * those entries are never read. */
+static void test_tril(void) {
+    enum { K = 3, D = 3, KD = K * D, KDD = KD * D, P = K + KD + KDD };
+    const size_t need = mixgrad_tril_work_len(K, D);
+    CHECK(need == K * (5 + 3 * D), "tril work_len %zu", need);
+    CHECK(mixgrad_tril_work_len(UINT32_MAX, UINT32_MAX) == SIZE_MAX, "tril work_len overflow is SIZE_MAX");
+    double *work = alloc_poisoned(need);
+
+    /* K = 1. */
+    const double a1[1] = {0.0}, mu1[D] = {0.5, -1.0, 2.0};
+    const double l1[D * D] = {1.5, NAN, NAN, 0.3, 0.8, NAN, -0.4, 0.2, 1.1};
+    const mixgrad_tril_f64 one = {1, D, a1, mu1, l1};
+    CHECK(mixgrad_tril_validate_f64(&one) == MIXGRAD_OK, "tril K=1 valid");
+    const double us[3][D] = {{0.5, 0.1, 0.9}, {1e-6, 0.7, 0.25}, {0.999, 0.4, 1e-3}};
+    for (int i = 0; i < 3; i++) {
+        double x[D], back[D], eps[D];
+        CHECK(mixgrad_tril_quantile_f64(&one, us[i], x, work, need) == MIXGRAD_OK, "tril K=1 quantile");
+        for (int d = 0; d < D; d++) eps[d] = ref_probit(us[i][d]);
+        for (int d = 0; d < D; d++) {
+            double want = mu1[d];
+            for (int j = 0; j <= d; j++) want += l1[d * D + j] * eps[j];
+            CHECK(fabs(x[d] - want) <= 1e-12 * (1 + fabs(want)), "tril K=1 d=%d: %.17g vs mu + L eps %.17g", d, x[d],
+                  want);
+        }
+        CHECK(mixgrad_tril_cdf_f64(&one, x, back, work, need) == MIXGRAD_OK, "tril K=1 cdf");
+        for (int d = 0; d < D; d++) {
+            CHECK(fabs(back[d] - us[i][d]) <= 1e-12 * us[i][d] + 1e-15, "tril K=1 d=%d: cdf(quantile(%g)) = %.17g", d,
+                  us[i][d], back[d]);
+        }
+    }
+
+    /* K = 3, correlated: the round trip. */
+    const double a[K] = {0.2, -0.4, 0.5};
+    const double mu[KD] = {-1.0, 0.0, 1.0, 1.5, 0.5, -0.5, 0.0, -1.5, 0.8};
+    const double l[KDD] = {0.9, NAN, NAN, 0.3, 1.1, NAN, -0.2, 0.4, 0.7,  /* */
+                           0.6, NAN, NAN, -0.5, 1.3, NAN, 0.1, -0.3, 1.0, /* */
+                           1.2, NAN, NAN, 0.2, 0.5, NAN, 0.6, 0.0, 0.8};
+    const mixgrad_tril_f64 m = {K, D, a, mu, l};
+    CHECK(mixgrad_tril_validate_f64(&m) == MIXGRAD_OK, "tril valid");
+    for (int i = 0; i < 3; i++) {
+        double x[D], back[D];
+        CHECK(mixgrad_tril_quantile_f64(&m, us[i], x, work, need) == MIXGRAD_OK &&
+                  mixgrad_tril_cdf_f64(&m, x, back, work, need) == MIXGRAD_OK,
+              "tril quantile, cdf");
+        for (int d = 0; d < D; d++) {
+            CHECK(fabs(back[d] - us[i][d]) <= 1e-12 * fmin(1.0, 1e3 * us[i][d]), "tril d=%d: cdf(quantile(%g)) = %.17g",
+                  d, us[i][d], back[d]);
+        }
+    }
+
+    /* A diagonal L is the diagonal mixture. */
+    const double scales[KD] = {0.9, 1.1, 0.7, 0.6, 1.3, 1.0, 1.2, 0.5, 0.8};
+    double diag_l[KDD];
+    for (size_t i = 0; i < KDD; i++) {
+        const size_t row = i % (D * D) / D, col = i % D;
+        diag_l[i] = row == col ? scales[i / (D * D) * D + row] : (row > col ? 0.0 : NAN);
+    }
+    const mixgrad_tril_f64 mt = {K, D, a, mu, diag_l};
+    const mixgrad_diag_f64 md = {K, D, a, mu, scales};
+    const double x[D] = {0.3, -0.6, 1.2}, xbar[D] = {1.0, -0.5, 2.0};
+    double lt, ld, ut[D], ud[D], qt[D], qd[D], gt[K + KD + KDD], gd[K + 2 * KD], pt[D + K + KD + KDD],
+        pd[D + K + 2 * KD];
+    CHECK(mixgrad_tril_log_prob_f64(&mt, x, &lt, work, need) == MIXGRAD_OK &&
+              mixgrad_diag_log_prob_f64(&md, x, &ld) == MIXGRAD_OK,
+          "diagonal L: log_prob");
+    CHECK(fabs(lt - ld) <= 1e-13 * (1 + fabs(ld)), "diagonal L: log_prob %.17g vs %.17g", lt, ld);
+    CHECK(mixgrad_tril_cdf_f64(&mt, x, ut, work, need) == MIXGRAD_OK && mixgrad_diag_cdf_f64(&md, x, ud) == MIXGRAD_OK,
+          "diagonal L: cdf");
+    CHECK(mixgrad_tril_quantile_f64(&mt, us[0], qt, work, need) == MIXGRAD_OK &&
+              mixgrad_diag_quantile_f64(&md, us[0], qd) == MIXGRAD_OK,
+          "diagonal L: quantile");
+    for (int d = 0; d < D; d++) {
+        CHECK(fabs(ut[d] - ud[d]) <= 1e-13 * (1 + fabs(ud[d])), "diagonal L: cdf d=%d", d);
+        CHECK(fabs(qt[d] - qd[d]) <= 1e-13 * (1 + fabs(qd[d])), "diagonal L: quantile d=%d %.17g vs %.17g", d, qt[d],
+              qd[d]);
+    }
+    CHECK(mixgrad_tril_vjp_f64(&mt, x, xbar, gt, gt + K, gt + K + KD, work, need) == MIXGRAD_OK &&
+              mixgrad_diag_vjp_f64(&md, x, xbar, gd, gd + K, gd + K + KD) == MIXGRAD_OK,
+          "diagonal L: vjp");
+    CHECK(mixgrad_tril_log_prob_grad_f64(&mt, x, NULL, pt, pt + D, pt + D + K, pt + D + K + KD, work, need) ==
+                  MIXGRAD_OK &&
+              mixgrad_diag_log_prob_grad_f64(&md, x, NULL, pd, pd + D, pd + D + K, pd + D + K + KD) == MIXGRAD_OK,
+          "diagonal L: log_prob_grad");
+    /* Logits and means alike; the diagonal of L-bar is the scales' gradient. */
+    for (size_t i = 0; i < K + KD; i++) {
+        CHECK(fabs(gt[i] - gd[i]) <= 1e-13 * (1 + fabs(gd[i])), "diagonal L: vjp %zu: %.17g vs %.17g", i, gt[i], gd[i]);
+        CHECK(fabs(pt[D + i] - pd[D + i]) <= 1e-13 * (1 + fabs(pd[D + i])), "diagonal L: log_prob_grad %zu", i);
+    }
+    for (size_t i = 0; i < D; i++) {
+        CHECK(fabs(pt[i] - pd[i]) <= 1e-13 * (1 + fabs(pd[i])), "diagonal L: x_grad %zu", i);
+    }
+    for (size_t k = 0; k < K; k++) {
+        for (size_t d = 0; d < D; d++) {
+            const double t = gt[K + KD + k * D * D + d * D + d], s = gd[K + KD + k * D + d];
+            const double tp = pt[D + K + KD + k * D * D + d * D + d], sp = pd[D + K + KD + k * D + d];
+            CHECK(fabs(t - s) <= 1e-13 * (1 + fabs(s)), "diagonal L: vjp L[%zu][%zu][%zu] %.17g vs %.17g", k, d, d, t,
+                  s);
+            CHECK(fabs(tp - sp) <= 1e-13 * (1 + fabs(sp)), "diagonal L: log_prob_grad L[%zu][%zu][%zu]", k, d, d);
+            for (size_t j = d + 1; j < D; j++) {
+                CHECK(gt[K + KD + k * D * D + d * D + j] == 0.0, "vjp: 0 above the diagonal");
+            }
+        }
+    }
+
+    /* A short workspace: the distinct status from every function, nothing
+     * written. */
+    const size_t outs = 2 + 6 * D + 2 * P + D * P;
+    double *o = alloc_poisoned(outs);
+    mixgrad_rng rng, fresh;
+    mixgrad_rng_seed(&rng, 3);
+    fresh = rng;
+    uint32_t component = 77;
+    mixgrad_status s[8];
+    poison(work, need);
+    tril_run(&m, x, us[1], xbar, o, &rng, &component, work, need - 1, s);
+    for (int i = 0; i < 8; i++) {
+        CHECK(s[i] == MIXGRAD_ERR_SHORT_WORKSPACE, "tril short workspace, op %d: %s", i, mixgrad_status_str(s[i]));
+    }
+    CHECK(is_poisoned(o, outs) && memcmp(&rng, &fresh, sizeof rng) == 0 && component == 77,
+          "tril short workspace: something was written");
+    CHECK(mixgrad_tril_cdf_f64(&m, x, o, work, 0) == MIXGRAD_ERR_SHORT_WORKSPACE, "tril work_len 0");
+    CHECK(is_poisoned(work, need), "a refused call wrote the workspace");
+    CHECK(MIXGRAD_ERR_SHORT_WORKSPACE == 19, "MIXGRAD_ERR_SHORT_WORKSPACE keeps its value");
+    /* ... and the full one: every function succeeds. */
+    tril_run(&m, x, us[1], xbar, o, &rng, &component, work, need, s);
+    for (int i = 0; i < 8; i++) {
+        CHECK(s[i] == MIXGRAD_OK, "tril op %d: %s", i, mixgrad_status_str(s[i]));
+    }
+    CHECK(component < K, "tril component %u", component);
+    free(o);
+    free(work);
+}
+
 /* The header's enumerators, each with its own spelling. A switch without a
  * default: under -Wall -Werror (-Wswitch) the suite stops compiling when the
  * header gains a status this list lacks, and a name that is not an
@@ -1629,6 +1787,7 @@ int main(int argc, char **argv) {
     test_locscale_gaussian_is_diag();
     test_locscale_families();
     test_locscale_unknown_family();
+    test_tril();
     test_names_and_version();
     ref_free(cases, num_cases);
     return support_summary("C suite");

@@ -3,7 +3,8 @@
 // differences of the quantile map (an independent check of the gradient),
 // reproducible sampling, refusals that write nothing, and every batch
 // function (docs/math.md §8) against the single calls, bit for bit; the
-// location-scale families (docs/math.md §9) against the diag surface.
+// location-scale families (docs/math.md §9) against the diag surface; the
+// full-covariance mixtures (docs/math.md §10).
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -810,6 +811,146 @@ template <typename T> void test_locscale() {
     }
 }
 
+// Full-covariance mixtures (docs/math.md §10), both precisions: K = 1 is
+// x = mu + L Phi^-1(u), cdf(quantile(u)) = u for a correlated mixture, a
+// diagonal L is the diagonal mixture, and a workspace one value short is
+// MIXGRAD_ERR_SHORT_WORKSPACE from every function with nothing written.
+template <typename T> struct tril_api;
+
+template <> struct tril_api<double> {
+    using mixture = mg::mixgrad_tril_f64;
+    static constexpr auto validate = mg::mixgrad_tril_validate_f64;
+    static constexpr auto log_prob = mg::mixgrad_tril_log_prob_f64;
+    static constexpr auto log_prob_grad = mg::mixgrad_tril_log_prob_grad_f64;
+    static constexpr auto cdf = mg::mixgrad_tril_cdf_f64;
+    static constexpr auto quantile = mg::mixgrad_tril_quantile_f64;
+    static constexpr auto vjp = mg::mixgrad_tril_vjp_f64;
+    static constexpr auto jacobian = mg::mixgrad_tril_jacobian_f64;
+    static constexpr auto sample_quantile = mg::mixgrad_tril_sample_quantile_f64;
+    static constexpr auto sample_ancestral = mg::mixgrad_tril_sample_ancestral_f64;
+    static constexpr double tol = 1e-12, diag_tol = 1e-13;
+};
+
+template <> struct tril_api<float> {
+    using mixture = mg::mixgrad_tril_f32;
+    static constexpr auto validate = mg::mixgrad_tril_validate_f32;
+    static constexpr auto log_prob = mg::mixgrad_tril_log_prob_f32;
+    static constexpr auto log_prob_grad = mg::mixgrad_tril_log_prob_grad_f32;
+    static constexpr auto cdf = mg::mixgrad_tril_cdf_f32;
+    static constexpr auto quantile = mg::mixgrad_tril_quantile_f32;
+    static constexpr auto vjp = mg::mixgrad_tril_vjp_f32;
+    static constexpr auto jacobian = mg::mixgrad_tril_jacobian_f32;
+    static constexpr auto sample_quantile = mg::mixgrad_tril_sample_quantile_f32;
+    static constexpr auto sample_ancestral = mg::mixgrad_tril_sample_ancestral_f32;
+    static constexpr double tol = 2e-5, diag_tol = 1e-5;
+};
+
+template <typename T> void test_tril() {
+    using A = tril_api<T>;
+    const char *name = api<T>::name;
+    constexpr std::size_t DD = D * D, KDD = K * DD, TP = K + KD + KDD;
+    const T nan = std::numeric_limits<T>::quiet_NaN();
+    const std::size_t need = mg::mixgrad_tril_work_len(K, D);
+    CHECK(need == K * (5 + 3 * D), "tril work_len %zu", need);
+    std::vector<T> work(need + 1, T(-5));
+
+    // K = 1: x = mu + L Phi^-1(u), entries above the diagonal never read.
+    const std::array<T, 1> a1{T(0)};
+    const std::array<T, D> mu1{T(0.5), T(-1), T(2), T(0.25)};
+    std::array<T, DD> l1{};
+    for (std::size_t i = 0; i < D; i++) {
+        for (std::size_t j = 0; j < D; j++) l1[i * D + j] = j > i ? nan : (j == i ? T(0.5 + 0.3 * i) : T(0.2 - 0.15 * j));
+    }
+    const typename A::mixture one{1, std::uint32_t(D), a1.data(), mu1.data(), l1.data()};
+    const std::array<T, D> u{T(0.3), T(0.8), T(0.55), T(0.1)};
+    std::array<T, D> x{}, back{};
+    CHECK(A::validate(&one) == mg::MIXGRAD_OK && A::quantile(&one, u.data(), x.data(), work.data(), need) == mg::MIXGRAD_OK,
+          "%s tril K=1 quantile", name);
+    for (std::size_t d = 0; d < D; d++) {
+        double want = double(mu1[d]);
+        for (std::size_t j = 0; j <= d; j++) want += double(l1[d * D + j]) * ref_probit(double(u[j]));
+        CHECK(std::fabs(double(x[d]) - want) <= A::tol * (1 + std::fabs(want)), "%s tril K=1 d=%zu: %.17g vs %.17g",
+              name, d, double(x[d]), want);
+    }
+
+    // K = 3, correlated: the round trip.
+    const params<T> p;
+    std::array<T, KDD> l{};
+    for (std::size_t i = 0; i < KDD; i++) {
+        const std::size_t row = i % DD / D, col = i % D;
+        l[i] = col > row ? nan : (col == row ? p.scales[i / DD * D + row] : T(0.1 * double((i % 7)) - 0.3));
+    }
+    const typename A::mixture m{std::uint32_t(K), std::uint32_t(D), p.logits.data(), p.means.data(), l.data()};
+    CHECK(A::validate(&m) == mg::MIXGRAD_OK, "%s tril valid", name);
+    CHECK(A::quantile(&m, u.data(), x.data(), work.data(), need) == mg::MIXGRAD_OK &&
+              A::cdf(&m, x.data(), back.data(), work.data(), need) == mg::MIXGRAD_OK,
+          "%s tril quantile, cdf", name);
+    for (std::size_t d = 0; d < D; d++) {
+        CHECK(std::fabs(double(back[d]) - double(u[d])) <= 10 * A::tol, "%s tril d=%zu: cdf(quantile(%g)) = %.17g",
+              name, d, double(u[d]), double(back[d]));
+    }
+
+    // A diagonal L is the diagonal mixture.
+    std::array<T, KDD> dl{};
+    for (std::size_t i = 0; i < KDD; i++) {
+        const std::size_t row = i % DD / D, col = i % D;
+        dl[i] = col > row ? nan : (col == row ? p.scales[i / DD * D + row] : T(0));
+    }
+    const typename A::mixture md{std::uint32_t(K), std::uint32_t(D), p.logits.data(), p.means.data(), dl.data()};
+    const auto diag = p.view();
+    std::array<T, D> qt{}, qd{};
+    T lt = 0, ld = 0;
+    std::array<T, TP> gt{};
+    std::array<T, P> gd{};
+    CHECK(A::quantile(&md, u.data(), qt.data(), work.data(), need) == mg::MIXGRAD_OK &&
+              api<T>::quantile(&diag, u.data(), qd.data()) == mg::MIXGRAD_OK &&
+              A::log_prob(&md, qd.data(), &lt, work.data(), need) == mg::MIXGRAD_OK &&
+              api<T>::log_prob(&diag, qd.data(), &ld) == mg::MIXGRAD_OK &&
+              A::vjp(&md, qd.data(), u.data(), gt.data(), gt.data() + K, gt.data() + K + KD, work.data(), need) ==
+                  mg::MIXGRAD_OK &&
+              api<T>::vjp(&diag, qd.data(), u.data(), gd.data(), gd.data() + K, gd.data() + K + KD) == mg::MIXGRAD_OK,
+          "%s diagonal L: statuses", name);
+    bool same = std::fabs(double(lt) - double(ld)) <= A::diag_tol * (1 + std::fabs(double(ld)));
+    for (std::size_t d = 0; d < D; d++) {
+        same = same && std::fabs(double(qt[d]) - double(qd[d])) <= A::diag_tol * (1 + std::fabs(double(qd[d])));
+    }
+    for (std::size_t i = 0; i < K + KD; i++) {
+        same = same && std::fabs(double(gt[i]) - double(gd[i])) <= A::diag_tol * (1 + std::fabs(double(gd[i])));
+    }
+    for (std::size_t kd = 0; kd < KD; kd++) {
+        const double t = double(gt[K + KD + kd / D * DD + kd % D * (D + 1)]), s = double(gd[K + KD + kd]);
+        same = same && std::fabs(t - s) <= A::diag_tol * (1 + std::fabs(s));
+    }
+    CHECK(same, "%s diagonal L: other results than the diagonal mixture", name);
+
+    // One value short: refused by every function, nothing written.
+    std::vector<T> o(2 + 6 * D + 2 * TP + D * TP, T(-3));
+    const std::vector<T> before = o;
+    const std::vector<T> work_before = work;
+    mg::mixgrad_rng rng, fresh;
+    mg::mixgrad_rng_seed(&rng, 4);
+    fresh = rng;
+    std::uint32_t c = 9;
+    T *w = work.data(), *g = o.data() + 2, *cd = g + D + TP, *q = cd + D, *bars = q + D, *jac = bars + TP,
+      *smp = jac + D * TP;
+    const std::size_t n = need - 1;
+    const std::array<mg::mixgrad_status, 8> s{
+        A::log_prob(&m, x.data(), o.data(), w, n),
+        A::log_prob_grad(&m, x.data(), o.data() + 1, g, g + D, g + D + K, g + D + K + KD, w, n),
+        A::cdf(&m, x.data(), cd, w, n),
+        A::quantile(&m, u.data(), q, w, n),
+        A::vjp(&m, x.data(), u.data(), bars, bars + K, bars + K + KD, w, n),
+        A::jacobian(&m, x.data(), jac, w, n),
+        A::sample_quantile(&m, &rng, smp, smp + D, w, n),
+        A::sample_ancestral(&m, &rng, smp + 2 * D, &c, w, n)};
+    CHECK(std::all_of(s.begin(), s.end(), [](mg::mixgrad_status v) { return v == mg::MIXGRAD_ERR_SHORT_WORKSPACE; }),
+          "%s tril short workspace refused", name);
+    CHECK(std::memcmp(o.data(), before.data(), o.size() * sizeof(T)) == 0 &&
+              std::memcmp(work.data(), work_before.data(), work.size() * sizeof(T)) == 0 &&
+              std::memcmp(&rng, &fresh, sizeof rng) == 0 && c == 9,
+          "%s tril short workspace: something was written", name);
+}
+
 }  // namespace
 
 int main() {
@@ -839,5 +980,7 @@ int main() {
     test_batch_refusals<float>();
     test_locscale<double>();
     test_locscale<float>();
+    test_tril<double>();
+    test_tril<float>();
     return support_summary("C++ suite");
 }

@@ -101,7 +101,8 @@
  * pointers (NULL, then alignment) in argument order, with the mixture's
  * (or batch's) own arrays right after it (for a `mixgrad_locscale_*`
  * mixture, its `family` code between the two); then the shape (`K`, `D`,
- * capacity, sizes, then the `work_len` of the `_work` functions); then
+ * capacity, sizes, then the `work_len` of the `_work` and
+ * `mixgrad_tril_*` functions); then
  * overlap between outputs (`work` counts as one) and any other buffer;
  * then the parameter values (logits, means, scales; for a packed batch,
  * mixture by mixture); then the per-call inputs (`u`, `x`, cotangents,
@@ -143,7 +144,8 @@ enum mixgrad_status
     /**
      * A required pointer is NULL: the first NULL in this order is reported:
      * `mix`, then its fields `mix->logits`, `mix->means` (`mix->locs` of a
-     * `mixgrad_locscale_*`), `mix->scales` (for a packed batch `b`, then
+     * `mixgrad_locscale_*`), `mix->scales` (`mix->scale_tril` of a
+     * `mixgrad_tril_*`; for a packed batch `b`, then
      * `b->logits`, `b->means`, `b->scales`),
      * then the function's other required arguments from left to right.
      * Each function's documentation lists which arguments are optional
@@ -170,14 +172,18 @@ enum mixgrad_status
     /**
      * The field `mix->num_components` (`K`) exceeds
      * `MIXGRAD_MAX_COMPONENTS`, the capacity of the stack scratch. The
-     * `_work` functions, which run on the caller's scratch, accept any `K`.
+     * `_work` and `mixgrad_tril_*` functions, which run on the caller's
+     * scratch, accept any `K`.
      */
     MIXGRAD_ERR_TOO_MANY_COMPONENTS = 5,
     /**
      * `mix->num_components * mix->num_dims` (`K*D`, for `mix->means` and
      * `mix->scales`), for the `_work` functions the workspace,
      * `mixgrad_diag_work_len(K)`, for the Jacobian the length of `jac`,
-     * `D*(K + 2*K*D)`, or for the batch functions a row array, `n*D` (and
+     * `D*(K + 2*K*D)`, for a `mixgrad_tril_*` mixture `K*D*D` (the length
+     * of `mix->scale_tril`), its workspace, `mixgrad_tril_work_len(K, D)`,
+     * and its Jacobian, `D*(K + K*D + K*D*D)`,
+     * or for the batch functions a row array, `n*D` (and
      * for a packed batch `n*K` and `n*K*D`), times the element size does
      * not fit the address space of this target. Reported before any array
      * is read.
@@ -189,7 +195,9 @@ enum mixgrad_status
      * batch's arrays included) or another output's. In-place operation is
      * not supported: give every output its own memory. The `work`
      * argument of the `_work` functions counts as an output (its first
-     * `mixgrad_diag_work_len(K)` values). An empty array (`n = 0`)
+     * `mixgrad_diag_work_len(K)` values; `mixgrad_tril_work_len(K, D)` for
+     * the `mixgrad_tril_*` functions), and `mix->scale_tril` as an input of
+     * all its `K*D*D` values. An empty array (`n = 0`)
      * overlaps nothing.
      */
     MIXGRAD_ERR_OVERLAPPING_BUFFERS = 7,
@@ -219,18 +227,26 @@ enum mixgrad_status
     /**
      * An entry of `mix->scales` (`K*D` values) is NaN or infinite: index `i`
      * with `!isfinite(mix->scales[i])`, component `i / D`, dimension
-     * `i % D`.
+     * `i % D`. For a `mixgrad_tril_*` mixture: an entry on or below a
+     * diagonal of `mix->scale_tril` (`K*D*D` values), index `i` with
+     * `i % D <= i % (D*D) / D` and `!isfinite(mix->scale_tril[i])`,
+     * component `i / (D*D)`, row `i % (D*D) / D`.
      */
     MIXGRAD_ERR_NONFINITE_SCALE = 12,
     /**
      * An entry of `mix->scales` is zero or negative (`-0.0` included):
      * index `i` with `!(mix->scales[i] > 0)`, component `i / D`, dimension
-     * `i % D`.
+     * `i % D`. For a `mixgrad_tril_*` mixture: a diagonal entry of
+     * `mix->scale_tril`, index `k*D*D + d*D + d` with
+     * `!(mix->scale_tril[k*D*D + d*D + d] > 0)`, component `k`, row `d`
+     * (the entries of `mix->scale_tril` are checked in index order, each
+     * for this code and `MIXGRAD_ERR_NONFINITE_SCALE`).
      */
     MIXGRAD_ERR_NONPOSITIVE_SCALE = 13,
     /**
-     * An entry of the `u` argument of `mixgrad_diag_quantile_*` and
-     * `mixgrad_locscale_quantile_*` (`D` values; `n*D` for the batch
+     * An entry of the `u` argument of `mixgrad_diag_quantile_*`,
+     * `mixgrad_locscale_quantile_*` and `mixgrad_tril_quantile_*` (`D`
+     * values; `n*D` for the batch
      * forms) is not strictly inside (0, 1):
      * dimension `d` with `!(u[d] > 0 && u[d] < 1)` (NaN included).
      */
@@ -241,15 +257,17 @@ enum mixgrad_status
      */
     MIXGRAD_ERR_NONFINITE_X = 15,
     /**
-     * An entry of the `x_bar` argument of `mixgrad_diag_vjp_*` and
-     * `mixgrad_locscale_vjp_*` (`D` values; `n*D` for the batch forms,
+     * An entry of the `x_bar` argument of `mixgrad_diag_vjp_*`,
+     * `mixgrad_locscale_vjp_*` and `mixgrad_tril_vjp_*` (`D` values; `n*D`
+     * for the batch forms,
      * checked after every row of `x`) is NaN or infinite: dimension `d`
      * with `!isfinite(x_bar[d])`.
      */
     MIXGRAD_ERR_NONFINITE_COTANGENT = 16,
     /**
      * Gradients only (`mixgrad_diag_vjp_*`, `mixgrad_diag_jacobian_*` and
-     * their `mixgrad_locscale_*` forms): the `x` argument lies so deep in
+     * their `mixgrad_locscale_*` and `mixgrad_tril_*` forms): the `x`
+     * argument lies so deep in
      * a gap between components that some conditional density
      * `f_d(x_d | x_<d)` may be below the smallest normal number, so
      * `dx_d/dtheta`, which divides by it, is not representable. The
@@ -271,9 +289,10 @@ enum mixgrad_status
      */
     MIXGRAD_ERR_UNSEEDED_RNG = 18,
     /**
-     * The `_work` functions only: the `work_len` argument is below
-     * `mixgrad_diag_work_len(mix->num_components)`, the values of scratch
-     * `K` components need.
+     * The `_work` and `mixgrad_tril_*` functions only: the `work_len`
+     * argument is below `mixgrad_diag_work_len(mix->num_components)` (for
+     * a `mixgrad_tril_*` function, `mixgrad_tril_work_len(K, D)`), the
+     * values of scratch the mixture needs.
      */
     MIXGRAD_ERR_SHORT_WORKSPACE = 19,
     /**
@@ -612,6 +631,79 @@ typedef struct mixgrad_diag_batch_f32 {
      */
     const float *scales;
 } mixgrad_diag_batch_f32;
+
+/**
+ * A full-covariance Gaussian mixture with `K` components in `D`
+ * dimensions (double precision), docs/math.md §10:
+ *
+ * `q(x) = sum_k pi_k N(x; mu_k, L_k L_k^T)`, `pi = softmax(logits)`, each
+ * `L_k` a lower-triangular Cholesky factor with a positive diagonal.
+ *
+ * The struct only borrows the three arrays; the caller keeps them alive
+ * and unchanged during each call. Their lengths (`K`, `K*D`, `K*D*D`) are
+ * taken from `num_components` and `num_dims` and cannot be checked:
+ * shorter arrays are undefined behaviour, not an error code. Functions
+ * validate the struct on every call (or once, with
+ * `mixgrad_tril_validate_f64()`, if you want an early answer).
+ */
+typedef struct mixgrad_tril_f64 {
+    /**
+     * `K`, the number of components: `K >= 1`, no upper bound (the
+     * scratch is the caller's, `mixgrad_tril_work_len()`).
+     */
+    uint32_t num_components;
+    /**
+     * `D`, the number of dimensions: `D >= 1`.
+     */
+    uint32_t num_dims;
+    /**
+     * `K` unnormalised log-weights: finite, or `-INFINITY` for a component
+     * of weight zero (at least one must be finite; none NaN or `+INFINITY`).
+     */
+    const double *logits;
+    /**
+     * `K*D` means, `(k, d)` at `k*D + d`, all finite.
+     */
+    const double *means;
+    /**
+     * `K*D*D` values, the factors `L_k`: `L_k` at `k*D*D`, its entry
+     * `(i, j)` at `k*D*D + i*D + j`. The lower triangle and the diagonal
+     * are read: every entry with `j <= i` finite, the diagonal (`j == i`)
+     * `> 0`. The entries above the diagonal (`j > i`) are never read (any
+     * value, NaN included, is fine), but the array still spans `K*D*D`
+     * values.
+     */
+    const double *scale_tril;
+} mixgrad_tril_f64;
+
+/**
+ * `mixgrad_tril_f64` in single precision: the same fields and rules with
+ * `float` arrays.
+ */
+typedef struct mixgrad_tril_f32 {
+    /**
+     * `K`, the number of components: `K >= 1`, no upper bound.
+     */
+    uint32_t num_components;
+    /**
+     * `D`, the number of dimensions: `D >= 1`.
+     */
+    uint32_t num_dims;
+    /**
+     * `K` unnormalised log-weights (see `mixgrad_tril_f64`).
+     */
+    const float *logits;
+    /**
+     * `K*D` means, `(k, d)` at `k*D + d`, all finite.
+     */
+    const float *means;
+    /**
+     * `K*D*D` values, `L_k` at `k*D*D`, `(i, j)` at `k*D*D + i*D + j`:
+     * lower triangle finite, diagonal `> 0`, above it never read (see
+     * `mixgrad_tril_f64`).
+     */
+    const float *scale_tril;
+} mixgrad_tril_f32;
 
 #ifdef __cplusplus
 extern "C" {
@@ -2244,6 +2336,394 @@ mixgrad_status mixgrad_simd_force(uint32_t path_value);
  * a file or another library is handled, not undefined behaviour.
  */
 const char *mixgrad_status_str(uint32_t status);
+
+/**
+ * The number of values (`double` for the `_f64` functions, `float` for the
+ * `_f32` ones) of scratch every `mixgrad_tril_*` function but `validate`
+ * needs for a mixture of `num_components` (`K`) components in `num_dims`
+ * (`D`) dimensions: `K*(5 + 3*D)`, `O(K*D)`. The formula holds for any
+ * arguments (0 for `K = 0`; such a mixture is refused anyway). `SIZE_MAX`
+ * if it overflows `size_t` (no buffer can be long enough then).
+ *
+ * The `mixgrad_tril_*` functions take two trailing arguments, `work` and
+ * `work_len`:
+ *
+ * - `work`: required (not NULL), aligned for its element type, writable
+ *   for `work_len` values, of which the first `mixgrad_tril_work_len(K, D)`
+ *   are used. It must not overlap any other argument
+ *   (`MIXGRAD_ERR_OVERLAPPING_BUFFERS`), the mixture's arrays included.
+ *   Its contents on entry do not matter and on return are unspecified.
+ *   One buffer may serve every call, and every mixture of at most `K`
+ *   components in at most `D` dimensions, but not two calls at once.
+ * - `work_len`: at least `mixgrad_tril_work_len(K, D)`, else
+ *   `MIXGRAD_ERR_SHORT_WORKSPACE` (nothing is written). If that many
+ *   values do not fit the address space: `MIXGRAD_ERR_SIZE_OVERFLOW`.
+ *
+ * `work` is checked last among the pointers (it is the last pointer
+ * argument), and `work_len` right after the mixture's shape (and, for the
+ * Jacobian, the size of `jac`).
+ */
+size_t mixgrad_tril_work_len(uint32_t num_components,
+                             uint32_t num_dims);
+
+/**
+ * Checks a full-covariance mixture without computing anything: its
+ * pointers, shape and parameter values. Returns the status any other
+ * `mixgrad_tril_*` function would report for the mixture itself.
+ *
+ * Errors, in this order: `MIXGRAD_ERR_NULL_POINTER` and
+ * `MIXGRAD_ERR_MISALIGNED_POINTER` (`mix`, then `mix->logits`,
+ * `mix->means`, `mix->scale_tril`), `MIXGRAD_ERR_NO_COMPONENTS`,
+ * `MIXGRAD_ERR_NO_DIMENSIONS`, `MIXGRAD_ERR_SIZE_OVERFLOW` (`K*D*D` values
+ * do not fit the address space), `MIXGRAD_ERR_NAN_LOGIT`,
+ * `MIXGRAD_ERR_INFINITE_LOGIT`, `MIXGRAD_ERR_NO_ACTIVE_COMPONENT`,
+ * `MIXGRAD_ERR_NONFINITE_MEAN`, then for `mix->scale_tril`, scanned in
+ * order: `MIXGRAD_ERR_NONFINITE_SCALE` (an entry on or below a diagonal
+ * that is NaN or infinite) or `MIXGRAD_ERR_NONPOSITIVE_SCALE` (a diagonal
+ * entry `<= 0`), whichever comes first. Never
+ * `MIXGRAD_ERR_TOO_MANY_COMPONENTS`.
+ *
+ * # Safety
+ * `mix` and its arrays, if not NULL, must be readable for their lengths.
+ */
+mixgrad_status mixgrad_tril_validate_f64(const struct mixgrad_tril_f64 *mix);
+
+/**
+ * Single-precision `mixgrad_tril_validate_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_tril_validate_f64()`.
+ */
+mixgrad_status mixgrad_tril_validate_f32(const struct mixgrad_tril_f32 *mix);
+
+/**
+ * The joint log density `log q(x)`, written to `*log_prob`
+ * (docs/math.md §10.1).
+ *
+ * `x`: `D` values, all finite. Accuracy (f64): docs/math.md §6, widened by
+ * the problem's own conditioning under relative perturbations of about
+ * `D*eps` of `L` and `x` (docs/math.md §10.1).
+ *
+ * Errors: the mixture's (see `mixgrad_tril_validate_f64()`),
+ * `MIXGRAD_ERR_NULL_POINTER` (`mix`, `x`, `log_prob`, `work`),
+ * `MIXGRAD_ERR_NONFINITE_X`.
+ *
+ * The workspace (see `mixgrad_tril_work_len()`): `MIXGRAD_ERR_NULL_POINTER`
+ * or `MIXGRAD_ERR_MISALIGNED_POINTER` for `work` (after the other
+ * pointers), `MIXGRAD_ERR_SIZE_OVERFLOW` or `MIXGRAD_ERR_SHORT_WORKSPACE`
+ * for `work_len`, `MIXGRAD_ERR_OVERLAPPING_BUFFERS` for `work`.
+ *
+ * # Safety
+ * Every pointer must be valid for its stated length (`x`: `D` reads,
+ * `log_prob`: one write, `work`: `work_len` writes).
+ */
+mixgrad_status mixgrad_tril_log_prob_f64(const struct mixgrad_tril_f64 *mix,
+                                         const double *x,
+                                         double *log_prob,
+                                         double *work,
+                                         size_t work_len);
+
+/**
+ * Single-precision `mixgrad_tril_log_prob_f64()`: `work` holds `float`
+ * values.
+ *
+ * # Safety
+ * As `mixgrad_tril_log_prob_f64()`.
+ */
+mixgrad_status mixgrad_tril_log_prob_f32(const struct mixgrad_tril_f32 *mix,
+                                         const float *x,
+                                         float *log_prob,
+                                         float *work,
+                                         size_t work_len);
+
+/**
+ * `log q(x)` and its gradients (docs/math.md §10.3); every output is
+ * optional (NULL skips it):
+ *
+ * - `log_prob`: 1 value, `log q(x)`;
+ * - `x_grad`: `D` values, `d log q / d x_d`;
+ * - `logits_grad`: `K` values, `d log q / d logit_k = r_k - pi_k`
+ *   (`r` the posterior responsibilities);
+ * - `means_grad`: `K*D` values, `(k, d)` at `k*D + d`, `d log q / d mu_kd`;
+ * - `scale_tril_grad`: `K*D*D` values, `d log q / d L_k[i][j]` at
+ *   `k*D*D + i*D + j`, 0 above the diagonal (the log-determinant term
+ *   `-r_k / L_k[d][d]` included on the diagonal).
+ *
+ * These are the score-function ingredients and the `log q` term of an
+ * ELBO; the pathwise gradient of a sample is `mixgrad_tril_vjp_f64()`.
+ *
+ * Errors: as `mixgrad_tril_log_prob_f64()` (only `mix`, `x` and `work`
+ * are required).
+ *
+ * # Safety
+ * Every non-NULL pointer must be valid for its stated length, `work` for
+ * `work_len` values.
+ */
+mixgrad_status mixgrad_tril_log_prob_grad_f64(const struct mixgrad_tril_f64 *mix,
+                                              const double *x,
+                                              double *log_prob,
+                                              double *x_grad,
+                                              double *logits_grad,
+                                              double *means_grad,
+                                              double *scale_tril_grad,
+                                              double *work,
+                                              size_t work_len);
+
+/**
+ * Single-precision `mixgrad_tril_log_prob_grad_f64()`: `work` holds `float`
+ * values.
+ *
+ * # Safety
+ * As `mixgrad_tril_log_prob_grad_f64()`.
+ */
+mixgrad_status mixgrad_tril_log_prob_grad_f32(const struct mixgrad_tril_f32 *mix,
+                                              const float *x,
+                                              float *log_prob,
+                                              float *x_grad,
+                                              float *logits_grad,
+                                              float *means_grad,
+                                              float *scale_tril_grad,
+                                              float *work,
+                                              size_t work_len);
+
+/**
+ * The conditional CDFs (docs/math.md §10.1): `u_d = F_d(x_d | x_<d)`
+ * for `d = 0 .. D-1`, written to `u` (`D` values); the inverse of
+ * `mixgrad_tril_quantile_f64()`.
+ *
+ * Errors: the mixture's, `MIXGRAD_ERR_NULL_POINTER` (`mix`, `x`, `u`,
+ * `work`), `MIXGRAD_ERR_NONFINITE_X`.
+ *
+ * The workspace (see `mixgrad_tril_work_len()`): `MIXGRAD_ERR_NULL_POINTER`
+ * or `MIXGRAD_ERR_MISALIGNED_POINTER` for `work` (after the other
+ * pointers), `MIXGRAD_ERR_SIZE_OVERFLOW` or `MIXGRAD_ERR_SHORT_WORKSPACE`
+ * for `work_len`, `MIXGRAD_ERR_OVERLAPPING_BUFFERS` for `work`.
+ *
+ * # Safety
+ * `x` must be readable and `u` writable for `D` values, `work` writable
+ * for `work_len`.
+ */
+mixgrad_status mixgrad_tril_cdf_f64(const struct mixgrad_tril_f64 *mix,
+                                    const double *x,
+                                    double *u,
+                                    double *work,
+                                    size_t work_len);
+
+/**
+ * Single-precision `mixgrad_tril_cdf_f64()`: `work` holds `float`
+ * values.
+ *
+ * # Safety
+ * As `mixgrad_tril_cdf_f64()`.
+ */
+mixgrad_status mixgrad_tril_cdf_f32(const struct mixgrad_tril_f32 *mix,
+                                    const float *x,
+                                    float *u,
+                                    float *work,
+                                    size_t work_len);
+
+/**
+ * The inverse of `mixgrad_tril_cdf_f64()`: solves `F_d(x_d | x_<d) = u_d`
+ * for `d = 0 .. D-1` (the diagonal solver on each conditional,
+ * docs/math.md §10.1) and writes `x` (`D` values). Pushing `u` uniform on
+ * `(0,1)^D` through it samples the mixture (the quantile sampler). With
+ * `K = 1` it is `x = mu + L Phi^-1(u)`.
+ *
+ * `u`: `D` values strictly inside (0, 1).
+ *
+ * Errors: the mixture's, `MIXGRAD_ERR_NULL_POINTER` (`mix`, `u`, `x`,
+ * `work`), `MIXGRAD_ERR_U_OUT_OF_RANGE`.
+ *
+ * The workspace (see `mixgrad_tril_work_len()`): `MIXGRAD_ERR_NULL_POINTER`
+ * or `MIXGRAD_ERR_MISALIGNED_POINTER` for `work` (after the other
+ * pointers), `MIXGRAD_ERR_SIZE_OVERFLOW` or `MIXGRAD_ERR_SHORT_WORKSPACE`
+ * for `work_len`, `MIXGRAD_ERR_OVERLAPPING_BUFFERS` for `work`.
+ *
+ * # Safety
+ * `u` must be readable and `x` writable for `D` values, `work` writable
+ * for `work_len`.
+ */
+mixgrad_status mixgrad_tril_quantile_f64(const struct mixgrad_tril_f64 *mix,
+                                         const double *u,
+                                         double *x,
+                                         double *work,
+                                         size_t work_len);
+
+/**
+ * Single-precision `mixgrad_tril_quantile_f64()`: `work` holds `float`
+ * values.
+ *
+ * # Safety
+ * As `mixgrad_tril_quantile_f64()`.
+ */
+mixgrad_status mixgrad_tril_quantile_f32(const struct mixgrad_tril_f32 *mix,
+                                         const float *u,
+                                         float *x,
+                                         float *work,
+                                         size_t work_len);
+
+/**
+ * The pathwise gradient of a sample (docs/math.md §10.2): given a sample
+ * `x` and the cotangent `x_bar = dL/dx`, **overwrites** `logits_bar`,
+ * `means_bar` and `scale_tril_bar` with `dL/dlogits`, `dL/dmu`, `dL/dL_k`
+ * through the quantile map `x = T^-1(u; theta)` at fixed `u`. One
+ * `O(K*D^2)` sweep; the result is the same for samples drawn by either
+ * sampler.
+ *
+ * Lengths: `x`, `x_bar`: `D`; `logits_bar`: `K`; `means_bar`: `K*D`
+ * (`(k, d)` at `k*D + d`); `scale_tril_bar`: `K*D*D` (`(k, i, j)` at
+ * `k*D*D + i*D + j`, 0 above the diagonal).
+ *
+ * Errors: the mixture's, `MIXGRAD_ERR_NULL_POINTER` (all pointers are
+ * required), `MIXGRAD_ERR_NONFINITE_X`, `MIXGRAD_ERR_NONFINITE_COTANGENT`,
+ * `MIXGRAD_ERR_ZERO_DENSITY` (a conditional density at `x` is zero or its
+ * reciprocal overflows).
+ *
+ * The workspace (see `mixgrad_tril_work_len()`): `MIXGRAD_ERR_NULL_POINTER`
+ * or `MIXGRAD_ERR_MISALIGNED_POINTER` for `work` (after the other
+ * pointers), `MIXGRAD_ERR_SIZE_OVERFLOW` or `MIXGRAD_ERR_SHORT_WORKSPACE`
+ * for `work_len`, `MIXGRAD_ERR_OVERLAPPING_BUFFERS` for `work`.
+ *
+ * # Safety
+ * Every pointer must be valid for its stated length, `work` for
+ * `work_len` values.
+ */
+mixgrad_status mixgrad_tril_vjp_f64(const struct mixgrad_tril_f64 *mix,
+                                    const double *x,
+                                    const double *x_bar,
+                                    double *logits_bar,
+                                    double *means_bar,
+                                    double *scale_tril_bar,
+                                    double *work,
+                                    size_t work_len);
+
+/**
+ * Single-precision `mixgrad_tril_vjp_f64()`: `work` holds `float`
+ * values.
+ *
+ * # Safety
+ * As `mixgrad_tril_vjp_f64()`.
+ */
+mixgrad_status mixgrad_tril_vjp_f32(const struct mixgrad_tril_f32 *mix,
+                                    const float *x,
+                                    const float *x_bar,
+                                    float *logits_bar,
+                                    float *means_bar,
+                                    float *scale_tril_bar,
+                                    float *work,
+                                    size_t work_len);
+
+/**
+ * The full Jacobian `dx/dtheta` of the quantile map at the sample `x`:
+ * `D` rows of `P = K + K*D + K*D*D` columns, row-major (`jac[d*P + j]`),
+ * the columns ordered logits (`K`), means (`K*D`, component-major), then
+ * each `L_k` row-major (`K*D*D`, 0 above the diagonal). `D` reverse
+ * sweeps; use `mixgrad_tril_vjp_f64()` when one cotangent is enough.
+ *
+ * Errors: as `mixgrad_tril_vjp_f64()` (without the cotangent), plus
+ * `MIXGRAD_ERR_SIZE_OVERFLOW` if `D*P` values do not fit the address space
+ * (checked before `work_len`).
+ *
+ * # Safety
+ * `x` must be readable for `D` values, `jac` writable for `D*P`, `work`
+ * for `work_len`.
+ */
+mixgrad_status mixgrad_tril_jacobian_f64(const struct mixgrad_tril_f64 *mix,
+                                         const double *x,
+                                         double *jac,
+                                         double *work,
+                                         size_t work_len);
+
+/**
+ * Single-precision `mixgrad_tril_jacobian_f64()`: `work` holds `float`
+ * values.
+ *
+ * # Safety
+ * As `mixgrad_tril_jacobian_f64()`.
+ */
+mixgrad_status mixgrad_tril_jacobian_f32(const struct mixgrad_tril_f32 *mix,
+                                         const float *x,
+                                         float *jac,
+                                         float *work,
+                                         size_t work_len);
+
+/**
+ * Draws one sample with the quantile sampler: `x = T^-1(u)`, `u` uniform
+ * on `(0,1)^D` from `rng` (as `mixgrad_diag_sample_quantile_f64()`).
+ * Writes `x` (`D` values) and, if `u` is not NULL, the uniforms used (`D`
+ * values). Consumes exactly `D` draws from `rng`. Gradient of the sample:
+ * `mixgrad_tril_vjp_f64()` at the returned `x`.
+ *
+ * Errors: the mixture's, `MIXGRAD_ERR_NULL_POINTER` (`mix`, `rng`, `x`,
+ * `work`), `MIXGRAD_ERR_UNSEEDED_RNG`. On error `rng` is not advanced.
+ *
+ * The workspace (see `mixgrad_tril_work_len()`): `MIXGRAD_ERR_NULL_POINTER`
+ * or `MIXGRAD_ERR_MISALIGNED_POINTER` for `work` (after the other
+ * pointers), `MIXGRAD_ERR_SIZE_OVERFLOW` or `MIXGRAD_ERR_SHORT_WORKSPACE`
+ * for `work_len`, `MIXGRAD_ERR_OVERLAPPING_BUFFERS` for `work`.
+ *
+ * # Safety
+ * `rng` must be writable; `x` and `u` (if not NULL) writable for `D`,
+ * `work` for `work_len`.
+ */
+mixgrad_status mixgrad_tril_sample_quantile_f64(const struct mixgrad_tril_f64 *mix,
+                                                struct mixgrad_rng *rng,
+                                                double *x,
+                                                double *u,
+                                                double *work,
+                                                size_t work_len);
+
+/**
+ * Single-precision `mixgrad_tril_sample_quantile_f64()`: `work` holds `float`
+ * values.
+ *
+ * # Safety
+ * As `mixgrad_tril_sample_quantile_f64()`.
+ */
+mixgrad_status mixgrad_tril_sample_quantile_f32(const struct mixgrad_tril_f32 *mix,
+                                                struct mixgrad_rng *rng,
+                                                float *x,
+                                                float *u,
+                                                float *work,
+                                                size_t work_len);
+
+/**
+ * Draws one sample with the ancestral sampler: a component
+ * `k ~ softmax(logits)`, then `x = mu_k + L_k eps` with
+ * `eps_d = Phi^-1(u_d)`. Writes `x` (`D` values) and, if `component` is
+ * not NULL, `k` (`0 <= k < K`). Consumes `D + 1` draws from `rng`.
+ * `mixgrad_tril_vjp_f64()` gives the same pathwise gradient for its
+ * samples. This sampler uses no scratch, but `work` and `work_len` are
+ * checked as for every other `mixgrad_tril_*` function (so one buffer
+ * serves them all).
+ *
+ * Errors: as `mixgrad_tril_sample_quantile_f64()`. On error `rng` is not
+ * advanced.
+ *
+ * # Safety
+ * `rng` and `component` (if not NULL) must be writable, `x` for `D`,
+ * `work` for `work_len`.
+ */
+mixgrad_status mixgrad_tril_sample_ancestral_f64(const struct mixgrad_tril_f64 *mix,
+                                                 struct mixgrad_rng *rng,
+                                                 double *x,
+                                                 uint32_t *component,
+                                                 double *work,
+                                                 size_t work_len);
+
+/**
+ * Single-precision `mixgrad_tril_sample_ancestral_f64()`: `work` holds `float`
+ * values.
+ *
+ * # Safety
+ * As `mixgrad_tril_sample_ancestral_f64()`.
+ */
+mixgrad_status mixgrad_tril_sample_ancestral_f32(const struct mixgrad_tril_f32 *mix,
+                                                 struct mixgrad_rng *rng,
+                                                 float *x,
+                                                 uint32_t *component,
+                                                 float *work,
+                                                 size_t work_len);
 
 /**
  * The version of the linked library as a static string, e.g. `"0.1.0"`.

@@ -16,6 +16,10 @@
 //! C code against mixgrad: its build script exports the header directory
 //! as `DEP_MIXGRAD_INCLUDE`.
 //!
+//! Full-covariance Gaussian mixtures (`mixgrad_tril_*`, docs/math.md §10)
+//! run on scratch the caller passes (`mixgrad_tril_work_len()`), as the
+//! diagonal `_work` functions do.
+//!
 //! Buffers: outputs must not overlap inputs or each other
 //! (`MIXGRAD_ERR_OVERLAPPING_BUFFERS`); inputs may overlap each other.
 #![no_std]
@@ -35,6 +39,8 @@ mod sample;
 mod scratch;
 mod simd;
 mod status;
+mod tril;
+mod tril_ops;
 mod version;
 mod work;
 
@@ -47,5 +53,6 @@ pub use rng::*;
 pub use sample::*;
 pub use simd::*;
 pub use status::{mixgrad_status, mixgrad_status_str};
+pub use tril::*;
 pub use version::*;
 pub use work::*;

@@ -12,7 +12,8 @@ use mixgrad::{Error, ErrorKind};
 /// pointers (NULL, then alignment) in argument order, with the mixture's
 /// (or batch's) own arrays right after it (for a `mixgrad_locscale_*`
 /// mixture, its `family` code between the two); then the shape (`K`, `D`,
-/// capacity, sizes, then the `work_len` of the `_work` functions); then
+/// capacity, sizes, then the `work_len` of the `_work` and
+/// `mixgrad_tril_*` functions); then
 /// overlap between outputs (`work` counts as one) and any other buffer;
 /// then the parameter values (logits, means, scales; for a packed batch,
 /// mixture by mixture); then the per-call inputs (`u`, `x`, cotangents,
@@ -49,7 +50,8 @@ pub enum mixgrad_status {
     MIXGRAD_OK = 0,
     /// A required pointer is NULL: the first NULL in this order is reported:
     /// `mix`, then its fields `mix->logits`, `mix->means` (`mix->locs` of a
-    /// `mixgrad_locscale_*`), `mix->scales` (for a packed batch `b`, then
+    /// `mixgrad_locscale_*`), `mix->scales` (`mix->scale_tril` of a
+    /// `mixgrad_tril_*`; for a packed batch `b`, then
     /// `b->logits`, `b->means`, `b->scales`),
     /// then the function's other required arguments from left to right.
     /// Each function's documentation lists which arguments are optional
@@ -68,12 +70,16 @@ pub enum mixgrad_status {
     MIXGRAD_ERR_NO_DIMENSIONS = 4,
     /// The field `mix->num_components` (`K`) exceeds
     /// `MIXGRAD_MAX_COMPONENTS`, the capacity of the stack scratch. The
-    /// `_work` functions, which run on the caller's scratch, accept any `K`.
+    /// `_work` and `mixgrad_tril_*` functions, which run on the caller's
+    /// scratch, accept any `K`.
     MIXGRAD_ERR_TOO_MANY_COMPONENTS = 5,
     /// `mix->num_components * mix->num_dims` (`K*D`, for `mix->means` and
     /// `mix->scales`), for the `_work` functions the workspace,
     /// `mixgrad_diag_work_len(K)`, for the Jacobian the length of `jac`,
-    /// `D*(K + 2*K*D)`, or for the batch functions a row array, `n*D` (and
+    /// `D*(K + 2*K*D)`, for a `mixgrad_tril_*` mixture `K*D*D` (the length
+    /// of `mix->scale_tril`), its workspace, `mixgrad_tril_work_len(K, D)`,
+    /// and its Jacobian, `D*(K + K*D + K*D*D)`,
+    /// or for the batch functions a row array, `n*D` (and
     /// for a packed batch `n*K` and `n*K*D`), times the element size does
     /// not fit the address space of this target. Reported before any array
     /// is read.
@@ -83,7 +89,9 @@ pub enum mixgrad_status {
     /// batch's arrays included) or another output's. In-place operation is
     /// not supported: give every output its own memory. The `work`
     /// argument of the `_work` functions counts as an output (its first
-    /// `mixgrad_diag_work_len(K)` values). An empty array (`n = 0`)
+    /// `mixgrad_diag_work_len(K)` values; `mixgrad_tril_work_len(K, D)` for
+    /// the `mixgrad_tril_*` functions), and `mix->scale_tril` as an input of
+    /// all its `K*D*D` values. An empty array (`n = 0`)
     /// overlaps nothing.
     MIXGRAD_ERR_OVERLAPPING_BUFFERS = 7,
     /// An entry of `mix->logits` (`K` values) is NaN: component `k` with
@@ -103,27 +111,37 @@ pub enum mixgrad_status {
     MIXGRAD_ERR_NONFINITE_MEAN = 11,
     /// An entry of `mix->scales` (`K*D` values) is NaN or infinite: index `i`
     /// with `!isfinite(mix->scales[i])`, component `i / D`, dimension
-    /// `i % D`.
+    /// `i % D`. For a `mixgrad_tril_*` mixture: an entry on or below a
+    /// diagonal of `mix->scale_tril` (`K*D*D` values), index `i` with
+    /// `i % D <= i % (D*D) / D` and `!isfinite(mix->scale_tril[i])`,
+    /// component `i / (D*D)`, row `i % (D*D) / D`.
     MIXGRAD_ERR_NONFINITE_SCALE = 12,
     /// An entry of `mix->scales` is zero or negative (`-0.0` included):
     /// index `i` with `!(mix->scales[i] > 0)`, component `i / D`, dimension
-    /// `i % D`.
+    /// `i % D`. For a `mixgrad_tril_*` mixture: a diagonal entry of
+    /// `mix->scale_tril`, index `k*D*D + d*D + d` with
+    /// `!(mix->scale_tril[k*D*D + d*D + d] > 0)`, component `k`, row `d`
+    /// (the entries of `mix->scale_tril` are checked in index order, each
+    /// for this code and `MIXGRAD_ERR_NONFINITE_SCALE`).
     MIXGRAD_ERR_NONPOSITIVE_SCALE = 13,
-    /// An entry of the `u` argument of `mixgrad_diag_quantile_*` and
-    /// `mixgrad_locscale_quantile_*` (`D` values; `n*D` for the batch
+    /// An entry of the `u` argument of `mixgrad_diag_quantile_*`,
+    /// `mixgrad_locscale_quantile_*` and `mixgrad_tril_quantile_*` (`D`
+    /// values; `n*D` for the batch
     /// forms) is not strictly inside (0, 1):
     /// dimension `d` with `!(u[d] > 0 && u[d] < 1)` (NaN included).
     MIXGRAD_ERR_U_OUT_OF_RANGE = 14,
     /// An entry of the `x` argument (`D` values; `n*D` for the batch
     /// forms) is NaN or infinite: dimension `d` with `!isfinite(x[d])`.
     MIXGRAD_ERR_NONFINITE_X = 15,
-    /// An entry of the `x_bar` argument of `mixgrad_diag_vjp_*` and
-    /// `mixgrad_locscale_vjp_*` (`D` values; `n*D` for the batch forms,
+    /// An entry of the `x_bar` argument of `mixgrad_diag_vjp_*`,
+    /// `mixgrad_locscale_vjp_*` and `mixgrad_tril_vjp_*` (`D` values; `n*D`
+    /// for the batch forms,
     /// checked after every row of `x`) is NaN or infinite: dimension `d`
     /// with `!isfinite(x_bar[d])`.
     MIXGRAD_ERR_NONFINITE_COTANGENT = 16,
     /// Gradients only (`mixgrad_diag_vjp_*`, `mixgrad_diag_jacobian_*` and
-    /// their `mixgrad_locscale_*` forms): the `x` argument lies so deep in
+    /// their `mixgrad_locscale_*` and `mixgrad_tril_*` forms): the `x`
+    /// argument lies so deep in
     /// a gap between components that some conditional density
     /// `f_d(x_d | x_<d)` may be below the smallest normal number, so
     /// `dx_d/dtheta`, which divides by it, is not representable. The
@@ -141,9 +159,10 @@ pub enum mixgrad_status {
     /// would be the same number), so it is refused; seed it first. The
     /// batch samplers refuse it even for `n = 0`, when they draw nothing.
     MIXGRAD_ERR_UNSEEDED_RNG = 18,
-    /// The `_work` functions only: the `work_len` argument is below
-    /// `mixgrad_diag_work_len(mix->num_components)`, the values of scratch
-    /// `K` components need.
+    /// The `_work` and `mixgrad_tril_*` functions only: the `work_len`
+    /// argument is below `mixgrad_diag_work_len(mix->num_components)` (for
+    /// a `mixgrad_tril_*` function, `mixgrad_tril_work_len(K, D)`), the
+    /// values of scratch the mixture needs.
     MIXGRAD_ERR_SHORT_WORKSPACE = 19,
     /// `mixgrad_simd_force()` only: its `path` argument is not a
     /// `mixgrad_simd` value, or names an instruction set this CPU (or this

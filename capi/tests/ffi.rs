@@ -457,6 +457,10 @@ fn jacobian_size_overflow_is_refused_before_any_read() {
     assert_eq!(status, MIXGRAD_ERR_SIZE_OVERFLOW);
 }
 
+// The full-covariance surface (docs/math.md §10), in `ffi/tril.rs`.
+#[path = "ffi/tril.rs"]
+mod tril;
+
 // ---- the `_work` forms against the stack forms -------------------------
 
 /// Declares `Calls<M>`, every operation of one precision (`Self`) on a

@@ -36,12 +36,23 @@ pub struct TrilLogProbGrad<'g, F> {
 }
 
 /// The conditional of one dimension at its point, from the stored `z` and
-/// responsibilities: `(F, Fc, f)`.
-fn moments<F: Float>(p: &[F], z: impl Iterator<Item = (F, F)>) -> (F, F, F) {
+/// responsibilities: `(F, Fc, f)`, each component's `(G, Gc, g)` kept in
+/// `tails` for the adjoints.
+fn moments<F: Float>(
+    p: &[F],
+    z: impl Iterator<Item = (F, F)>,
+    tails: (&mut [F], &mut [F], &mut [F]),
+) -> (F, F, F) {
     let (mut cdf, mut ccdf, mut pdf) = (F::ZERO, F::ZERO, F::ZERO);
-    for (&pk, (zk, sigma)) in p.iter().zip(z) {
+    let rows = tails
+        .0
+        .iter_mut()
+        .zip(tails.1.iter_mut())
+        .zip(tails.2.iter_mut());
+    for ((&pk, (zk, sigma)), ((lo, up), dens)) in p.iter().zip(z).zip(rows) {
+        let (lower, upper, g) = Gaussian::tails_density(zk);
+        (*lo, *up, *dens) = (lower, upper, g);
         if pk != F::ZERO {
-            let (lower, upper, g) = Gaussian::tails_density(zk);
             cdf += pk * lower;
             ccdf += pk * upper;
             pdf += pk * g / sigma;
@@ -71,10 +82,17 @@ impl<F: Float> TrilMixtureRef<'_, F> {
     /// [`ErrorKind::ZeroDensity`] at the first dimension whose conditional
     /// density is zero or whose reciprocal overflows (`dx/dθ ∝ 1/f`).
     fn check_densities(&self, w: &TrilWork<'_, F>) -> Result<(), Error> {
+        // Conservative: at least 1/ε above the smallest normal number, so
+        // that the sweep's own sum of the same terms (with the tails, a
+        // few ulps apart) is positive with a finite reciprocal.
+        let floor = F::MIN_POSITIVE / F::EPSILON;
         for d in 0..self.dims {
             let p = self.resp_at(w.resp, d);
-            let (_, _, f) = moments(p, self.standardised(w.z, d));
-            if !(f > F::ZERO && (F::ONE / f).is_finite()) {
+            let terms = p.iter().zip(self.standardised(w.z, d));
+            let f = terms.fold(F::ZERO, |f, (&pk, (zk, sigma))| {
+                f + pk * Gaussian::density(zk) / sigma
+            });
+            if !(f >= floor && (F::ONE / f).is_finite()) {
                 return Err(Error::entry(ErrorKind::ZeroDensity, Buffer::X, d, 0));
             }
         }
@@ -163,7 +181,9 @@ impl<F: Float> TrilMixtureRef<'_, F> {
         w.t.fill(F::ZERO);
         for d in (0..top).rev() {
             let p = self.resp_at(w.resp, d);
-            let (cdf, ccdf, f) = moments(p, self.standardised(w.z, d));
+            // The tails into the rows the forward pass no longer needs.
+            let tails = (&mut *w.weights.hi, &mut *w.weights.lo, &mut *w.p);
+            let (cdf, ccdf, f) = moments(p, self.standardised(w.z, d), tails);
             // ζ_k before the dimension's own term, into w.logn; λ from it.
             let mut lambda = xbar(d);
             let zeta_in = w.logn.iter_mut().zip(w.m.iter());
@@ -191,17 +211,22 @@ impl<F: Float> TrilMixtureRef<'_, F> {
         let dims = self.dims;
         let p = self.resp_at(w.resp, d);
         let lower_side = cdf <= ccdf;
-        let per_k = w.m.iter_mut().zip(w.logn.iter_mut()).zip(p);
+        let tails = w.weights.hi.iter().zip(w.weights.lo.iter()).zip(w.p.iter());
+        let per_k =
+            w.m.iter_mut()
+                .zip(w.logn.iter_mut())
+                .zip(p.iter().zip(tails));
         let rows = w.z.chunks_exact(dims).zip(w.t.chunks_exact_mut(dims));
         let params = means_bar
             .chunks_exact_mut(dims)
             .zip(tril_bar.chunks_exact_mut(dims * dims));
-        for ((((s, zeta), &pk), (z_k, t_k)), ((mu_bar, l_bar), (_, _, factor))) in
-            per_k.zip(rows).zip(params.zip(self.components()))
+        for (
+            ((s, zeta), (&pk, ((&lower, &upper), &g))),
+            ((z_k, t_k), ((mu_bar, l_bar), (_, _, factor))),
+        ) in per_k.zip(rows.zip(params.zip(self.components())))
         {
             let (left, sigma) = factor_row(factor, d, dims);
             let zk = z_k.get(d).copied().unwrap_or(F::ZERO);
-            let (lower, upper, g) = Gaussian::tails_density(zk);
             // p (Φ − F), from the smaller tails.
             let e = if lower_side {
                 pk * (lower - cdf)

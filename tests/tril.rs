@@ -2,7 +2,9 @@
 //! diagonal mixture for a diagonal `L`, the closed forms of `K = 1`,
 //! central differences of the sampler `x(u; θ)` and of `log_prob`, the
 //! multivariate normal density written out, round trips, the refusals,
-//! and unbiased pathwise gradients of `E[xᵀAx]`.
+//! and unbiased pathwise gradients of `E[xᵀAx]`. Under Miri the tests
+//! with many draws are skipped; the rest exercise every slice the scratch
+//! is split into.
 
 #![allow(clippy::needless_range_loop)]
 
@@ -113,6 +115,7 @@ fn log_q(p: &Params, x: &[f64]) -> f64 {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "many draws: too slow under Miri")]
 fn log_prob_is_the_mixture_of_multivariate_normals() {
     for (seed, k, d) in [(1, 1, 1), (2, 3, 2), (3, 4, 5), (4, 2, 8)] {
         let p = random(seed, k, d);
@@ -130,6 +133,7 @@ fn log_prob_is_the_mixture_of_multivariate_normals() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "many draws: too slow under Miri")]
 fn quantile_inverts_cdf() {
     for (seed, k, d) in [(5, 1, 3), (6, 3, 4), (7, 8, 6)] {
         let p = random(seed, k, d);
@@ -237,6 +241,7 @@ fn probit(p: f64) -> f64 {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "many draws: too slow under Miri")]
 fn jacobian_and_vjp_match_central_differences_of_the_sampler() {
     for (seed, k, d) in [(10, 2, 3), (11, 3, 4), (12, 1, 2)] {
         let p = random(seed, k, d);
@@ -473,6 +478,7 @@ fn quadratic_form_gradient(p: &Params, a: &[f64]) -> Vec<f64> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "many draws: too slow under Miri")]
 fn pathwise_gradients_are_unbiased() {
     let mut p = random(15, 3, 2);
     for v in p.tril.iter_mut().filter(|v| v.is_nan()) {
@@ -576,6 +582,7 @@ fn owned_type_and_stack_scratch_give_the_views_bits() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "many draws: too slow under Miri")]
 fn ill_conditioned_factors_give_no_nan() {
     // Condition numbers of L up to about 1e8: a tiny diagonal entry under
     // O(1) entries to its left, and scales 1e8 apart.

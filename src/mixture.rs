@@ -194,28 +194,7 @@ impl<'a, F: Float, G: Family> DiagMixtureRef<'a, F, G> {
     /// [`ErrorKind::NonPositiveScale`], in that order.
     fn validate(&self) -> Result<(), Error> {
         let dims = self.num_dims();
-        let mut active = false;
-        for (k, &a) in self.logits.iter().enumerate() {
-            let at = |kind| Error::entry(kind, Buffer::Logits, k, 0);
-            if a.is_nan() {
-                return Err(at(ErrorKind::NanLogit));
-            }
-            if a == F::INFINITY {
-                return Err(at(ErrorKind::InfiniteLogit));
-            }
-            active |= a.is_finite();
-        }
-        if !active {
-            return Err(ErrorKind::NoActiveComponent.into());
-        }
-        if let Some(i) = self.means().iter().position(|m| !m.is_finite()) {
-            return Err(Error::entry(
-                ErrorKind::NonFiniteMean,
-                Buffer::Means,
-                i,
-                dims,
-            ));
-        }
+        validate_logits_and_means(self.logits, self.means(), dims)?;
         for (i, &s) in self.scales().iter().enumerate() {
             let at = |kind| Error::entry(kind, Buffer::Scales, i, dims);
             if !s.is_finite() {
@@ -424,6 +403,40 @@ impl<'a, F: Float, G: Family> DiagMixtureRef<'a, F, G> {
             }
         }
         Ok(())
+    }
+}
+
+/// [`ErrorKind::NanLogit`], [`ErrorKind::InfiniteLogit`],
+/// [`ErrorKind::NoActiveComponent`], [`ErrorKind::NonFiniteMean`], in that
+/// order: the checks every mixture type makes of its logits and its
+/// component-major `K×D` means.
+pub(crate) fn validate_logits_and_means<F: Float>(
+    logits: &[F],
+    means: &[F],
+    dims: usize,
+) -> Result<(), Error> {
+    let mut active = false;
+    for (k, &a) in logits.iter().enumerate() {
+        let at = |kind| Error::entry(kind, Buffer::Logits, k, 0);
+        if a.is_nan() {
+            return Err(at(ErrorKind::NanLogit));
+        }
+        if a == F::INFINITY {
+            return Err(at(ErrorKind::InfiniteLogit));
+        }
+        active |= a.is_finite();
+    }
+    if !active {
+        return Err(ErrorKind::NoActiveComponent.into());
+    }
+    match means.iter().position(|m| !m.is_finite()) {
+        Some(i) => Err(Error::entry(
+            ErrorKind::NonFiniteMean,
+            Buffer::Means,
+            i,
+            dims,
+        )),
+        None => Ok(()),
     }
 }
 

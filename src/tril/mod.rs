@@ -19,6 +19,7 @@ mod owned;
 mod sweep;
 mod work;
 
+use crate::mixture::validate_logits_and_means;
 use crate::{Buffer, Error, ErrorKind, Float};
 
 pub use owned::{TrilGrad, TrilMixture};
@@ -152,24 +153,7 @@ impl<'a, F: Float> TrilMixtureRef<'a, F> {
 
     /// Checks the values, in the order of [`new`](Self::new).
     fn validate(&self) -> Result<(), Error> {
-        let mut active = false;
-        for (k, &a) in self.logits.iter().enumerate() {
-            let at = |kind| Error::entry(kind, Buffer::Logits, k, 0);
-            if a.is_nan() {
-                return Err(at(ErrorKind::NanLogit));
-            }
-            if a == F::INFINITY {
-                return Err(at(ErrorKind::InfiniteLogit));
-            }
-            active |= a.is_finite();
-        }
-        if !active {
-            return Err(ErrorKind::NoActiveComponent.into());
-        }
-        if let Some(i) = self.means.iter().position(|m| !m.is_finite()) {
-            let kind = ErrorKind::NonFiniteMean;
-            return Err(Error::entry(kind, Buffer::Means, i, self.dims));
-        }
+        validate_logits_and_means(self.logits, self.means, self.dims)?;
         self.validate_factors()
     }
 

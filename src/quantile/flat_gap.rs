@@ -24,11 +24,15 @@ use crate::{Family, Float};
 /// has it; f32 does not (its flash budget on small microcontrollers), and
 /// keeps the first solve's root, which meets the accuracy contract there.
 pub trait DoubleLengthExp: Sized {
+    /// Whether the precision resolves flat gaps at all: a constant, so
+    /// that where it does not (f32) the flat-gap solve is not even linked.
+    const RESOLVES_FLAT_GAPS: bool;
     /// `e^a` to double length for `a ≤ 0`, or `None`.
     fn exp_double_length(a: DoubleLength<Self>) -> Option<DoubleLength<Self>>;
 }
 
 impl DoubleLengthExp for f64 {
+    const RESOLVES_FLAT_GAPS: bool = true;
     #[inline]
     fn exp_double_length(a: DoubleLength<f64>) -> Option<DoubleLength<f64>> {
         Some(crate::elementary::double_length::exp_f64(a))
@@ -36,6 +40,7 @@ impl DoubleLengthExp for f64 {
 }
 
 impl DoubleLengthExp for f32 {
+    const RESOLVES_FLAT_GAPS: bool = false;
     #[inline]
     fn exp_double_length(_: DoubleLength<f32>) -> Option<DoubleLength<f32>> {
         None

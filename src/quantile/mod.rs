@@ -135,7 +135,7 @@ impl<F: Float, G: Family> DiagMixtureRef<'_, F, G> {
         for (d, (xd, ud)) in x.zip(u).enumerate() {
             weights.responsibilities(p);
             let first = solve::<F, G>(self.column(d), p, ud);
-            let (root, evaluations) = if first.flat {
+            let (root, evaluations) = if F::RESOLVES_FLAT_GAPS && first.flat {
                 self.resolve_flat(d, p, &weights, ud, first.root, first.evaluations)
             } else {
                 (first.root, first.evaluations)
@@ -180,8 +180,7 @@ pub(crate) fn solve_resolving<F: Float, G: Family>(
     u: F,
 ) -> (F, u32) {
     let first = solve::<F, G>(column.clone(), p, u);
-    let resolved = first
-        .flat
+    let resolved = (F::RESOLVES_FLAT_GAPS && first.flat)
         .then(|| flat_gap::resolve::<F, G>(column, p, weights, u, first.root))
         .flatten();
     match resolved {

@@ -152,12 +152,19 @@ fn main() {
     // release profile's opt-level 3 with the FPU, the batch checks of both
     // precisions outgrow the micro:bit's 256 KiB, which their Cortex-M0
     // build still fits.
+    // On RISC-V (QEMU's virt machine) the map is memory-map-riscv.x,
+    // whose sizes no firmware changes.
     let m4f = env::var("TARGET").is_ok_and(|t| t.starts_with("thumbv7em"));
     let tests_flash = if m4f { "4096K" } else { "256K" };
-    let memory = fs::read_to_string(manifest.join("memory-map.x")).expect("memory-map.x");
+    let map_file = match env::var("CARGO_CFG_TARGET_ARCH").as_deref() {
+        Ok("riscv32") => "memory-map-riscv.x",
+        _ => "memory-map.x",
+    };
+    let memory = fs::read_to_string(manifest.join(map_file)).expect(map_file);
     for (bin, flash) in [
         ("firmware_tests", tests_flash),
         ("batch_tests", tests_flash),
+        ("family_tests", tests_flash),
         ("size_base", "256K"),
         ("size_f32", "256K"),
         ("size_f64", "256K"),
@@ -170,6 +177,7 @@ fn main() {
         println!("cargo:rustc-link-arg-bin={bin}=-L{}", dir.display());
     }
     println!("cargo:rerun-if-changed=memory-map.x");
+    println!("cargo:rerun-if-changed=memory-map-riscv.x");
 
     let reference = manifest.join("../tests/data/reference.txt");
     println!("cargo:rerun-if-changed={}", reference.display());

@@ -2,7 +2,8 @@
 """Writes the committed seed corpus (fuzz/seeds/<target>/) for both targets.
 
 Each seed is one problem in the byte layout documented in fuzz/src/lib.rs:
-flags, K, D, then tagged values. The seeds cover the valid domain, its
+flags, K, D, then tagged values, the sampler seed and, for the families other
+than the Gaussian, the family byte. The seeds cover the valid domain, its
 extremes and every error path, so that fuzzing starts from inputs that
 already reach every branch the decoder can name. Run from anywhere:
     python3 fuzz/make_seeds.py
@@ -19,6 +20,12 @@ ONE, NEG_ONE, TWO = 16, 17, 18
 
 F32, REPAIR_PARAMS, REPAIR_INPUTS = 1, 2, 4
 
+# The family byte (docs/math.md §9): the MIXGRAD_FAMILY_* codes, and one no
+# family has (the C target expects MIXGRAD_ERR_UNKNOWN_FAMILY; the Rust
+# target reads it mod 4).
+FAMILIES = {"logistic": 1, "laplace": 2, "cauchy": 3}
+UNKNOWN_FAMILY = 255
+
 
 def small(v):
     """A multiple of 1/16 in [-8, 8)."""
@@ -33,7 +40,7 @@ def raw(v, f32):
     return bytes([255]) + (struct.pack("<f", v) if f32 else struct.pack("<d", v))
 
 
-def problem(flags, k, d, logits, means, scales, u, x, x_bar, seed=7):
+def problem(flags, k, d, logits, means, scales, u, x, x_bar, seed=7, family=None):
     f32 = bool(flags & F32)
 
     def enc(v):
@@ -44,7 +51,9 @@ def problem(flags, k, d, logits, means, scales, u, x, x_bar, seed=7):
     out = bytes([flags, k, d])
     for group in (logits, means, scales, u, x, x_bar):
         out += b"".join(enc(v) for v in group)
-    return out + struct.pack("<Q", seed)
+    out += struct.pack("<Q", seed)
+    # An input that ends before the family byte is Gaussian.
+    return out if family is None else out + bytes([family])
 
 
 def seeds():
@@ -176,6 +185,24 @@ def rust_batch_seeds():
     return s
 
 
+def family_seeds():
+    """The other families, for both targets: each Gaussian seed of the valid
+    domain, its extremes, a gap, a half-u and a subnormal u, and the error
+    paths of a bad scale and an out-of-range u, with the family byte
+    appended; and an unknown family code."""
+    s = {}
+    kept = ("valid_2x2_", "extreme_", "subnormal_u_", "half_u_duplicates_", "gap_",
+            "zero_scale_", "u_zero_", "x_nan_", "x_bar_inf_")
+    for name, data in seeds().items():
+        if not name.startswith(kept):
+            continue
+        for family, code in FAMILIES.items():
+            s[f"{family}_{name}"] = data + bytes([code])
+        if name.startswith("valid_2x2_"):
+            s[f"unknown_family_{name}"] = data + bytes([UNKNOWN_FAMILY])
+    return s
+
+
 def main():
     for target in ("rust_api", "c_abi"):
         out = HERE / "seeds" / target
@@ -183,6 +210,8 @@ def main():
         for name, data in seeds().items():
             (out / name).write_bytes(data)
         for name, data in batch_seeds().items():
+            (out / name).write_bytes(data)
+        for name, data in family_seeds().items():
             (out / name).write_bytes(data)
     for name, data in rust_batch_seeds().items():
         (HERE / "seeds" / "rust_api" / name).write_bytes(data)

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The embedded checks (docs/embedded.md), as .ci/run runs them:
 #   1. rlibs and libmixgrad.a for Cortex-M0, Cortex-M4F and RISC-V;
-#   2. the on-target test firmwares (single calls; batch forms) under QEMU
-#      on a Cortex-M4F (mps2-an386) and a Cortex-M0 (micro:bit), failing on
-#      any wrong result;
+#   2. the on-target test firmwares (single calls; batch forms; the
+#      logistic, Laplace and Cauchy families) under QEMU on a Cortex-M4F
+#      (mps2-an386), a Cortex-M0 (micro:bit) and a RISC-V core
+#      (riscv32imac, virt), failing on any wrong result;
 #   3. the C firmware example (arm-none-eabi-gcc, newlib rdimon) on the M4F;
 #   4. the link-time proof that no panic path survives (thumbv7em, release);
-#   5. the footprint report.
+#   5. the footprint report, with the Cortex-M4F f32 budget (12 KiB at
+#      opt-level "s") enforced and the footprint firmware checked to hold
+#      no code of the families it does not call.
 # Installs what it needs through tools/install-embedded-deps.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -16,6 +19,8 @@ step() { printf '\n--> %s\n' "$*"; }
 qemu_m4f=(qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic
           -semihosting-config enable=on,target=native -kernel)
 qemu_m0=(qemu-system-arm -machine microbit -nographic
+         -semihosting-config enable=on,target=native -kernel)
+qemu_rv=(qemu-system-riscv32 -machine virt -bios none -nographic
          -semihosting-config enable=on,target=native -kernel)
 
 step "cross builds: rlibs and the static library for three bare-metal targets"
@@ -29,18 +34,25 @@ for target in thumbv6m-none-eabi thumbv7em-none-eabihf riscv32imac-unknown-none-
     echo "$target: libmixgrad.a $(stat -c %s "target/$target/release/libmixgrad.a") bytes on disk"
 done
 
-step "clippy on the firmware crate"
+step "clippy on the firmware crate (Arm; RISC-V for the test firmwares, the ones built there)"
 (cd embedded && cargo clippy --quiet --release --target thumbv7em-none-eabihf -- -D warnings)
+(cd embedded && cargo clippy --quiet --release --target riscv32imac-unknown-none-elf \
+    --lib --bin firmware_tests --bin batch_tests --bin family_tests -- -D warnings)
 
-step "on-target tests: Cortex-M4F (mps2-an386) and Cortex-M0 (micro:bit) under QEMU"
+step "on-target tests: Cortex-M4F (mps2-an386), Cortex-M0 (micro:bit) and RISC-V (virt) under QEMU"
 # firmware_tests: single calls against the reference vectors, sampling,
 # errors, the stack budget; batch_tests: the batch forms against the single
-# calls, bit for bit, and the batched stack.
-for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
+# calls, bit for bit, and the batched stack; family_tests: the logistic,
+# Laplace and Cauchy families (round trips, finiteness, samplers, errors).
+for target in thumbv7em-none-eabihf thumbv6m-none-eabi riscv32imac-unknown-none-elf; do
     (cd embedded && cargo build --quiet --release --target "$target" \
-        --bin firmware_tests --bin batch_tests)
-    if [ "$target" = thumbv6m-none-eabi ]; then qemu=("${qemu_m0[@]}"); else qemu=("${qemu_m4f[@]}"); fi
-    for bin in firmware_tests batch_tests; do
+        --bin firmware_tests --bin batch_tests --bin family_tests)
+    case "$target" in
+        thumbv6m-*) qemu=("${qemu_m0[@]}") ;;
+        riscv32*) qemu=("${qemu_rv[@]}") ;;
+        *) qemu=("${qemu_m4f[@]}") ;;
+    esac
+    for bin in firmware_tests batch_tests family_tests; do
         echo "$target $bin:"
         timeout 300 "${qemu[@]}" "embedded/target/$target/release/$bin"
     done
@@ -62,4 +74,22 @@ step "no panic path survives: link embedded/src/bin/no_panic.rs (thumbv7em, rele
 echo "linked: every public entry point is panic-free"
 
 step "footprint"
-tools/footprint.sh
+footprint=$(tools/footprint.sh)
+echo "$footprint"
+# The footprint firmware calls the Gaussian only: no other family's code
+# may link in. The debug info names every generic function linked, with
+# its family type (mixgrad::family::gaussian::Gaussian, ...); the Gaussian's
+# must be there, no other family's. (The strings go to a file first: under
+# pipefail, `readelf | grep -q` reports readelf's SIGPIPE.)
+size_f32=embedded/target/footprint-s/thumbv7em-none-eabihf/release/size_f32
+arm-none-eabi-readelf -p .debug_str "$size_f32" > target/size_f32-debug-strings.txt
+grep -q 'family::gaussian::Gaussian' target/size_f32-debug-strings.txt \
+    || { echo "size_f32: no Gaussian instance named in its debug info"; exit 1; }
+if grep -m3 -E 'family::(logistic|laplace|cauchy)::' target/size_f32-debug-strings.txt; then
+    echo "size_f32 links code of a family it does not call"
+    exit 1
+fi
+echo "size_f32 holds code of the Gaussian only"
+m4f_f32=$(awk '$1 == "thumbv7em-none-eabihf" && $2 == "s" { print $3 }' <<<"$footprint")
+echo "Cortex-M4F f32 .text at opt-level s: $m4f_f32 B (budget 12288 B)"
+[ "$m4f_f32" -le 12288 ] || { echo "over the 12 KiB f32 budget"; exit 1; }

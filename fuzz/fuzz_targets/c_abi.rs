@@ -26,13 +26,22 @@
 //! Fault selector, bits 3..7 of the flag byte: 0..=15 none, 16..=23 the
 //! `n`-th pointer argument is NULL, 24..=31 the first output aliases an
 //! input.
+//!
+//! The location-scale functions (`mixgrad_locscale_*`, docs/math.md §9)
+//! run, without faults, with the family code the problem's family byte
+//! gives (`Problem::family_code`), against the Rust API of that family as
+//! the oracle: the same status and bits; an unknown code is
+//! `MIXGRAD_ERR_UNKNOWN_FAMILY` whatever the mixture, nothing written.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mixgrad::{DiagMixtureRef, Error, SeedableRng, Xoshiro256PlusPlus};
+use mixgrad::{
+    Cauchy, DiagMixtureRef, Error, Family, FamilyKind, Gaussian, Laplace, Logistic, SeedableRng,
+    Xoshiro256PlusPlus,
+};
 use mixgrad_capi::{
     mixgrad_diag_batch_f32, mixgrad_diag_batch_f64, mixgrad_diag_f32, mixgrad_diag_f64,
-    mixgrad_diag_work_len, mixgrad_rng, mixgrad_status,
+    mixgrad_diag_work_len, mixgrad_locscale_f32, mixgrad_locscale_f64, mixgrad_rng, mixgrad_status,
 };
 use mixgrad_fuzz::{
     decode, poisoned, remember, same_bits, show_problem_on_panic, simd_path_for, untouched, Form,
@@ -642,7 +651,7 @@ fn arg_mut<T>(fault: Fault, i: usize, n: usize, p: *mut T) -> *mut T {
     }
 }
 
-fn check<F: CBatchApi>(p: &Problem<F>, fault: Fault) {
+fn check<F: CBatchApi + CLocscale>(p: &Problem<F>, fault: Fault) {
     let (k, d) = (p.k, p.d);
     let view = DiagMixtureRef::new(&p.logits, &p.means, &p.scales, d);
     // K ≤ 65 and D ≤ 1024 by construction: the casts are exact.
@@ -903,7 +912,270 @@ fn check<F: CBatchApi>(p: &Problem<F>, fault: Fault) {
 
     if fault == Fault::None {
         batches(p);
+        locscale(p);
     }
+}
+
+// ---- The location-scale functions (docs/math.md §9) ---------------------
+
+/// The `mixgrad_locscale_*` declarations, as a C program would write them.
+macro_rules! c_locscale {
+    ($f:ty, $mix:ident, $cdf:ident, $quantile:ident, $vjp:ident, $lp:ident, $sq:ident,
+     $sa:ident) => {
+        extern "C" {
+            fn $cdf(mix: *const $mix, x: *const $f, u: *mut $f) -> u32;
+            fn $quantile(mix: *const $mix, u: *const $f, x: *mut $f) -> u32;
+            fn $vjp(
+                mix: *const $mix,
+                x: *const $f,
+                x_bar: *const $f,
+                a: *mut $f,
+                m: *mut $f,
+                s: *mut $f,
+            ) -> u32;
+            fn $lp(mix: *const $mix, x: *const $f, lp: *mut $f) -> u32;
+            fn $sq(mix: *const $mix, rng: *mut mixgrad_rng, x: *mut $f, u: *mut $f) -> u32;
+            fn $sa(mix: *const $mix, rng: *mut mixgrad_rng, x: *mut $f, c: *mut u32) -> u32;
+        }
+
+        impl CLocscale for $f {
+            type Loc = $mix;
+            fn loc(code: u32, k: u32, d: u32, a: &[$f], m: &[$f], s: &[$f]) -> $mix {
+                $mix {
+                    family: code,
+                    num_components: k,
+                    num_dims: d,
+                    logits: a.as_ptr(),
+                    locs: m.as_ptr(),
+                    scales: s.as_ptr(),
+                }
+            }
+            unsafe fn loc_cdf(mix: &$mix, x: &[$f], u: &mut [$f]) -> u32 {
+                unsafe { $cdf(mix, x.as_ptr(), u.as_mut_ptr()) }
+            }
+            unsafe fn loc_quantile(mix: &$mix, u: &[$f], x: &mut [$f]) -> u32 {
+                unsafe { $quantile(mix, u.as_ptr(), x.as_mut_ptr()) }
+            }
+            unsafe fn loc_vjp(mix: &$mix, x: &[$f], xb: &[$f], g: &mut [Vec<$f>; 3]) -> u32 {
+                let [a, m, s] = g;
+                unsafe {
+                    $vjp(
+                        mix,
+                        x.as_ptr(),
+                        xb.as_ptr(),
+                        a.as_mut_ptr(),
+                        m.as_mut_ptr(),
+                        s.as_mut_ptr(),
+                    )
+                }
+            }
+            unsafe fn loc_log_prob(mix: &$mix, x: &[$f], lp: &mut $f) -> u32 {
+                unsafe { $lp(mix, x.as_ptr(), lp) }
+            }
+            unsafe fn loc_sample_quantile(
+                mix: &$mix,
+                rng: &mut mixgrad_rng,
+                x: &mut [$f],
+                u: &mut [$f],
+            ) -> u32 {
+                unsafe { $sq(mix, rng, x.as_mut_ptr(), u.as_mut_ptr()) }
+            }
+            unsafe fn loc_sample_ancestral(
+                mix: &$mix,
+                rng: &mut mixgrad_rng,
+                x: &mut [$f],
+                c: &mut u32,
+            ) -> u32 {
+                unsafe { $sa(mix, rng, x.as_mut_ptr(), c) }
+            }
+        }
+    };
+}
+
+/// The location-scale calls of one precision (buffers of the lengths the
+/// problem's `K` and `D` give).
+trait CLocscale: Real {
+    type Loc;
+    fn loc(code: u32, k: u32, d: u32, a: &[Self], m: &[Self], s: &[Self]) -> Self::Loc;
+    unsafe fn loc_cdf(mix: &Self::Loc, x: &[Self], u: &mut [Self]) -> u32;
+    unsafe fn loc_quantile(mix: &Self::Loc, u: &[Self], x: &mut [Self]) -> u32;
+    unsafe fn loc_vjp(mix: &Self::Loc, x: &[Self], xb: &[Self], g: &mut [Vec<Self>; 3]) -> u32;
+    unsafe fn loc_log_prob(mix: &Self::Loc, x: &[Self], lp: &mut Self) -> u32;
+    unsafe fn loc_sample_quantile(
+        mix: &Self::Loc,
+        rng: &mut mixgrad_rng,
+        x: &mut [Self],
+        u: &mut [Self],
+    ) -> u32;
+    unsafe fn loc_sample_ancestral(
+        mix: &Self::Loc,
+        rng: &mut mixgrad_rng,
+        x: &mut [Self],
+        c: &mut u32,
+    ) -> u32;
+}
+
+c_locscale!(
+    f64,
+    mixgrad_locscale_f64,
+    mixgrad_locscale_cdf_f64,
+    mixgrad_locscale_quantile_f64,
+    mixgrad_locscale_vjp_f64,
+    mixgrad_locscale_log_prob_f64,
+    mixgrad_locscale_sample_quantile_f64,
+    mixgrad_locscale_sample_ancestral_f64
+);
+c_locscale!(
+    f32,
+    mixgrad_locscale_f32,
+    mixgrad_locscale_cdf_f32,
+    mixgrad_locscale_quantile_f32,
+    mixgrad_locscale_vjp_f32,
+    mixgrad_locscale_log_prob_f32,
+    mixgrad_locscale_sample_quantile_f32,
+    mixgrad_locscale_sample_ancestral_f32
+);
+
+const UNKNOWN_FAMILY: u32 = mixgrad_status::MIXGRAD_ERR_UNKNOWN_FAMILY as u32;
+
+/// What each location-scale call must return: a status and, on `OK`, the
+/// outputs (as the oracle wrote them).
+struct Expected<F> {
+    cdf: (u32, Vec<F>),
+    quantile: (u32, Vec<F>),
+    vjp: (u32, [Vec<F>; 3]),
+    log_prob: (u32, F),
+    sample_quantile: (u32, Vec<F>, Vec<F>),
+    sample_ancestral: (u32, Vec<F>, u32),
+}
+
+/// The Rust API of `family` on the problem: the oracle of [`locscale`].
+fn oracle<F: Real, G: Family>(p: &Problem<F>, family: G) -> Expected<F> {
+    let (k, d) = (p.k, p.d);
+    let view = DiagMixtureRef::of_family(family, &p.logits, &p.means, &p.scales, d);
+    let mut u = poisoned::<F>(d);
+    let cdf = status(view.and_then(|v| v.cdf(&p.x, &mut u)));
+    let mut x = poisoned::<F>(d);
+    let quantile = status(view.and_then(|v| v.quantile(&p.u, &mut x)));
+    let mut g = [poisoned::<F>(k), poisoned::<F>(k * d), poisoned::<F>(k * d)];
+    let vjp = {
+        let [a, m, s] = &mut g;
+        status(view.and_then(|v| v.vjp(&p.x, &p.x_bar, a, m, s)))
+    };
+    let lp = view.and_then(|v| v.log_prob(&p.x));
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(p.seed);
+    let (mut sx, mut su) = (poisoned::<F>(d), poisoned::<F>(d));
+    let sq = status(view.and_then(|v| {
+        v.sample_quantile(&mut rng, &mut sx, Some(&mut su))
+            .map(|_| ())
+    }));
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(p.seed);
+    let mut ax = poisoned::<F>(d);
+    let sa = view.and_then(|v| v.sample_ancestral(&mut rng, &mut ax));
+    Expected {
+        cdf: (cdf, u),
+        quantile: (quantile, x),
+        vjp: (vjp, g),
+        log_prob: (status(lp.map(|_| ())), lp.unwrap_or_else(|_| F::poison())),
+        sample_quantile: (sq, sx, su),
+        sample_ancestral: (
+            status(sa.map(|_| ())),
+            ax,
+            sa.map_or(u32::MAX, |c| c as u32),
+        ),
+    }
+}
+
+/// Every location-scale call against [`oracle`]: the same status; on `OK`
+/// the same bits, on an error nothing written and the generator where it
+/// was.
+fn locscale<F: CLocscale>(p: &Problem<F>) {
+    let (k, d) = (p.k, p.d);
+    let code = p.family_code();
+    let want = match FamilyKind::from_code(code) {
+        Some(FamilyKind::Gaussian) => oracle(p, Gaussian),
+        Some(FamilyKind::Logistic) => oracle(p, Logistic),
+        Some(FamilyKind::Laplace) => oracle(p, Laplace),
+        Some(FamilyKind::Cauchy) => oracle(p, Cauchy),
+        None => Expected {
+            cdf: (UNKNOWN_FAMILY, poisoned(d)),
+            quantile: (UNKNOWN_FAMILY, poisoned(d)),
+            vjp: (
+                UNKNOWN_FAMILY,
+                [poisoned(k), poisoned(k * d), poisoned(k * d)],
+            ),
+            log_prob: (UNKNOWN_FAMILY, F::poison()),
+            sample_quantile: (UNKNOWN_FAMILY, poisoned(d), poisoned(d)),
+            sample_ancestral: (UNKNOWN_FAMILY, poisoned(d), u32::MAX),
+        },
+    };
+    // K ≤ 65 and D ≤ 1024 by construction: the casts are exact.
+    let mix = F::loc(code, k as u32, d as u32, &p.logits, &p.means, &p.scales);
+    // The status the oracle's; on OK its outputs' bits, on an error every
+    // output still holding the poison it was given.
+    let judge = |what: &str, got: u32, want: u32, outs: &[(&[F], &[F])]| {
+        assert_eq!(got, want, "locscale {what} status (family code {code})");
+        for (j, &(out, oracle)) in outs.iter().enumerate() {
+            if got == OK {
+                assert!(
+                    same_bits(out, oracle),
+                    "locscale {what}: output {j} differs"
+                );
+            } else {
+                assert!(untouched(out), "locscale {what}: refusal wrote output {j}");
+            }
+        }
+    };
+
+    let mut u = poisoned::<F>(d);
+    let got = unsafe { F::loc_cdf(&mix, &p.x, &mut u) };
+    judge("cdf", got, want.cdf.0, &[(&u, &want.cdf.1)]);
+
+    let mut x = poisoned::<F>(d);
+    let got = unsafe { F::loc_quantile(&mix, &p.u, &mut x) };
+    judge("quantile", got, want.quantile.0, &[(&x, &want.quantile.1)]);
+
+    let mut g = [poisoned::<F>(k), poisoned::<F>(k * d), poisoned::<F>(k * d)];
+    let got = unsafe { F::loc_vjp(&mix, &p.x, &p.x_bar, &mut g) };
+    let wg = &want.vjp.1;
+    let outs: Vec<(&[F], &[F])> = (0..3).map(|j| (&g[j][..], &wg[j][..])).collect();
+    judge("vjp", got, want.vjp.0, &outs);
+
+    let mut lp = F::poison();
+    let got = unsafe { F::loc_log_prob(&mix, &p.x, &mut lp) };
+    judge(
+        "log_prob",
+        got,
+        want.log_prob.0,
+        &[(&[lp], &[want.log_prob.1])],
+    );
+
+    let start = mixgrad_rng::from_seed(p.seed);
+    let mut rng = start;
+    let (mut x, mut u) = (poisoned::<F>(d), poisoned::<F>(d));
+    let got = unsafe { F::loc_sample_quantile(&mix, &mut rng, &mut x, &mut u) };
+    let (st, wx, wu) = &want.sample_quantile;
+    judge("sample_quantile", got, *st, &[(&x, wx), (&u, wu)]);
+    assert!(
+        got == OK || rng == start,
+        "locscale sample_quantile: refusal advanced the generator"
+    );
+
+    let mut rng = start;
+    let mut x = poisoned::<F>(d);
+    let mut c = u32::MAX;
+    let got = unsafe { F::loc_sample_ancestral(&mix, &mut rng, &mut x, &mut c) };
+    let (st, wx, wc) = &want.sample_ancestral;
+    judge("sample_ancestral", got, *st, &[(&x, wx)]);
+    assert_eq!(
+        c,
+        if got == OK { *wc } else { u32::MAX },
+        "locscale sample_ancestral component"
+    );
+    assert!(
+        got == OK || rng == start,
+        "locscale sample_ancestral: refusal advanced the generator"
+    );
 }
 
 /// The status of a batch call over rows whose single calls returned

@@ -1,12 +1,16 @@
-//! The Rust API on arbitrary problems (layout: `src/lib.rs`).
+//! The Rust API on arbitrary problems (layout: `src/lib.rs`), for every
+//! location-scale family (docs/math.md §9; the byte after the seed picks
+//! it, Gaussian where the input ends before it).
 //!
 //! Properties: no panic; a mixture is refused exactly when a parameter breaks
 //! the rules of docs/math.md §2 and §5, with the first error of the
 //! documented order; per-call inputs are refused exactly when invalid,
 //! leaving every output untouched; valid input gives finite outputs
 //! (`vjp`/`jacobian` may refuse with `ZeroDensity` only), and
-//! `cdf(quantile(u))` is `u` to the docs/math.md §6 backward tolerance; a
-//! view `with_log_scales` answers bit for bit as the plain one.
+//! `cdf(quantile(u))` is `u` to the docs/math.md §6 backward tolerance
+//! (with §9.2's carried rounding for the other families); for `D = 1`
+//! the cdf is monotone in `x` (to the §6 tolerance); a view
+//! `with_log_scales` answers bit for bit as the plain one.
 //!
 //! The batch forms (docs/math.md §8: the `*_many` methods of the problem's
 //! mixture, and a [`DiagBatchRef`] of `n` rotations of it) run on 0 to 3
@@ -23,30 +27,40 @@
 
 use libfuzzer_sys::fuzz_target;
 use mixgrad::{
-    DiagBatchRef, DiagMixtureRef, Error, ErrorKind, LogProbGrad, SeedableRng, SolveStats,
-    Xoshiro256PlusPlus,
+    Cauchy, DiagBatchRef, DiagMixtureRef, Error, ErrorKind, Family, FamilyKind, Gaussian, Laplace,
+    LogProbGrad, Logistic, SeedableRng, SolveStats, Xoshiro256PlusPlus,
 };
 use mixgrad_fuzz::{
-    decode, poisoned, remember, round_trip_ok, same_bits, show_problem_on_panic, simd_path_for,
-    untouched, Form, Problem, Real, FLAG_F32,
+    carried_rounding, decode, poisoned, remember, round_trip_ok, same_bits, show_problem_on_panic,
+    simd_path_for, tail_floor, tail_tolerance, untouched, Form, Problem, Real, FLAG_F32,
 };
 
 fuzz_target!(init: show_problem_on_panic(), |data: &[u8]| {
     remember(data);
     if data.first().is_some_and(|f| f & FLAG_F32 != 0) {
-        check(&decode::<f32>(data));
+        by_family(&decode::<f32>(data));
     } else {
-        check(&decode::<f64>(data));
+        by_family(&decode::<f64>(data));
     }
 });
 
-fn check<F: Real>(p: &Problem<F>) {
-    let mix = DiagMixtureRef::new(&p.logits, &p.means, &p.scales, p.d);
+/// The checks, monomorphised for the problem's family.
+fn by_family<F: Real>(p: &Problem<F>) {
+    match p.family() {
+        FamilyKind::Gaussian => check(p, Gaussian),
+        FamilyKind::Logistic => check(p, Logistic),
+        FamilyKind::Laplace => check(p, Laplace),
+        FamilyKind::Cauchy => check(p, Cauchy),
+    }
+}
+
+fn check<F: Real, G: Family>(p: &Problem<F>, family: G) {
+    let mix = DiagMixtureRef::of_family(family, &p.logits, &p.means, &p.scales, p.d);
     let mix = match (mix, p.expected_param_error()) {
         (Ok(mix), None) => mix,
         (Err(got), Some(want)) => {
             assert_eq!(got.kind(), want, "wrong error for {p:?}");
-            packed_refusal(p, want);
+            packed_refusal(p, family, want);
             return;
         }
         (got, want) => panic!("construction {got:?}, expected error {want:?}: {p:?}"),
@@ -94,6 +108,9 @@ fn check<F: Real>(p: &Problem<F>) {
         assert_eq!(r.map_err(|e| e.kind()), Err(ErrorKind::NonFiniteX));
         assert!(untouched(&u) && untouched(&uc) && untouched(&dens));
     }
+    if d == 1 && p.x_valid() {
+        monotone(p, &mix, (u[0], uc[0]));
+    }
 
     // quantile, and the round trip back through cdf.
     let mut x = poisoned::<F>(d);
@@ -105,6 +122,7 @@ fn check<F: Real>(p: &Problem<F>) {
         mix.cdf_density(&x, &mut f, Some(&mut fc), None)
             .expect("cdf of a quantile");
         for i in 0..d {
+            let carried = carried_rounding(G::KIND, &x, &p.means, &p.scales, p.k, i);
             let tails = |xi: F| {
                 let mut at = x.clone();
                 at[i] = xi;
@@ -113,7 +131,8 @@ fn check<F: Real>(p: &Problem<F>) {
                     .expect("cdf of a quantile");
                 (f[i], fc[i])
             };
-            if let Err(msg) = round_trip_ok(p.u[i], x[i], (f[i], fc[i]), tails) {
+            let floor = tail_floor::<F>(G::KIND);
+            if let Err(msg) = round_trip_ok(p.u[i], x[i], (f[i], fc[i]), carried, floor, tails) {
                 panic!("dimension {i}: {msg}");
             }
         }
@@ -142,7 +161,8 @@ fn check<F: Real>(p: &Problem<F>) {
     let normal_scales = p.scales.iter().all(|s| *s >= F::MIN_POSITIVE);
     let nan_free = normal_scales
         && if is_f32 {
-            let m = DiagMixtureRef::new(&l64, &m64, &s64, d).expect("valid in f64 too");
+            let m =
+                DiagMixtureRef::of_family(family, &l64, &m64, &s64, d).expect("valid in f64 too");
             let (mut a, mut mb, mut sb) = (vec![0.0; k], vec![0.0; k * d], vec![0.0; k * d]);
             m.vjp(&x64, &xb64, &mut a, &mut mb, &mut sb).is_ok()
                 && in_f32_range(&a)
@@ -194,7 +214,8 @@ fn check<F: Real>(p: &Problem<F>) {
             Ok(()) => {
                 let nan_free = normal_scales
                     && (!is_f32 || {
-                        let m = DiagMixtureRef::new(&l64, &m64, &s64, d).expect("valid in f64");
+                        let m = DiagMixtureRef::of_family(family, &l64, &m64, &s64, d)
+                            .expect("valid in f64");
                         let mut j64 = vec![0.0; jac.len()];
                         m.jacobian(&x64, &mut j64).is_ok() && in_f32_range(&j64)
                     });
@@ -261,6 +282,43 @@ fn check<F: Real>(p: &Problem<F>) {
     batches(p, &mix);
 }
 
+/// For `D = 1`: `F` does not fall and `1 − F` does not rise from `x` to a
+/// point a little above it (`2⁻⁸` of `|x|` or of the smallest scale, the
+/// larger), to within the cdf's tolerance at both points.
+fn monotone<F: Real, G: Family>(p: &Problem<F>, mix: &DiagMixtureRef<'_, F, G>, at_x: (F, F)) {
+    let x0 = p.x[0];
+    let smallest = p.scales.iter().fold(F::INFINITY, |m, &s| m.min(s));
+    let step = (x0.abs().to_f64() * (1.0 / 256.0)).max(smallest.to_f64() / 256.0);
+    let x1 = F::from_f64(x0.to_f64() + step);
+    if !x1.is_finite() || x1 <= x0 {
+        return;
+    }
+    let (mut f1, mut fc1) = ([F::ZERO], [F::ZERO]);
+    mix.cdf_density(&[x1], &mut f1, Some(&mut fc1), None)
+        .expect("cdf of a finite x");
+    let (f0, fc0) = (at_x.0.to_f64(), at_x.1.to_f64());
+    let (f1, fc1) = (f1[0].to_f64(), fc1[0].to_f64());
+    let tol = tail_tolerance::<F>(f0.min(fc0), 0.0) + tail_tolerance::<F>(f1.min(fc1), 0.0);
+    // Above ½ a value is 1 minus the smaller tail: the contract bounds its
+    // error absolutely (f64 1e-14, f32 1e-6).
+    let above_half = |a: f64, b: f64| {
+        if a.max(b) > 0.5 {
+            0.01 * F::ROUND_TRIP_REL
+        } else {
+            0.0
+        }
+    };
+    let (tol_f, tol_fc) = (tol + above_half(f0, f1), tol + above_half(fc0, fc1));
+    assert!(
+        f1 >= f0 - tol_f,
+        "cdf falls: F({x0:e}) = {f0:e}, F({x1:e}) = {f1:e}"
+    );
+    assert!(
+        fc1 <= fc0 + tol_fc,
+        "1 - cdf rises: Fc({x0:e}) = {fc0:e}, Fc({x1:e}) = {fc1:e}"
+    );
+}
+
 // ---- The batch forms (docs/math.md §8) ----------------------------------
 
 /// How many rows a problem's batch checks take, and whether they are the
@@ -320,7 +378,7 @@ fn rotations<F: Real>(p: &Problem<F>, n: usize) -> [Vec<F>; 3] {
 /// single mixture's error, in row 0 for a value (mixture 0 is the
 /// problem's own), in no row for a shape; with no mixture (`n = 0`) only
 /// the shape is checked.
-fn packed_refusal<F: Real>(p: &Problem<F>, want: ErrorKind) {
+fn packed_refusal<F: Real, G: Family>(p: &Problem<F>, family: G, want: ErrorKind) {
     if p.k * p.d > 16384 {
         return;
     }
@@ -331,7 +389,7 @@ fn packed_refusal<F: Real>(p: &Problem<F>, want: ErrorKind) {
         ErrorKind::NoDimensions,
         ErrorKind::TooManyComponents,
     ];
-    let got = DiagBatchRef::new(&l, &m, &s, p.k, p.d);
+    let got = DiagBatchRef::of_family(family, &l, &m, &s, p.k, p.d);
     if shape.contains(&want) {
         let e = got.expect_err("a packed batch of a bad shape");
         assert_eq!((e.kind(), e.row()), (want, None), "packed batch: {e}");
@@ -344,20 +402,20 @@ fn packed_refusal<F: Real>(p: &Problem<F>, want: ErrorKind) {
 }
 
 /// The rows of the batch checks and the mixtures they go with.
-struct Rows<'a, F> {
+struct Rows<'a, F, G: Family> {
     n: usize,
     k: usize,
     d: usize,
     /// The problem's mixture: every row's in the `*_many` forms, and their
     /// oracle.
-    mix: DiagMixtureRef<'a, F>,
+    mix: DiagMixtureRef<'a, F, G>,
     /// The view the `*_many` forms run on: `mix`, or `mix` with `ln σ`
     /// stored.
-    many: DiagMixtureRef<'a, F>,
+    many: DiagMixtureRef<'a, F, G>,
     /// The rotations, packed.
-    batch: DiagBatchRef<'a, F>,
+    batch: DiagBatchRef<'a, F, G>,
     /// Mixture `i` of `batch` as a view of its own: the oracle's.
-    mixes: Vec<DiagMixtureRef<'a, F>>,
+    mixes: Vec<DiagMixtureRef<'a, F, G>>,
     /// `n·D` points, uniforms and cotangents.
     x: Vec<F>,
     u: Vec<F>,
@@ -370,23 +428,23 @@ struct Rows<'a, F> {
     mask: u8,
 }
 
-impl<F: Real> Rows<'_, F> {
+impl<F: Real, G: Family> Rows<'_, F, G> {
     /// The mixture of row `i` in `form`.
-    fn one(&self, form: Form, i: usize) -> &DiagMixtureRef<'_, F> {
+    fn one(&self, form: Form, i: usize) -> &DiagMixtureRef<'_, F, G> {
         match form {
             Form::Many => &self.mix,
             Form::Packed => &self.mixes[i],
         }
     }
 
-    /// Row `i` of `v` (`width` values a row).
-    fn at<'v>(v: &'v [F], i: usize, width: usize) -> &'v [F] {
-        &v[i * width..][..width]
-    }
-
     fn wants(&self, bit: u8) -> bool {
         self.mask & (1 << bit) != 0
     }
+}
+
+/// Row `i` of `v` (`width` values a row).
+fn row_at<F>(v: &[F], i: usize, width: usize) -> &[F] {
+    &v[i * width..][..width]
 }
 
 /// The error a batch call must return over rows whose single calls
@@ -455,7 +513,7 @@ fn judge<F: Real>(
 /// same bits (a summed gradient: the single gradients added in row order
 /// to `+0`; a sampler: the draws of consecutive single calls, leaving the
 /// generator where they leave it); on refusal nothing written.
-fn batches<F: Real>(p: &Problem<F>, mix: &DiagMixtureRef<'_, F>) {
+fn batches<F: Real, G: Family>(p: &Problem<F>, mix: &DiagMixtureRef<'_, F, G>) {
     let (k, d) = (p.k, p.d);
     if k * d > 16384 {
         return;
@@ -477,7 +535,8 @@ fn batches<F: Real>(p: &Problem<F>, mix: &DiagMixtureRef<'_, F>) {
             .collect()
     };
     let [l, m, s] = rotations(p, n);
-    let batch = DiagBatchRef::new(&l, &m, &s, k, d).expect("rotations of a valid mixture");
+    let batch = DiagBatchRef::of_family(mix.family(), &l, &m, &s, k, d)
+        .expect("rotations of a valid mixture");
     assert_eq!(
         (batch.len(), batch.num_components(), batch.num_dims()),
         (n, k, d)
@@ -485,7 +544,7 @@ fn batches<F: Real>(p: &Problem<F>, mix: &DiagMixtureRef<'_, F>) {
     let mixes: Vec<_> = (0..n)
         .map(|i| {
             let (a, b) = (&l[i * k..][..k], i * k * d..(i + 1) * k * d);
-            DiagMixtureRef::new(a, &m[b.clone()], &s[b], d).expect("a rotation")
+            DiagMixtureRef::of_family(mix.family(), a, &m[b.clone()], &s[b], d).expect("a rotation")
         })
         .collect();
     let mut log_scales = poisoned::<F>(k * d);
@@ -519,11 +578,11 @@ fn batches<F: Real>(p: &Problem<F>, mix: &DiagMixtureRef<'_, F>) {
     }
 }
 
-fn log_prob<F: Real>(r: &Rows<'_, F>, form: Form) {
+fn log_prob<F: Real, G: Family>(r: &Rows<'_, F, G>, form: Form) {
     let d = r.d;
     let mut want = poisoned::<F>(r.n);
     let singles: Vec<Option<Error>> = (0..r.n)
-        .map(|i| match r.one(form, i).log_prob(Rows::at(&r.x, i, d)) {
+        .map(|i| match r.one(form, i).log_prob(row_at(&r.x, i, d)) {
             Ok(v) => {
                 want[i] = v;
                 None
@@ -540,7 +599,7 @@ fn log_prob<F: Real>(r: &Rows<'_, F>, form: Form) {
     judge("log_prob", form, res, want_err, &[(&got, &want)]);
 }
 
-fn log_prob_grad<F: Real>(r: &Rows<'_, F>, form: Form) {
+fn log_prob_grad<F: Real, G: Family>(r: &Rows<'_, F, G>, form: Form) {
     let (n, k, d) = (r.n, r.k, r.d);
     let widths = [d, k, k * d, k * d];
     // Per row: x always; the parameter gradients summed or per mixture.
@@ -572,7 +631,7 @@ fn log_prob_grad<F: Real>(r: &Rows<'_, F>, form: Form) {
             means: r.wants(2).then_some(&mut gm[..]),
             scales: r.wants(3).then_some(&mut gs[..]),
         };
-        match r.one(form, i).log_prob_grad(Rows::at(&r.x, i, d), grad) {
+        match r.one(form, i).log_prob_grad(row_at(&r.x, i, d), grad) {
             Ok(v) => {
                 want_lp[i] = v;
                 want[0][i * d..][..d].copy_from_slice(&g[0]);
@@ -627,14 +686,14 @@ fn log_prob_grad<F: Real>(r: &Rows<'_, F>, form: Form) {
 
 /// `cdf` (`x` in, `u` out) or `quantile` (`u` in, `x` out), row by row,
 /// with the quantile solver's counts summed.
-fn per_dimension<F: Real>(r: &Rows<'_, F>, form: Form, quantile: bool) {
+fn per_dimension<F: Real, G: Family>(r: &Rows<'_, F, G>, form: Form, quantile: bool) {
     let (n, d) = (r.n, r.d);
     let input = if quantile { &r.u } else { &r.x };
     let mut want = poisoned::<F>(n * d);
     let mut stats = SolveStats::default();
     let singles: Vec<Option<Error>> = (0..n)
         .map(|i| {
-            let (mix, row) = (r.one(form, i), Rows::at(input, i, d));
+            let (mix, row) = (r.one(form, i), row_at(input, i, d));
             let out = &mut want[i * d..][..d];
             let res = if quantile {
                 mix.quantile_with_stats(row, out).map(|s| stats.merge(s))
@@ -665,7 +724,7 @@ fn per_dimension<F: Real>(r: &Rows<'_, F>, form: Form, quantile: bool) {
     );
 }
 
-fn vjp<F: Real>(r: &Rows<'_, F>, form: Form) {
+fn vjp<F: Real, G: Family>(r: &Rows<'_, F, G>, form: Form) {
     let (k, d) = (r.k, r.d);
     let widths = [k, k * d, k * d];
     let mut want: Vec<Vec<F>> = widths.iter().map(|&w| form.grad_start(r.n, w)).collect();
@@ -675,7 +734,7 @@ fn vjp<F: Real>(r: &Rows<'_, F>, form: Form) {
         let [a, m, s] = &mut g[..] else {
             unreachable!()
         };
-        let (x, xb) = (Rows::at(&r.x, i, d), Rows::at(&r.x_bar, i, d));
+        let (x, xb) = (row_at(&r.x, i, d), row_at(&r.x_bar, i, d));
         match r.one(form, i).vjp(x, xb, a, m, s) {
             Ok(()) => {
                 for j in 0..3 {
@@ -704,13 +763,13 @@ fn vjp<F: Real>(r: &Rows<'_, F>, form: Form) {
 /// The locator names the first row a `vjp` refuses for its density: the
 /// rows' single `vjp`s with a zero cotangent (finite, so only `x` and the
 /// density can refuse them) are the oracle.
-fn first_zero_density<F: Real>(r: &Rows<'_, F>, form: Form) {
+fn first_zero_density<F: Real, G: Family>(r: &Rows<'_, F, G>, form: Form) {
     let (k, d) = (r.k, r.d);
     let zero = vec![F::ZERO; d];
     let singles: Vec<Option<Error>> = (0..r.n)
         .map(|i| {
             let (mut a, mut m, mut s) = (poisoned(k), poisoned(k * d), poisoned(k * d));
-            let x = Rows::at(&r.x, i, d);
+            let x = row_at(&r.x, i, d);
             r.one(form, i).vjp(x, &zero, &mut a, &mut m, &mut s).err()
         })
         .collect();
@@ -729,7 +788,7 @@ fn first_zero_density<F: Real>(r: &Rows<'_, F>, form: Form) {
 
 /// Both samplers: the draws of `n` consecutive single calls from the same
 /// generator, which they leave where the single calls leave it.
-fn samplers<F: Real>(r: &Rows<'_, F>, form: Form) {
+fn samplers<F: Real, G: Family>(r: &Rows<'_, F, G>, form: Form) {
     let (n, d) = (r.n, r.d);
     let (with_u, with_c) = (r.wants(0), r.wants(1));
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(r.seed);

@@ -12,6 +12,10 @@
 //! byte 1   K: 0..=8, 254 → 64, 255 → 65 (one too many)
 //! byte 2   D: 0..=6, 253 → 1024, 254 → 128
 //! then     K logits, K·D means, K·D scales, D u, D x, D x̄, 8 seed bytes
+//! then     the family: 0..=251 by its value mod 4 (Gaussian, logistic,
+//!          Laplace, Cauchy, the `MIXGRAD_FAMILY_*` codes), 252..=255 as
+//!          itself, an unknown code for the C target (the Rust target
+//!          takes it mod 4 too); an input that ends before it is Gaussian
 //! ```
 //!
 //! Each value is one tag byte and its payload: tags 0..=31 pick a special
@@ -20,7 +24,7 @@
 //! 128..=191 a signed power of ten from 1e-320 to 1e310 (f32: 1e-45 to
 //! 1e39, so overflowing to ∞ included), 192..=255 the raw bits.
 
-use mixgrad::{ErrorKind, Float, MAX_COMPONENTS};
+use mixgrad::{ErrorKind, FamilyKind, Float, MAX_COMPONENTS};
 
 /// Reads bytes, yielding zeros once the input is exhausted.
 pub struct Reader<'a> {
@@ -65,6 +69,9 @@ pub trait Real: Float + core::fmt::LowerExp {
     const CONTRACT_U: Self;
     /// Relative backward-error tolerance of `cdf(quantile(u))` there.
     const ROUND_TRIP_REL: f64;
+    /// The clamp on `|z|` of the families other than the Gaussian
+    /// (docs/math.md §9.2): `2⁹⁶⁰`, f32 `2⁸⁸`.
+    const CLAMP_LINEAR: f64;
     /// The bits.
     fn bits(self) -> Self::Bits;
     /// A value built from raw bytes.
@@ -114,6 +121,7 @@ impl Real for f64 {
     ];
     const CONTRACT_U: f64 = 1e-300;
     const ROUND_TRIP_REL: f64 = 1e-12;
+    const CLAMP_LINEAR: f64 = f64::from_bits((1023 + 960) << 52);
     fn bits(self) -> u64 {
         self.to_bits()
     }
@@ -167,6 +175,7 @@ impl Real for f32 {
     ];
     const CONTRACT_U: f32 = 1e-30;
     const ROUND_TRIP_REL: f64 = 1e-4;
+    const CLAMP_LINEAR: f64 = f64::from_bits((1023 + 88) << 52);
     fn bits(self) -> u32 {
         self.to_bits()
     }
@@ -221,6 +230,8 @@ pub struct Problem<F> {
     pub x_bar: Vec<F>,
     /// The samplers' seed.
     pub seed: u64,
+    /// The family byte (see the module docs).
+    pub family_byte: u8,
 }
 
 /// Flag bit: single precision.
@@ -250,6 +261,7 @@ pub fn decode<F: Real>(data: &[u8]) -> Problem<F> {
     let x = values(d);
     let x_bar = values(d);
     let seed = u64::from_le_bytes(r.array());
+    let family_byte = r.byte();
     let mut p = Problem {
         flags,
         k,
@@ -261,6 +273,7 @@ pub fn decode<F: Real>(data: &[u8]) -> Problem<F> {
         x,
         x_bar,
         seed,
+        family_byte,
     };
     if flags & FLAG_REPAIR_PARAMS != 0 {
         p.repair_params();
@@ -352,6 +365,21 @@ impl<F: Real> Problem<F> {
         None
     }
 
+    /// The family of the components (docs/math.md §9).
+    pub fn family(&self) -> FamilyKind {
+        FamilyKind::ALL[usize::from(self.family_byte % 4)]
+    }
+
+    /// The family code the C target passes: the family's, or for a family
+    /// byte of 252 and up that byte, which no family has.
+    pub fn family_code(&self) -> u32 {
+        if self.family_byte >= 252 {
+            u32::from(self.family_byte)
+        } else {
+            u32::from(self.family_byte % 4)
+        }
+    }
+
     /// Whether every `u` is strictly inside (0, 1).
     pub fn u_valid(&self) -> bool {
         self.u.iter().all(|&u| u > F::ZERO && u < F::ONE)
@@ -383,19 +411,89 @@ pub fn same_bits<F: Real>(a: &[F], b: &[F]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.bits() == y.bits())
 }
 
+/// `ln g(z)`, the standard log-density of `kind` (docs/math.md §9.1), from
+/// its formula; `|z|` may be as large as the float range.
+pub fn ln_g(kind: FamilyKind, z: f64) -> f64 {
+    let a = z.abs();
+    match kind {
+        FamilyKind::Gaussian => -0.5 * a * a - 0.918_938_533_204_672_7,
+        FamilyKind::Logistic => -a - 2.0 * (-a).exp().ln_1p(),
+        FamilyKind::Laplace => -a - core::f64::consts::LN_2,
+        // ln(1 + z²) as 2 ln|z| + ln(1 + 1/z²) beyond 1: no overflow.
+        FamilyKind::Cauchy if a > 1.0 => {
+            -core::f64::consts::PI.ln() - 2.0 * a.ln() - (1.0 / (a * a)).ln_1p()
+        }
+        FamilyKind::Cauchy => -core::f64::consts::PI.ln() - (a * a).ln_1p(),
+    }
+}
+
+/// `Λ_d` of docs/math.md §9.2, the rounding the log-weights of coordinate
+/// `d` carry from the earlier ones: `max_k Σ_{j<d} |ln g(z_kj) − ln σ_kj|`
+/// at the point `x`, for the families other than the Gaussian (whose
+/// oracle keeps its `z²` alone: there `Λ_d` is within the earlier
+/// coordinates' `z²`, and it shows only after far tails of heavy-tailed
+/// families, §9.2).
+pub fn carried_rounding<F: Real>(
+    kind: FamilyKind,
+    x: &[F],
+    means: &[F],
+    scales: &[F],
+    k: usize,
+    d: usize,
+) -> f64 {
+    if kind == FamilyKind::Gaussian {
+        return 0.0;
+    }
+    let dims = x.len();
+    (0..k).fold(0.0, |worst, c| {
+        let sum: f64 = (0..d)
+            .map(|j| {
+                let (m, s) = (means[c * dims + j].to_f64(), scales[c * dims + j].to_f64());
+                (ln_g(kind, (x[j].to_f64() - m) / s) - s.ln()).abs()
+            })
+            .sum();
+        worst.max(sum)
+    })
+}
+
+/// The smallest tail a mixture of `kind` reaches (docs/math.md §9.2): the
+/// Cauchy's `atan(1/z_max)/π` at the clamp, where every component's tail,
+/// and so the mixture's, saturates; 0 for the others, whose tails at the
+/// clamp underflow.
+pub fn tail_floor<F: Real>(kind: FamilyKind) -> f64 {
+    match kind {
+        FamilyKind::Cauchy => (1.0 / F::CLAMP_LINEAR).atan() / core::f64::consts::PI,
+        _ => 0.0,
+    }
+}
+
+/// The backward tolerance of a tail probability `tail = min(F, 1 − F)`:
+/// `ROUND_TRIP_REL·(1 + z² + Λ)` relative, with `z² ≤ 2 ln(1/tail)` (the
+/// normal quantile's, at least each family's conditioning `κ`, docs/math.md
+/// §9.2) and `Λ` the carried rounding ([`carried_rounding`]); plus the
+/// floor of the contract, `CONTRACT_U`, below which it promises nothing.
+pub fn tail_tolerance<F: Real>(tail: f64, carried: f64) -> f64 {
+    let z2 = 2.0 * (-tail.max(f64::MIN_POSITIVE).ln()).max(0.0);
+    F::ROUND_TRIP_REL * (1.0 + z2 + carried) * tail + F::ROUND_TRIP_REL * F::CONTRACT_U.to_f64()
+}
+
 /// The round-trip oracle of docs/math.md §6 in backward form:
-/// `x̂ = quantile(u)` must satisfy `F(x̂) = u` to `ROUND_TRIP_REL·(1 + z²)`
-/// relative, or lie within the 8 ulp of the root that §6 allows: `u` lies
+/// `x̂ = quantile(u)` must satisfy `F(x̂) = u` to `ROUND_TRIP_REL·(1 + z²
+/// + Λ)` relative ([`tail_tolerance`]), or lie within the 8 ulp of the root that §6 allows: `u` lies
 /// between `F` at the floats 8 ulp either side of `x̂` (to the same
 /// tolerance). The latter is what ulp resolution allows where `F` climbs
 /// steeply within one ulp (a component narrower than its mean's ulp, or means
 /// near ±MAX). Checked where the contract applies: `u` and `1 − u` at least
-/// `CONTRACT_U`. `tails(x)` is the library's `(F, 1 − F)` with this
-/// coordinate set to `x`; `at_x` is its value at `x̂` itself.
+/// `CONTRACT_U`. Below the family's `floor` ([`tail_floor`]) no point
+/// has that tail: `x̂` is the clamped point, whose tail is the floor.
+/// `tails(x)` is the library's `(F, 1 − F)` with this coordinate set to
+/// `x`; `at_x` is its value at `x̂` itself.
 pub fn round_trip_ok<F: Real>(
     u: F,
     x: F,
     at_x: (F, F),
+    carried: f64,
+    floor: f64,
     tails: impl Fn(F) -> (F, F),
 ) -> Result<(), String> {
     let upper = u.to_f64() > 0.5;
@@ -408,9 +506,13 @@ pub fn round_trip_ok<F: Real>(
     let g = |x: F| pick(tails(x));
     // z² ≤ 2·ln(1/p) for the normal quantile at p ≤ 1/2.
     let z2 = 2.0 * (-want.ln()).max(0.0);
-    let tol = F::ROUND_TRIP_REL * (1.0 + z2) * want;
+    let tol = F::ROUND_TRIP_REL * (1.0 + z2 + carried) * want;
     let got = pick(at_x);
     if (got - want).abs() <= tol {
+        return Ok(());
+    }
+    let floor_tol = F::ROUND_TRIP_REL * (1.0 + z2 + carried) * floor;
+    if want < floor && (got - floor).abs() <= floor_tol {
         return Ok(());
     }
     // The root beyond the float range: x saturates at ±MAX (documented).

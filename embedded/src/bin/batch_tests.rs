@@ -1,5 +1,5 @@
 //! On-target tests of the batch forms under QEMU (Cortex-M4F `mps2-an386`,
-//! Cortex-M0 `microbit`), bit for bit against the single calls, in f64 and
+//! Cortex-M0 `microbit`, RISC-V `virt`), bit for bit against the single calls, in f64 and
 //! f32: `n` points of one mixture through the view (`DiagMixtureRef`'s
 //! `*_many`) and through the owned type (`DiagMixture`'s `*_many`), and a
 //! packed batch of mixtures (`DiagBatchRef`). Rows must equal the single
@@ -15,18 +15,12 @@
 //! opt-level 3, would not fit the micro:bit's 256 KiB of flash together.
 #![no_std]
 #![no_main]
-// Halting loops after semihosting exit or in handlers: nothing to wait for.
-#![allow(clippy::empty_loop)]
 
-use core::panic::PanicInfo;
-
-use cortex_m_rt::{entry, exception, ExceptionFrame};
-use cortex_m_semihosting::{debug, hprintln};
 use mixgrad::{
     DiagBatchRef, DiagMixture, DiagMixtureRef, Float, LogProbGrad, ParamGrad, RngCore, SeedableRng,
     Xoshiro128PlusPlus, Xoshiro256PlusPlus,
 };
-use mixgrad_embedded::{mixture_k8, sample_and_vjp_k8, stack_depth, Tally};
+use mixgrad_embedded::{entry, hprintln, mixture_k8, sample_and_vjp_k8, stack_depth, Tally};
 
 /// The seed of the sampling checks.
 const SEED: u64 = 2016;
@@ -694,16 +688,4 @@ fn main() -> ! {
     t.exit()
 }
 
-#[panic_handler]
-fn panic(info: &PanicInfo) -> ! {
-    hprintln!("panic: {}", info);
-    debug::exit(debug::EXIT_FAILURE);
-    loop {}
-}
-
-#[exception]
-unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
-    hprintln!("hard fault at pc {:#x}", frame.pc());
-    debug::exit(debug::EXIT_FAILURE);
-    loop {}
-}
+mixgrad_embedded::test_firmware_handlers!();

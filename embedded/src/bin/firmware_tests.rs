@@ -1,5 +1,5 @@
 //! On-target tests under QEMU (Cortex-M4F `mps2-an386`, Cortex-M0
-//! `microbit`): a subset of the 60-digit reference vectors in f64 and f32
+//! `microbit`, RISC-V `virt`): a subset of the 60-digit reference vectors in f64 and f32
 //! (cdf, quantile, vjp, log q) with the docs/math.md §6 tolerances, sampling
 //! with a fixed seed bit for bit against the build host, the error paths
 //! through the Rust API and the C ABI, and the stack depth of sample + vjp
@@ -7,15 +7,9 @@
 //! exits non-zero on any failure (a panic exits non-zero too).
 #![no_std]
 #![no_main]
-// Halting loops after semihosting exit or in handlers: nothing to wait for.
-#![allow(clippy::empty_loop)]
 
-use core::panic::PanicInfo;
-
-use cortex_m_rt::{entry, exception, ExceptionFrame};
-use cortex_m_semihosting::{debug, hprintln};
 use mixgrad::{DiagMixtureRef, ErrorKind, SeedableRng, Xoshiro128PlusPlus, Xoshiro256PlusPlus};
-use mixgrad_embedded::{sample_and_vjp_k8, stack_depth, Tally};
+use mixgrad_embedded::{entry, hprintln, sample_and_vjp_k8, stack_depth, Tally};
 
 pub struct Case {
     name: &'static str,
@@ -428,16 +422,4 @@ fn main() -> ! {
     t.exit()
 }
 
-#[panic_handler]
-fn panic(info: &PanicInfo) -> ! {
-    hprintln!("panic: {}", info);
-    debug::exit(debug::EXIT_FAILURE);
-    loop {}
-}
-
-#[exception]
-unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
-    hprintln!("hard fault at pc {:#x}", frame.pc());
-    debug::exit(debug::EXIT_FAILURE);
-    loop {}
-}
+mixgrad_embedded::test_firmware_handlers!();

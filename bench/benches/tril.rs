@@ -1,7 +1,8 @@
 //! `cargo bench -p mixgrad-bench --bench tril`: the full-covariance
 //! mixture (docs/math.md §10) at K = 8, D ∈ {4, 16, 64}, f64: `cdf`,
 //! `vjp`, `log_prob`, the quantile sampler, the ancestral sampler, and
-//! quantile sample + `vjp`, each on caller scratch. Criterion reports the
+//! quantile sample + `vjp`, each on caller scratch, on the mixture of
+//! `mixgrad_bench::problem::tril_problem`. Criterion reports the
 //! time per call (per sample). `… -- --test` runs every body once.
 
 use std::hint::black_box;
@@ -9,38 +10,11 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion};
 use mixgrad::{SeedableRng, TrilMixtureRef, Xoshiro256PlusPlus};
+use mixgrad_bench::problem::tril_problem;
 
 const K: usize = 8;
 const DS: [usize; 3] = [4, 16, 64];
 const POINTS: usize = 64;
-
-/// Overlapping components with correlated factors: diagonals in
-/// [0.5, 1.5], entries below them in ±0.3/√D.
-fn problem(d: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-    let mut s = 0x5eed_u64 + d as u64;
-    let mut next = move || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (s >> 11) as f64 / 9007199254740992.0
-    };
-    let logits = (0..K).map(|_| next() - 0.5).collect();
-    let means = (0..K * d).map(|_| 2.0 * next() - 1.0).collect();
-    let off = 0.3 / (d as f64).sqrt();
-    let mut tril = vec![0.0; K * d * d];
-    for k in 0..K {
-        for i in 0..d {
-            for j in 0..=i {
-                tril[(k * d + i) * d + j] = if i == j {
-                    0.5 + next()
-                } else {
-                    off * (2.0 * next() - 1.0)
-                };
-            }
-        }
-    }
-    (logits, means, tril)
-}
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("f64/tril");
@@ -48,7 +22,7 @@ fn bench(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(2));
     for d in DS {
-        let (logits, means, tril) = problem(d);
+        let (logits, means, tril) = tril_problem(K, d);
         let mix = TrilMixtureRef::new(&logits, &means, &tril, d).unwrap();
         let mut work = vec![0.0; TrilMixtureRef::<f64>::work_len(K, d).unwrap()];
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);

@@ -41,3 +41,33 @@ pub fn x_bar<F: Float>(d: usize, n: usize) -> Vec<F> {
         .flat_map(|_| (0..d).map(|j| F::from_f64(1.0 + 0.1 * j as f64)))
         .collect()
 }
+
+/// A full-covariance mixture of `k` overlapping components in `d`
+/// dimensions (f64): logits in ±½, means in ±1, factors with diagonals in
+/// [0.5, 1.5] and entries below them in ±0.3/√d (row-major `k·d·d`, zero
+/// above the diagonals).
+pub fn tril_problem(k: usize, d: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let mut s = 0x5eed_u64 + d as u64;
+    let mut next = move || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (s >> 11) as f64 / 9007199254740992.0
+    };
+    let logits = (0..k).map(|_| next() - 0.5).collect();
+    let means = (0..k * d).map(|_| 2.0 * next() - 1.0).collect();
+    let off = 0.3 / (d as f64).sqrt();
+    let mut tril = vec![0.0; k * d * d];
+    for c in 0..k {
+        for i in 0..d {
+            for j in 0..=i {
+                tril[(c * d + i) * d + j] = if i == j {
+                    0.5 + next()
+                } else {
+                    off * (2.0 * next() - 1.0)
+                };
+            }
+        }
+    }
+    (logits, means, tril)
+}

@@ -1,9 +1,10 @@
 //! # mixgrad
 //!
 //! Samples diagonal mixtures — Gaussian, or of another location-scale
-//! family ([`Logistic`], [`Laplace`], [`Cauchy`]) — and returns exact
-//! pathwise (reparameterisation) gradients of the samples with respect to
-//! every parameter — the mixture weights included.
+//! family ([`Logistic`], [`Laplace`], [`Cauchy`]) — and full-covariance
+//! Gaussian mixtures ([`TrilMixtureRef`]), and returns exact pathwise
+//! (reparameterisation) gradients of the samples with respect to every
+//! parameter — the mixture weights included.
 //!
 //! It implements A. Graves, *Stochastic Backpropagation through Mixture
 //! Density Distributions* (arXiv:1607.05690, 2016): a sample is drawn by the
@@ -36,6 +37,7 @@
 //! | `log q` and its gradients | `log_prob.rs` ([`DiagMixtureRef::log_prob_grad`]) | §2, §4.4 |
 //! | batches: many points of one mixture, packed batches of mixtures | `batch/` ([`DiagMixtureRef::vjp_many`], [`DiagBatchRef`]) | §8 |
 //! | the batch kernels one row per SIMD lane | `lanes/` | §8.5 |
+//! | full-covariance mixtures: the forward substitution, the transposed sweep, caller or stack scratch | `tril/` ([`TrilMixtureRef`], [`TrilMixture`], [`TrilScratch`]) | §10 |
 //! | instruction sets, their detection and dispatch (the only `unsafe`) | `simd/` ([`SimdPath`]) | §8.5 |
 //! | errors | `error.rs` ([`Error`], [`ErrorKind`]) | §5 |
 //!

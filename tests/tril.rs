@@ -634,3 +634,31 @@ fn ill_conditioned_factors_give_no_nan() {
     }
     assert!(refused < 30, "{refused} draws refused");
 }
+
+#[test]
+fn an_adjoint_beyond_the_float_range_meets_zeros_without_nan() {
+    // Diagonal (1, 1e-300, 1), zeros below it, x one unit from the mean in
+    // the narrow coordinate: the clamped z over 1e-300 overflows the
+    // adjoint, which then meets exact zeros of L and z (a fuzz finding).
+    let p = Params {
+        k: 1,
+        d: 3,
+        logits: vec![0.0],
+        means: vec![0.0, 1.0, 0.0],
+        tril: vec![1.0, 0.0, 0.0, 0.0, 1e-300, 0.0, 0.0, 0.0, 1.0],
+    };
+    let (mut gx, mut ga, mut gm, mut gl) = ([0.0; 3], [0.0; 1], [0.0; 3], [0.0; 9]);
+    let grad = TrilLogProbGrad {
+        x: Some(&mut gx),
+        logits: Some(&mut ga),
+        means: Some(&mut gm),
+        scale_tril: Some(&mut gl),
+    };
+    p.view()
+        .log_prob_grad(&[0.0; 3], grad, &mut p.work()[..])
+        .unwrap();
+    let all = gx.iter().chain(&ga).chain(&gm).chain(&gl);
+    assert!(all.clone().all(|g| !g.is_nan()), "{gx:?} {gm:?} {gl:?}");
+    // The coordinates the narrow one does not touch: exactly zero.
+    assert_eq!((gx[0], gx[2]), (0.0, 0.0));
+}

@@ -61,6 +61,18 @@ fn moments<F: Float>(
     (cdf, ccdf, pdf)
 }
 
+/// `a·b`, but 0 where `b` is 0: an adjoint beyond the float range (a
+/// clamped `z` over a tiny diagonal entry) times an exact zero of the
+/// factor or of `z` is no contribution, not `∞·0 = NaN`.
+#[inline(always)]
+fn times<F: Float>(a: F, b: F) -> F {
+    if b == F::ZERO {
+        F::ZERO
+    } else {
+        a * b
+    }
+}
+
 impl<F: Float> TrilMixtureRef<'_, F> {
     /// `(z_kd, L_k[d][d])` of every component, from the forward pass.
     fn standardised<'s>(&'s self, z: &'s [F], d: usize) -> impl Iterator<Item = (F, F)> + 's {
@@ -242,10 +254,10 @@ impl<F: Float> TrilMixtureRef<'_, F> {
             }
             let row = l_bar.get_mut(d * dims..d * dims + d + 1).unwrap_or(&mut []);
             if let Some((diag, off)) = row.split_last_mut() {
-                *diag += diag_from_s - scaled * zk;
+                *diag += diag_from_s - times(scaled, zk);
                 for ((lb, &zj), (tj, &l)) in off.iter_mut().zip(z_k).zip(t_k.iter_mut().zip(left)) {
-                    *lb = -scaled * zj;
-                    *tj -= scaled * l;
+                    *lb = -times(scaled, zj);
+                    *tj -= times(scaled, l);
                 }
             }
         }
@@ -335,7 +347,7 @@ impl<F: Float> TrilMixtureRef<'_, F> {
                     *m = -scaled;
                 }
                 for (tj, &l) in t_k.iter_mut().zip(left) {
-                    *tj -= scaled * l;
+                    *tj -= times(scaled, l);
                 }
                 let Some(lb) = factors.as_deref_mut() else {
                     continue;
@@ -345,9 +357,9 @@ impl<F: Float> TrilMixtureRef<'_, F> {
                 for (j, slot) in row.iter_mut().enumerate() {
                     *slot = match j.cmp(&d) {
                         core::cmp::Ordering::Less => {
-                            -scaled * z_k.get(j).copied().unwrap_or(F::ZERO)
+                            -times(scaled, z_k.get(j).copied().unwrap_or(F::ZERO))
                         }
-                        core::cmp::Ordering::Equal => -scaled * zk - r / sigma,
+                        core::cmp::Ordering::Equal => -times(scaled, zk) - r / sigma,
                         core::cmp::Ordering::Greater => F::ZERO,
                     };
                 }

@@ -165,9 +165,11 @@ fn main() {
         ("firmware_tests", tests_flash),
         ("batch_tests", tests_flash),
         ("family_tests", tests_flash),
+        ("tril_tests", tests_flash),
         ("size_base", "256K"),
         ("size_f32", "256K"),
         ("size_f64", "256K"),
+        ("size_tril_f32", "256K"),
         ("no_panic", "4096K"),
     ] {
         let dir = out_dir.join(bin);

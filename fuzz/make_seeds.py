@@ -203,6 +203,87 @@ def family_seeds():
     return s
 
 
+def tril_seeds():
+    """rust_api only: full-covariance problems (docs/math.md §10; the
+    tail after the family byte, TrilProblem in fuzz/src/lib.rs): the
+    control byte (the workspace kind), then the entries below the
+    diagonals, then those above. Valid factors with correlations, extreme
+    and NaN entries above the diagonals, each refusal of a factor, and the
+    per-call refusals on a full-covariance mixture."""
+    s = {}
+    gauss = 0  # the family byte: the diagonal checks run on the Gaussian
+    base = dict(
+        k=2, d=3,
+        logits=[small(-1.0), small(0.5)],
+        means=[small(-1.0), small(0.0), small(2.0), small(1.0), small(0.5), small(-3.0)],
+        scales=[small(0.5), small(1.0), small(2.0), small(1.0), small(0.25), small(0.75)],
+        u=[small(0.25), small(0.75), small(0.5)],
+        x=[small(0.5), small(-0.5), small(1.0)],
+        x_bar=[small(1.0), small(-2.0), small(0.5)],
+    )
+    lower = [small(0.5), small(-1.0), small(0.25), small(2.0), small(0.0), small(-0.5)]
+    upper = [small(3.0)] * 6
+    nan_upper = [special(NAN)] * 6
+    for prec, name in ((0, "f64"), (F32, "f32")):
+        enc = lambda vals: b"".join(v if isinstance(v, bytes) else raw(v, prec) for v in vals)  # noqa: E731
+
+        def t(control, low, up, flags=0, **args):
+            data = problem(prec | flags, **dict(base, **args), family=gauss)
+            return data + bytes([control]) + enc(low) + enc(up)
+
+        for control, kind in ((0, "stack"), (1, "slice"), (2, "longer_slice")):
+            s[f"tril_valid_{kind}_{name}"] = t(control, lower, upper)
+        s[f"tril_nan_above_{name}"] = t(0, lower, nan_upper)
+        s[f"tril_inf_above_{name}"] = t(1, lower, [special(INF), special(NEG_INF)] * 3)
+        # Extreme lower entries and scales: the repair flag keeps them finite.
+        extreme = [special(BIG), special(NEG_BIG), special(TINY), raw(1e6, prec),
+                   special(SUBNORMAL), raw(-1e6, prec)]
+        s[f"tril_extreme_{name}"] = t(
+            0, extreme, nan_upper, flags=REPAIR_PARAMS | REPAIR_INPUTS,
+            scales=[special(TINY), special(BIG), small(1.0), special(MIN_POS), small(2.0),
+                    special(SUBNORMAL)],
+            u=[special(TINIER), special(ONE_MINUS), special(HALF)])
+        # One component, K = D = 4: x = mu + L Phi^-1(u).
+        s[f"tril_k1_d4_{name}"] = t(
+            1, [small(0.5), small(-0.25), small(1.0), small(0.125), small(-2.0), small(0.75)],
+            nan_upper, k=1, d=4, logits=[small(0.0)],
+            means=[small(1.0), small(-1.0), small(0.0), small(2.0)],
+            scales=[small(1.0), small(0.5), small(2.0), small(0.25)],
+            u=[small(0.125), small(0.5), small(0.875), special(ONE_MINUS)],
+            x=[small(1.0), small(1.0), small(-1.0), small(0.0)],
+            x_bar=[small(1.0)] * 4)
+        s[f"tril_k4_d4_{name}"] = t(
+            2, [small(((i * 7) % 11 - 5) / 4) for i in range(24)], [small(1.0)] * 24,
+            k=4, d=4, logits=[small(0.0), small(-1.0), small(1.0), small(0.5)],
+            means=[small(((i * 5) % 9 - 4) / 2) for i in range(16)],
+            scales=[small(0.25 + (i % 5) / 4) for i in range(16)],
+            u=[small(0.125), small(0.5), small(0.875), small(0.25)],
+            x=[small(1.0), small(0.5), small(-1.0), small(0.0)],
+            x_bar=[small(1.0), small(-1.0), small(0.5), small(2.0)])
+        # A narrow-gap mixture, correlated: the flat-gap solve.
+        s[f"tril_gap_{name}"] = t(
+            0, [small(4.0), small(-4.0)], [special(NAN)] * 2, k=2, d=2,
+            logits=[small(0.0), small(0.0)],
+            means=[small(-8.0), small(0.0), small(7.0), small(0.0)],
+            scales=[raw(0.01, prec), small(1.0), raw(0.01, prec), small(0.5)],
+            u=[small(0.5), small(0.5)], x=[small(0.0), small(0.0)], x_bar=[small(1.0)] * 2)
+        # Refusals of a factor, in the order they are checked.
+        s[f"tril_nan_lower_{name}"] = t(0, [small(0.5), special(NAN)] + lower[2:], upper)
+        s[f"tril_inf_lower_{name}"] = t(1, lower[:5] + [special(NEG_INF)], upper)
+        s[f"tril_zero_diagonal_{name}"] = t(
+            0, lower, upper, scales=base["scales"][:4] + [special(ZERO)] + base["scales"][5:])
+        s[f"tril_negative_diagonal_{name}"] = t(
+            0, lower, upper, scales=[small(-0.5)] + base["scales"][1:])
+        # Per-call refusals.
+        s[f"tril_x_nan_{name}"] = t(0, lower, upper, x=[small(0.0), special(NAN), small(0.0)])
+        s[f"tril_x_bar_inf_{name}"] = t(1, lower, upper, x_bar=[small(0.0)] * 2 + [special(INF)])
+        s[f"tril_u_zero_{name}"] = t(2, lower, upper, u=[special(ZERO), small(0.5), small(0.5)])
+        s[f"tril_u_one_{name}"] = t(0, lower, upper, u=[small(0.5), small(0.5), special(ONE)])
+        s[f"tril_zero_k_{name}"] = t(0, [], [], k=0)
+        s[f"tril_zero_d_{name}"] = t(0, [], [], d=0)
+    return s
+
+
 def main():
     for target in ("rust_api", "c_abi"):
         out = HERE / "seeds" / target
@@ -214,6 +295,8 @@ def main():
         for name, data in family_seeds().items():
             (out / name).write_bytes(data)
     for name, data in rust_batch_seeds().items():
+        (HERE / "seeds" / "rust_api" / name).write_bytes(data)
+    for name, data in tril_seeds().items():
         (HERE / "seeds" / "rust_api" / name).write_bytes(data)
 
 

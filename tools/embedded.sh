@@ -2,14 +2,15 @@
 # The embedded checks (docs/embedded.md), as .ci/run runs them:
 #   1. rlibs and libmixgrad.a for Cortex-M0, Cortex-M4F and RISC-V;
 #   2. the on-target test firmwares (single calls; batch forms; the
-#      logistic, Laplace and Cauchy families) under QEMU on a Cortex-M4F
-#      (mps2-an386), a Cortex-M0 (micro:bit) and a RISC-V core
-#      (riscv32imac, virt), failing on any wrong result;
+#      logistic, Laplace and Cauchy families; full covariance) under QEMU
+#      on a Cortex-M4F (mps2-an386), a Cortex-M0 (micro:bit) and a RISC-V
+#      core (riscv32imac, virt), failing on any wrong result;
 #   3. the C firmware example (arm-none-eabi-gcc, newlib rdimon) on the M4F;
 #   4. the link-time proof that no panic path survives (thumbv7em, release);
 #   5. the footprint report, with the Cortex-M4F f32 budget (12 KiB at
 #      opt-level "s") enforced and the footprint firmware checked to hold
-#      no code of the families it does not call.
+#      no code of the families it does not call; the full-covariance
+#      figure reported, not budgeted.
 # Installs what it needs through tools/install-embedded-deps.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -37,22 +38,24 @@ done
 step "clippy on the firmware crate (Arm; RISC-V for the test firmwares, the ones built there)"
 (cd embedded && cargo clippy --quiet --release --target thumbv7em-none-eabihf -- -D warnings)
 (cd embedded && cargo clippy --quiet --release --target riscv32imac-unknown-none-elf \
-    --lib --bin firmware_tests --bin batch_tests --bin family_tests -- -D warnings)
+    --lib --bin firmware_tests --bin batch_tests --bin family_tests --bin tril_tests -- -D warnings)
 
 step "on-target tests: Cortex-M4F (mps2-an386), Cortex-M0 (micro:bit) and RISC-V (virt) under QEMU"
 # firmware_tests: single calls against the reference vectors, sampling,
 # errors, the stack budget; batch_tests: the batch forms against the single
 # calls, bit for bit, and the batched stack; family_tests: the logistic,
-# Laplace and Cauchy families (round trips, finiteness, samplers, errors).
+# Laplace and Cauchy families (round trips, finiteness, samplers, errors);
+# tril_tests: full covariance at K = 4, D = 4 (round trips, closed forms,
+# refusals, the stack of sample + vjp).
 for target in thumbv7em-none-eabihf thumbv6m-none-eabi riscv32imac-unknown-none-elf; do
     (cd embedded && cargo build --quiet --release --target "$target" \
-        --bin firmware_tests --bin batch_tests --bin family_tests)
+        --bin firmware_tests --bin batch_tests --bin family_tests --bin tril_tests)
     case "$target" in
         thumbv6m-*) qemu=("${qemu_m0[@]}") ;;
         riscv32*) qemu=("${qemu_rv[@]}") ;;
         *) qemu=("${qemu_m4f[@]}") ;;
     esac
-    for bin in firmware_tests batch_tests family_tests; do
+    for bin in firmware_tests batch_tests family_tests tril_tests; do
         echo "$target $bin:"
         timeout 300 "${qemu[@]}" "embedded/target/$target/release/$bin"
     done
@@ -93,3 +96,5 @@ echo "size_f32 holds code of the Gaussian only"
 m4f_f32=$(awk '$1 == "thumbv7em-none-eabihf" && $2 == "s" { print $3 }' <<<"$footprint")
 echo "Cortex-M4F f32 .text at opt-level s: $m4f_f32 B (budget 12288 B)"
 [ "$m4f_f32" -le 12288 ] || { echo "over the 12 KiB f32 budget"; exit 1; }
+m4f_tril=$(awk '$1 == "thumbv7em-none-eabihf" && $2 == "s" { print $5 }' <<<"$footprint")
+echo "Cortex-M4F full-covariance f32 (K=4 D=4) .text at opt-level s: $m4f_tril B (no budget)"

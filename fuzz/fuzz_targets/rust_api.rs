@@ -23,24 +23,43 @@
 //! leave it); on refusal nothing written. They run on one of the SIMD
 //! paths the CPU has (`simd_path_for`, from the problem's seed), the
 //! scalar one included.
+//!
+//! Full covariance (docs/math.md §10): every problem with `K ≤ 4` and
+//! `D ≤ 4` also poses a full-covariance one (`tril_problem`: the scales on
+//! the diagonals, the entries off them from the input's tail), checked in
+//! [`tril`]: refused exactly when a parameter breaks the rules, with the
+//! first error of the documented order; per-call inputs (`x`, `x̄`, `u`)
+//! refused exactly when invalid and a workspace one value short always,
+//! every output untouched and the generator not advanced; valid input
+//! gives `cdf` in [0, 1], finite `quantile`, `log q` and samples, no NaN
+//! from `vjp`/`jacobian` where the diagonal mixture promises none (they
+//! may refuse with `ZeroDensity`), and `cdf(quantile(u))` is `u` to the
+//! §6 tolerance; entries above the diagonals set to NaN change no result,
+//! bit for bit, on another kind of workspace.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use mixgrad::{
     Cauchy, DiagBatchRef, DiagMixtureRef, Error, ErrorKind, Family, FamilyKind, Gaussian, Laplace,
-    LogProbGrad, Logistic, SeedableRng, SolveStats, Xoshiro256PlusPlus,
+    LogProbGrad, Logistic, SeedableRng, SolveStats, TrilLogProbGrad, TrilMixtureRef, TrilScratch,
+    TrilWorkspace, Xoshiro256PlusPlus,
 };
 use mixgrad_fuzz::{
     carried_rounding, decode, poisoned, remember, round_trip_ok, same_bits, show_problem_on_panic,
-    simd_path_for, tail_floor, tail_tolerance, untouched, Form, Problem, Real, FLAG_F32,
+    simd_path_for, tail_floor, tail_tolerance, tril_problem, untouched, Form, Problem, Real,
+    FLAG_F32,
 };
 
 fuzz_target!(init: show_problem_on_panic(), |data: &[u8]| {
     remember(data);
     if data.first().is_some_and(|f| f & FLAG_F32 != 0) {
-        by_family(&decode::<f32>(data));
+        let p = decode::<f32>(data);
+        tril(&p);
+        by_family(&p);
     } else {
-        by_family(&decode::<f64>(data));
+        let p = decode::<f64>(data);
+        tril(&p);
+        by_family(&p);
     }
 });
 
@@ -836,4 +855,382 @@ fn samplers<F: Real, G: Family>(r: &Rows<'_, F, G>, form: Form) {
     assert!(same_bits(&x, &xw), "{form:?} sample_ancestral x");
     assert_eq!(comps, cw, "{form:?} sample_ancestral components");
     assert!(rng == by_hand, "{form:?} sample_ancestral: generator state");
+}
+
+// ---- Full covariance (docs/math.md §10) ---------------------------------
+
+/// What every operation of a full-covariance mixture returned on one
+/// problem and workspace: each result (the error's kind) and each output
+/// buffer, poisoned before the call.
+#[derive(Debug)]
+struct TrilOuts<F> {
+    cdf: (Result<(), ErrorKind>, Vec<F>),
+    quantile: (Result<(), ErrorKind>, Vec<F>),
+    log_prob: Result<F, ErrorKind>,
+    log_prob_grad: (Result<F, ErrorKind>, [Vec<F>; 4]),
+    vjp: (Result<(), ErrorKind>, [Vec<F>; 3]),
+    jacobian: (Result<(), ErrorKind>, Vec<F>),
+    sample_quantile: (Result<(), ErrorKind>, Vec<F>, Vec<F>),
+    /// The generator after `sample_quantile`.
+    rng: Xoshiro256PlusPlus,
+}
+
+impl<F: Real> TrilOuts<F> {
+    /// Every result and output as text of bits, for "the same bits".
+    fn bits(&self) -> String {
+        let b = |v: &[F]| format!("{:?}", v.iter().map(|x| x.bits()).collect::<Vec<_>>());
+        let r = |r: &Result<F, ErrorKind>| format!("{:?}", r.map(F::bits));
+        let mut s = format!("{:?} {}", self.cdf.0, b(&self.cdf.1));
+        s += &format!(" {:?} {}", self.quantile.0, b(&self.quantile.1));
+        s += &format!(" {}", r(&self.log_prob));
+        s += &format!(" {}", r(&self.log_prob_grad.0));
+        for g in &self.log_prob_grad.1 {
+            s += &b(g);
+        }
+        s += &format!(" {:?}", self.vjp.0);
+        for g in &self.vjp.1 {
+            s += &b(g);
+        }
+        s += &format!(" {:?} {}", self.jacobian.0, b(&self.jacobian.1));
+        let (r, x, u) = &self.sample_quantile;
+        s += &format!(" {r:?} {} {}", b(x), b(u));
+        s
+    }
+}
+
+/// Every operation of `mix` on the problem's inputs, on `work`.
+fn tril_outs<F: Real, W: TrilWorkspace<F> + ?Sized>(
+    mix: &TrilMixtureRef<'_, F>,
+    p: &Problem<F>,
+    work: &mut W,
+) -> TrilOuts<F> {
+    let (k, d) = (p.k, p.d);
+    let kind = |r: Result<(), Error>| r.map_err(|e| e.kind());
+    let mut u = poisoned::<F>(d);
+    let cdf = kind(mix.cdf(&p.x, &mut u, work));
+    let mut x = poisoned::<F>(d);
+    let quantile = kind(mix.quantile(&p.u, &mut x, work).map(|_| ()));
+    let log_prob = mix.log_prob(&p.x, work).map_err(|e| e.kind());
+    let mut g = [d, k, k * d, k * d * d].map(poisoned::<F>);
+    let [gx, ga, gm, gl] = &mut g;
+    let grad = TrilLogProbGrad {
+        x: Some(gx),
+        logits: Some(ga),
+        means: Some(gm),
+        scale_tril: Some(gl),
+    };
+    let lpg = mix.log_prob_grad(&p.x, grad, work).map_err(|e| e.kind());
+    let mut v = [k, k * d, k * d * d].map(poisoned::<F>);
+    let [a, m, l] = &mut v;
+    let vjp = kind(mix.vjp(&p.x, &p.x_bar, a, m, l, work));
+    let mut jac = poisoned::<F>(d * (k + k * d + k * d * d));
+    let jacobian = kind(mix.jacobian(&p.x, &mut jac, work));
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(p.seed);
+    let (mut xs, mut us) = (poisoned::<F>(d), poisoned::<F>(d));
+    let sq = kind(
+        mix.sample_quantile(&mut rng, &mut xs, Some(&mut us), work)
+            .map(|_| ()),
+    );
+    TrilOuts {
+        cdf: (cdf, u),
+        quantile: (quantile, x),
+        log_prob,
+        log_prob_grad: (lpg, g),
+        vjp: (vjp, v),
+        jacobian: (jacobian, jac),
+        sample_quantile: (sq, xs, us),
+        rng,
+    }
+}
+
+/// The full-covariance checks (see the module docs).
+fn tril<F: Real>(p: &Problem<F>) {
+    let Some(t) = tril_problem(p) else {
+        return;
+    };
+    let (k, d) = (p.k, p.d);
+    let mix = TrilMixtureRef::new(&p.logits, &p.means, &t.scale_tril, d);
+    let mix = match (mix, p.expected_tril_error(&t.scale_tril)) {
+        (Ok(mix), None) => mix,
+        (Err(got), Some(want)) => {
+            assert_eq!(got.kind(), want, "tril: wrong error");
+            return;
+        }
+        (got, want) => panic!("tril construction {got:?}, expected error {want:?}"),
+    };
+    let need = TrilMixtureRef::<F>::work_len(k, d).expect("a small K·(5 + 3D)");
+
+    // The checks' workspace, and the NaN-above twin on another kind.
+    let stack = || Box::new(TrilScratch::<F, 4, 4>::new());
+    let outs = match t.control & 3 {
+        1 => tril_outs(&mix, p, &mut poisoned::<F>(need)[..]),
+        2 => tril_outs(&mix, p, &mut poisoned::<F>(need + 1)[..]),
+        _ => tril_outs(&mix, p, &mut *stack()),
+    };
+    let mut nan_above = t.scale_tril.clone();
+    for (i, v) in nan_above.iter_mut().enumerate() {
+        if i % d > i % (d * d) / d {
+            *v = F::from_f64(f64::NAN);
+        }
+    }
+    let twin = TrilMixtureRef::new(&p.logits, &p.means, &nan_above, d)
+        .expect("entries above the diagonals are not read");
+    let twin_outs = match t.control & 3 {
+        1 | 2 => tril_outs(&twin, p, &mut *stack()),
+        _ => tril_outs(&twin, p, &mut poisoned::<F>(need)[..]),
+    };
+    assert_eq!(
+        outs.bits(),
+        twin_outs.bits(),
+        "tril: NaN above the diagonals changed a result"
+    );
+    assert!(outs.rng == twin_outs.rng);
+
+    // A workspace one value short: the per-call inputs are checked first,
+    // then the workspace; nothing written, the generator not advanced.
+    let short = tril_outs(&mix, p, &mut poisoned::<F>(need - 1)[..]);
+    let input_error = |full: Result<(), ErrorKind>| match full {
+        Err(e) if e != ErrorKind::ZeroDensity => Err(e),
+        _ => Err(ErrorKind::BufferLength),
+    };
+    let unit = |r: Result<F, ErrorKind>| r.map(|_| ());
+    assert_eq!(short.cdf.0, input_error(outs.cdf.0), "tril short cdf");
+    assert_eq!(short.quantile.0, input_error(outs.quantile.0));
+    assert_eq!(unit(short.log_prob), input_error(unit(outs.log_prob)));
+    assert_eq!(
+        unit(short.log_prob_grad.0),
+        input_error(unit(outs.log_prob_grad.0))
+    );
+    assert_eq!(short.vjp.0, input_error(outs.vjp.0), "tril short vjp");
+    assert_eq!(short.jacobian.0, input_error(outs.jacobian.0));
+    assert_eq!(short.sample_quantile.0, Err(ErrorKind::BufferLength));
+    assert!(short.rng == Xoshiro256PlusPlus::seed_from_u64(p.seed));
+    let all_untouched = [&short.cdf.1, &short.quantile.1, &short.jacobian.1]
+        .into_iter()
+        .chain(&short.log_prob_grad.1)
+        .chain(&short.vjp.1)
+        .chain([&short.sample_quantile.1, &short.sample_quantile.2])
+        .all(|v| untouched(v));
+    assert!(all_untouched, "tril: a refusal for the workspace wrote");
+
+    tril_oracles(p, &t.scale_tril, &mix, &outs);
+}
+
+/// The oracles on the results of a valid full-covariance mixture.
+fn tril_oracles<F: Real>(
+    p: &Problem<F>,
+    tril: &[F],
+    mix: &TrilMixtureRef<'_, F>,
+    outs: &TrilOuts<F>,
+) {
+    let (k, d) = (p.k, p.d);
+    let mut work = TrilScratch::<F, 4, 4>::new();
+    let diag = |i: usize| i % d == i % (d * d) / d;
+    let lower = |i: usize| i % d <= i % (d * d) / d;
+    // Every diagonal entry a normal number: below 1/MAX, 1/L[d][d] alone
+    // overflows, and two such infinities of opposite sign make a NaN (the
+    // vjp's condition, as for the diagonal mixture).
+    let normal = tril
+        .iter()
+        .enumerate()
+        .all(|(i, v)| !diag(i) || *v >= F::MIN_POSITIVE);
+
+    // cdf: in [0, 1]; a NaN x refused, u untouched.
+    let (r, u) = &outs.cdf;
+    if p.x_valid() {
+        assert_eq!(*r, Ok(()), "tril cdf refused a finite x");
+        assert!(
+            u.iter().all(|&v| v >= F::ZERO && v <= F::ONE),
+            "tril cdf = {u:?}"
+        );
+    } else {
+        assert_eq!(*r, Err(ErrorKind::NonFiniteX));
+        assert!(untouched(u));
+    }
+
+    // quantile: finite, and back through cdf to u.
+    let (r, x) = &outs.quantile;
+    if p.u_valid() {
+        assert_eq!(*r, Ok(()), "tril quantile refused u in (0, 1)");
+        assert!(x.iter().all(|v| v.is_finite()), "tril quantile = {x:?}");
+        let mut f = vec![F::ZERO; d];
+        mix.cdf(x, &mut f, &mut work).expect("cdf of a quantile");
+        for i in 0..d {
+            let cdf_at = |xi: F| {
+                let mut at = x.clone();
+                at[i] = xi;
+                let mut f = vec![F::ZERO; d];
+                mix.cdf(&at, &mut f, &mut TrilScratch::<F, 4, 4>::new())
+                    .expect("cdf of a finite x");
+                f[i]
+            };
+            if let Err(msg) = tril_round_trip(p.u[i], x[i], f[i], cdf_at) {
+                panic!("tril dimension {i}: {msg}");
+            }
+        }
+    } else {
+        assert_eq!(*r, Err(ErrorKind::UniformOutOfRange));
+        assert!(untouched(x));
+    }
+
+    // log q: finite, the same bits with its gradients; those finite on
+    // tame problems (entries of L in [1e-3, 1e3] on the diagonals and at
+    // most 1e3 off them, |x| ≤ 1e3, log q ≥ −30). Outside, a gradient may
+    // overflow (a diagonal entry near 1/MAX, or a clamped z over a tiny
+    // one) and, where two overflowing terms of opposite signs meet, be NaN.
+    // (An overflowing adjoint times an exact zero of L or z is 0, not NaN:
+    // the first fuzz finding here.)
+    let in_range = |v: &F, lo: f64, hi: f64| (lo..=hi).contains(&v.to_f64().abs());
+    let tame = p.x_valid()
+        && tril.iter().enumerate().all(|(i, v)| {
+            if diag(i) {
+                in_range(v, 1e-3, 1e3)
+            } else {
+                !lower(i) || in_range(v, 0.0, 1e3)
+            }
+        })
+        && p.x.iter().all(|v| in_range(v, 0.0, 1e3))
+        && outs.log_prob.is_ok_and(|lp| lp.to_f64() >= -30.0);
+    let (lpg, g) = &outs.log_prob_grad;
+    if p.x_valid() {
+        let lp = outs.log_prob.expect("tril log_prob refused a finite x");
+        assert!(lp.is_finite(), "tril log_prob = {lp}");
+        assert_eq!(lpg.map(F::bits), Ok(lp.bits()));
+        assert!(
+            !tame || g.iter().flatten().all(|v| v.is_finite()),
+            "tril log_prob gradient not finite on a tame problem: {g:?}"
+        );
+    } else {
+        assert_eq!(outs.log_prob, Err(ErrorKind::NonFiniteX));
+        assert_eq!(*lpg, Err(ErrorKind::NonFiniteX));
+        assert!(g.iter().all(|v| untouched(v)));
+    }
+
+    // vjp and jacobian: the input errors, else Ok or ZeroDensity; no NaN
+    // where the diagonal mixture promises none (normal diagonal entries,
+    // |x̄| ≤ 1, and in f32 the same problem's f64 gradient within ±1e30);
+    // finite on tame problems (entries of L in [1e-3, 1e3] on the
+    // diagonals and at most 1e3 off them, |x| ≤ 1e3, log q ≥ −30).
+    let is_f32 = core::mem::size_of::<F>() == 4;
+    let widen = |v: &[F]| v.iter().map(|x| x.to_f64()).collect::<Vec<f64>>();
+    let small_bar = p.x_bar.iter().all(|v| v.abs() <= F::ONE);
+    let nan_free = normal
+        && small_bar
+        && (!is_f32 || {
+            let (l64, m64, t64) = (widen(&p.logits), widen(&p.means), widen(tril));
+            let m = TrilMixtureRef::new(&l64, &m64, &t64, d).expect("valid in f64 too");
+            let mut a = vec![0.0; k + k * d + k * d * d];
+            let (ga, rest) = a.split_at_mut(k);
+            let (gm, gl) = rest.split_at_mut(k * d);
+            let mut w = TrilScratch::<f64, 4, 4>::new();
+            m.vjp(&widen(&p.x), &widen(&p.x_bar), ga, gm, gl, &mut w)
+                .is_ok()
+                && a.iter().all(|v| v.abs() <= 1e30)
+        });
+    let tame = tame && small_bar;
+    let expected = if !p.x_valid() {
+        Some(ErrorKind::NonFiniteX)
+    } else if !p.x_bar_valid() {
+        Some(ErrorKind::NonFiniteCotangent)
+    } else {
+        None
+    };
+    let (r, v) = &outs.vjp;
+    match (*r, expected) {
+        (Ok(()), None) => {
+            for g in v.iter().flatten() {
+                assert!(!g.is_nan() || !nan_free, "tril vjp gave NaN: {v:?}");
+                assert!(
+                    g.is_finite() || !tame,
+                    "tril vjp gave {g} on a tame problem"
+                );
+            }
+            // Zero above the diagonals.
+            assert!(v[2]
+                .iter()
+                .enumerate()
+                .all(|(i, g)| lower(i) || *g == F::ZERO));
+        }
+        (Err(ErrorKind::ZeroDensity), None) => assert!(v.iter().all(|g| untouched(g))),
+        (Err(got), Some(want)) => {
+            assert_eq!(got, want, "tril vjp");
+            assert!(v.iter().all(|g| untouched(g)));
+        }
+        (got, want) => panic!("tril vjp {got:?}, expected {want:?}"),
+    }
+    let (r, jac) = &outs.jacobian;
+    match *r {
+        Ok(()) => {
+            assert!(p.x_valid());
+            let nan_free = nan_free && !is_f32;
+            assert!(
+                !nan_free || jac.iter().all(|g| !g.is_nan()),
+                "tril jacobian NaN"
+            );
+            assert!(
+                !tame || jac.iter().all(|g| g.is_finite()),
+                "tril jacobian inf, tame"
+            );
+        }
+        Err(ErrorKind::NonFiniteX) => assert!(!p.x_valid() && untouched(jac)),
+        Err(ErrorKind::ZeroDensity) => assert!(p.x_valid() && untouched(jac)),
+        Err(e) => panic!("tril jacobian: {e:?}"),
+    }
+
+    // Both samplers: finite samples, u strictly inside, a component of
+    // positive weight.
+    let (r, xs, us) = &outs.sample_quantile;
+    assert_eq!(*r, Ok(()), "tril quantile sampler");
+    assert!(xs.iter().all(|v| v.is_finite()), "tril sample {xs:?}");
+    assert!(us.iter().all(|&v| v > F::ZERO && v < F::ONE));
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(p.seed);
+    let mut xa = poisoned::<F>(d);
+    let c = mix
+        .sample_ancestral(&mut rng, &mut xa)
+        .expect("tril ancestral sampler");
+    assert!(
+        c < k && p.logits[c].is_finite(),
+        "drew component {c} of weight zero"
+    );
+    assert!(
+        xa.iter().all(|v| v.is_finite()),
+        "tril ancestral sample {xa:?}"
+    );
+}
+
+/// The round trip of one coordinate: `F(x̂) = u` to the backward tolerance
+/// of docs/math.md §6 (`ROUND_TRIP_REL·(1 + z²)` relative to the smaller
+/// tail `m`, plus an ulp of 1 above ½, where `F` is a value near 1), or
+/// `x̂` within the 8 ulp of the root that §6 allows, or saturated at ±MAX
+/// on the root's side. Coordinate `d`'s quantile and `cdf` see the same
+/// `x_<d` and so the same computed conditional (§10.1): the rounding the
+/// substitution and the log-weights carry cancels out, and the check is
+/// the one-dimensional one. `cdf_at(x)` is `F` with this coordinate at `x`.
+fn tril_round_trip<F: Real>(u: F, x: F, at_x: F, cdf_at: impl Fn(F) -> F) -> Result<(), String> {
+    let (uf, got) = (u.to_f64(), at_x.to_f64());
+    let upper = uf > 0.5;
+    let m = if upper { 1.0 - uf } else { uf };
+    if m < F::CONTRACT_U.to_f64() {
+        return Ok(());
+    }
+    let z2 = 2.0 * (-m.ln()).max(0.0);
+    let one_ulp = if upper { F::EPSILON.to_f64() } else { 0.0 };
+    let tol = F::ROUND_TRIP_REL * (1.0 + z2) * m + one_ulp;
+    if (got - uf).abs() <= tol {
+        return Ok(());
+    }
+    if (x == -F::MAX && got >= uf) || (x == F::MAX && got <= uf) {
+        return Ok(());
+    }
+    let (mut lo, mut hi) = (x, x);
+    for _ in 0..8 {
+        (lo, hi) = (lo.next_toward(false), hi.next_toward(true));
+    }
+    let (below, above) = (cdf_at(lo).to_f64(), cdf_at(hi).to_f64());
+    if uf >= below.min(above) - tol && uf <= below.max(above) + tol {
+        return Ok(());
+    }
+    Err(format!(
+        "round trip: u={u:e} x={x:e} F={got:e} tol={tol:e}, neighbours {below:e} {above:e}"
+    ))
 }

@@ -16,6 +16,10 @@
 //!          Laplace, Cauchy, the `MIXGRAD_FAMILY_*` codes), 252..=255 as
 //!          itself, an unknown code for the C target (the Rust target
 //!          takes it mod 4 too); an input that ends before it is Gaussian
+//! then     the full-covariance extension (`tail`, read by the Rust
+//!          target's full-covariance checks, see [`TrilProblem`]): a
+//!          control byte, then the entries below the diagonals, then those
+//!          above them
 //! ```
 //!
 //! Each value is one tag byte and its payload: tags 0..=31 pick a special
@@ -46,6 +50,11 @@ impl<'a> Reader<'a> {
             }
             None => 0,
         }
+    }
+
+    /// The bytes not yet read.
+    pub fn rest(&self) -> &'a [u8] {
+        self.data
     }
 
     /// The next `N` bytes, zero-padded.
@@ -232,6 +241,8 @@ pub struct Problem<F> {
     pub seed: u64,
     /// The family byte (see the module docs).
     pub family_byte: u8,
+    /// The bytes after the family byte: the full-covariance extension.
+    pub tail: Vec<u8>,
 }
 
 /// Flag bit: single precision.
@@ -262,6 +273,7 @@ pub fn decode<F: Real>(data: &[u8]) -> Problem<F> {
     let x_bar = values(d);
     let seed = u64::from_le_bytes(r.array());
     let family_byte = r.byte();
+    let tail = r.rest().to_vec();
     let mut p = Problem {
         flags,
         k,
@@ -274,6 +286,7 @@ pub fn decode<F: Real>(data: &[u8]) -> Problem<F> {
         x_bar,
         seed,
         family_byte,
+        tail,
     };
     if flags & FLAG_REPAIR_PARAMS != 0 {
         p.repair_params();
@@ -620,4 +633,105 @@ pub fn simd_path_for(seed: u64) -> mixgrad::SimdPath {
         .filter(|p| p.is_available())
         .collect();
     paths[(seed >> 40) as usize % paths.len()]
+}
+
+/// The full-covariance problem (docs/math.md §10) a problem with `K ≤ 4`
+/// and `D ≤ 4` also poses: the same logits, means, `u`, `x` and `x̄`, and
+/// factors `L_k` whose diagonal is the problem's scales (`L_k[d][d]` the
+/// scale of `(k, d)`) and whose other entries come from `tail`: a control
+/// byte ([`TrilProblem::control`]), then the `K·D(D−1)/2` entries below the
+/// diagonals, then as many above them (each component's in row-major
+/// order; values as the module docs tag them, zero where the input ends).
+/// With the repair flag, a non-finite entry below a diagonal becomes 0;
+/// the entries above are never repaired (the library must not read them).
+#[derive(Debug)]
+pub struct TrilProblem<F> {
+    /// Bits 0–1: the workspace of the checks (0 and 3 a
+    /// `TrilScratch<F, 4, 4>`, 1 a slice of exactly `work_len(K, D)`
+    /// values, 2 one value longer); the twin with NaN above the diagonals
+    /// runs on a `TrilScratch` if this is a slice, on an exact slice
+    /// otherwise. Every operation is also run on a slice one value short.
+    pub control: u8,
+    /// `K·D·D` values: `L_k` at `k·D·D`, `(i, j)` at `i·D + j`.
+    pub scale_tril: Vec<F>,
+}
+
+/// The full-covariance problem of `p`, if `K ≤ 4` and `D ≤ 4`.
+pub fn tril_problem<F: Real>(p: &Problem<F>) -> Option<TrilProblem<F>> {
+    let (k, d) = (p.k, p.d);
+    if k > 4 || d > 4 {
+        return None;
+    }
+    let mut r = Reader::new(&p.tail);
+    let control = r.byte();
+    let off = k * d * d.saturating_sub(1) / 2;
+    let lower: Vec<F> = (0..off).map(|_| value(&mut r)).collect();
+    let upper: Vec<F> = (0..off).map(|_| value(&mut r)).collect();
+    let repair = p.flags & FLAG_REPAIR_PARAMS != 0;
+    let (mut lo, mut up) = (lower.into_iter(), upper.into_iter());
+    let mut scale_tril = vec![F::ZERO; k * d * d];
+    for c in 0..k {
+        for i in 0..d {
+            for j in 0..d {
+                let v = match j.cmp(&i) {
+                    core::cmp::Ordering::Equal => p.scales[c * d + i],
+                    core::cmp::Ordering::Less => {
+                        let v = lo.next().unwrap_or(F::ZERO);
+                        if repair && !v.is_finite() {
+                            F::ZERO
+                        } else {
+                            v
+                        }
+                    }
+                    core::cmp::Ordering::Greater => up.next().unwrap_or(F::ZERO),
+                };
+                scale_tril[c * d * d + i * d + j] = v;
+            }
+        }
+    }
+    Some(TrilProblem {
+        control,
+        scale_tril,
+    })
+}
+
+impl<F: Real> Problem<F> {
+    /// The error `TrilMixtureRef::new` must report for the factors `tril`,
+    /// from the documented rules and order (docs/math.md §10.1: the logits
+    /// and means as for the diagonal mixture, then the factors in memory
+    /// order, an entry on or below a diagonal not finite, a diagonal entry
+    /// `≤ 0`; no bound on `K`), not from the library.
+    pub fn expected_tril_error(&self, tril: &[F]) -> Option<ErrorKind> {
+        if self.k == 0 {
+            return Some(ErrorKind::NoComponents);
+        }
+        if self.d == 0 {
+            return Some(ErrorKind::NoDimensions);
+        }
+        for &a in &self.logits {
+            if a.is_nan() {
+                return Some(ErrorKind::NanLogit);
+            }
+            if a == F::INFINITY {
+                return Some(ErrorKind::InfiniteLogit);
+            }
+        }
+        if !self.logits.iter().any(|a| a.is_finite()) {
+            return Some(ErrorKind::NoActiveComponent);
+        }
+        if !self.means.iter().all(|m| m.is_finite()) {
+            return Some(ErrorKind::NonFiniteMean);
+        }
+        let d = self.d;
+        for (i, &v) in tril.iter().enumerate() {
+            let (row, col) = (i % (d * d) / d, i % d);
+            if col <= row && !v.is_finite() {
+                return Some(ErrorKind::NonFiniteScale);
+            }
+            if col == row && v <= F::ZERO {
+                return Some(ErrorKind::NonPositiveScale);
+            }
+        }
+        None
+    }
 }

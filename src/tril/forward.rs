@@ -34,7 +34,7 @@ impl<F: Float> Dimension<'_, F> {
     pub fn column(&self) -> impl Iterator<Item = (F, F)> + Clone + '_ {
         let step = self.dims * self.dims;
         let at = self.d * self.dims + self.d;
-        let sigma = self.sigma.iter().skip(at).step_by(step).copied();
+        let sigma = self.sigma.iter().skip(at).step_by(step.max(1)).copied();
         self.m.iter().copied().zip(sigma)
     }
 }
@@ -80,7 +80,7 @@ impl<F: Float> TrilMixtureRef<'_, F> {
         for ((mk, (_, mu, factor)), z_k) in m
             .iter_mut()
             .zip(self.components())
-            .zip(z.chunks_exact(dims))
+            .zip(z.chunks_exact(dims.max(1)))
         {
             let (left, _) = factor_row(factor, d, dims);
             let mut acc = mu.get(d).copied().unwrap_or(F::ZERO);
@@ -96,8 +96,9 @@ impl<F: Float> TrilMixtureRef<'_, F> {
         let dims = self.dims;
         let z_max = Gaussian::z_max::<F>();
         let rows = w.logn.iter_mut().zip(w.m.iter());
-        for (((logn, &m), (_, _, factor)), z_k) in
-            rows.zip(self.components()).zip(w.z.chunks_exact_mut(dims))
+        for (((logn, &m), (_, _, factor)), z_k) in rows
+            .zip(self.components())
+            .zip(w.z.chunks_exact_mut(dims.max(1)))
         {
             let (_, sigma) = factor_row(factor, d, dims);
             let z = standardise_within(x, m, sigma, z_max);

@@ -143,8 +143,10 @@ impl<'a, F: Float> TrilMixtureRef<'a, F> {
     #[inline]
     fn components(&self) -> impl Iterator<Item = (F, &'a [F], &'a [F])> + Clone + 'a {
         let d = self.dims;
-        let means = self.means.chunks_exact(d);
-        let factors = self.scale_tril.chunks_exact(d * d);
+        // (`max(1)`: D ≥ 1 by validation; said so, no chunk size can be 0,
+        // and the firmware's link-time proof finds no panic path.)
+        let means = self.means.chunks_exact(d.max(1));
+        let factors = self.scale_tril.chunks_exact((d * d).max(1));
         let logits = self.logits.iter().copied();
         logits
             .zip(means.zip(factors))
@@ -162,7 +164,7 @@ impl<'a, F: Float> TrilMixtureRef<'a, F> {
     fn validate_factors(&self) -> Result<(), Error> {
         let d = self.dims;
         for (i, &v) in self.scale_tril.iter().enumerate() {
-            let (row, col) = (i % (d * d) / d, i % d);
+            let (row, col) = (i % (d * d).max(1) / d.max(1), i % d.max(1));
             let at = |kind| Error::entry(kind, Buffer::ScaleTril, i, d);
             if col <= row && !v.is_finite() {
                 return Err(at(ErrorKind::NonFiniteScale));

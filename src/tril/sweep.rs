@@ -77,7 +77,7 @@ impl<F: Float> TrilMixtureRef<'_, F> {
     /// `(z_kd, L_k[d][d])` of every component, from the forward pass.
     fn standardised<'s>(&'s self, z: &'s [F], d: usize) -> impl Iterator<Item = (F, F)> + 's {
         let dims = self.dims;
-        z.chunks_exact(dims)
+        z.chunks_exact(dims.max(1))
             .zip(self.components())
             .map(move |(z_k, (_, _, factor))| {
                 let zk = z_k.get(d).copied().unwrap_or(F::ZERO);
@@ -165,10 +165,10 @@ impl<F: Float> TrilMixtureRef<'_, F> {
         self.walk(&mut w, |dim| x.get(dim.d).copied().unwrap_or(F::ZERO));
         self.check_densities(&w)?;
         let (k, kd) = (self.logits.len(), self.means.len());
-        for (r, row) in jac.chunks_exact_mut(cols).enumerate() {
+        for (r, row) in jac.chunks_exact_mut(cols.max(1)).enumerate() {
             row.fill(F::ZERO);
-            let (logits, rest) = row.split_at_mut(k);
-            let (means, factors) = rest.split_at_mut(kd);
+            let (logits, rest) = row.split_at_mut_checked(k).unwrap_or_default();
+            let (means, factors) = rest.split_at_mut_checked(kd).unwrap_or_default();
             let xbar = |d: usize| if d == r { F::ONE } else { F::ZERO };
             self.sweep(&mut w, r + 1, xbar, means, factors);
             for (g, &s) in logits.iter_mut().zip(w.m.iter()) {
@@ -199,9 +199,10 @@ impl<F: Float> TrilMixtureRef<'_, F> {
             // ζ_k before the dimension's own term, into w.logn; λ from it.
             let mut lambda = xbar(d);
             let zeta_in = w.logn.iter_mut().zip(w.m.iter());
-            for ((zeta, &s), (t_k, (zk, sigma))) in
-                zeta_in.zip(w.t.chunks_exact(self.dims).zip(self.standardised(w.z, d)))
-            {
+            for ((zeta, &s), (t_k, (zk, sigma))) in zeta_in.zip(
+                w.t.chunks_exact(self.dims.max(1))
+                    .zip(self.standardised(w.z, d)),
+            ) {
                 *zeta = -s * zk + t_k.get(d).copied().unwrap_or(F::ZERO);
                 lambda += *zeta / sigma;
             }
@@ -228,10 +229,12 @@ impl<F: Float> TrilMixtureRef<'_, F> {
             w.m.iter_mut()
                 .zip(w.logn.iter_mut())
                 .zip(p.iter().zip(tails));
-        let rows = w.z.chunks_exact(dims).zip(w.t.chunks_exact_mut(dims));
+        let rows =
+            w.z.chunks_exact(dims.max(1))
+                .zip(w.t.chunks_exact_mut(dims.max(1)));
         let params = means_bar
-            .chunks_exact_mut(dims)
-            .zip(tril_bar.chunks_exact_mut(dims * dims));
+            .chunks_exact_mut(dims.max(1))
+            .zip(tril_bar.chunks_exact_mut((dims * dims).max(1)));
         for (
             ((s, zeta), (&pk, ((&lower, &upper), &g))),
             ((z_k, t_k), ((mu_bar, l_bar), (_, _, factor))),
@@ -255,9 +258,17 @@ impl<F: Float> TrilMixtureRef<'_, F> {
             let row = l_bar.get_mut(d * dims..d * dims + d + 1).unwrap_or(&mut []);
             if let Some((diag, off)) = row.split_last_mut() {
                 *diag += diag_from_s - times(scaled, zk);
-                for ((lb, &zj), (tj, &l)) in off.iter_mut().zip(z_k).zip(t_k.iter_mut().zip(left)) {
-                    *lb = -times(scaled, zj);
-                    *tj -= times(scaled, l);
+                let pairs = off.iter_mut().zip(z_k).zip(t_k.iter_mut().zip(left));
+                if scaled.is_finite() {
+                    for ((lb, &zj), (tj, &l)) in pairs {
+                        *lb = -scaled * zj;
+                        *tj -= scaled * l;
+                    }
+                } else {
+                    for ((lb, &zj), (tj, &l)) in pairs {
+                        *lb = -times(scaled, zj);
+                        *tj -= times(scaled, l);
+                    }
                 }
             }
         }
@@ -330,7 +341,9 @@ impl<F: Float> TrilMixtureRef<'_, F> {
         if let Some(g) = gx.as_deref_mut() {
             g.fill(F::ZERO);
         }
-        let rows = w.z.chunks_exact(dims).zip(w.t.chunks_exact_mut(dims));
+        let rows =
+            w.z.chunks_exact(dims.max(1))
+                .zip(w.t.chunks_exact_mut(dims.max(1)));
         for (k, ((&r, (z_k, t_k)), (_, _, factor))) in
             w.p.iter().zip(rows).zip(self.components()).enumerate()
         {

@@ -3,7 +3,8 @@
 //! removed every path to a panic from everything it calls: every public
 //! entry point of the C ABI and of the Rust API (the batch forms among
 //! them: `*_many` of both mixture types and `DiagBatchRef` in Rust, the
-//! `_many` and `mixgrad_diag_batch_` functions in C), in f32 and f64, with
+//! `_many` and `mixgrad_diag_batch_` functions in C), the other families
+//! and the full-covariance view in Rust, in f32 and f64, with
 //! parameters, sizes and pointers made opaque by `black_box`. Built with
 //! the release profile as shipped (fat LTO, overflow checks and debug
 //! assertions off); `.ci/run` builds it for thumbv7em-none-eabihf.
@@ -18,7 +19,8 @@ use core::panic::PanicInfo;
 use cortex_m_rt::entry;
 use mixgrad::internals::{ndtr, ndtri, normal};
 use mixgrad::{
-    DiagBatchRef, DiagMixture, DiagMixtureRef, Error, ErrorKind, Float, LogProbGrad, SeedableRng,
+    Cauchy, DiagBatchRef, DiagMixture, DiagMixtureRef, Error, ErrorKind, Family, Float, Laplace,
+    LogProbGrad, Logistic, SeedableRng, TrilLogProbGrad, TrilMixtureRef, TrilScratch,
     Xoshiro128PlusPlus, Xoshiro256PlusPlus,
 };
 use mixgrad_capi::*;
@@ -66,6 +68,76 @@ fn rust_view<F: Float, R: mixgrad::RngCore>(rng: &mut R) {
     let _ = black_box(v.sample_quantile(rng, &mut o1[..], Some(&mut o2[..])));
     let _ = black_box(v.sample_ancestral(rng, &mut o1[..]));
     on_workspace(logits, means, scales, d, rng);
+}
+
+/// The single calls of another location-scale family on opaque
+/// parameters (the `mixgrad_locscale_*` functions call the same code).
+fn rust_family<F: Float, G: Family, R: mixgrad::RngCore>(family: G, rng: &mut R) {
+    let mut buf = [[F::ZERO; N]; 7];
+    for row in buf.iter_mut() {
+        *row = black_box(*row);
+    }
+    let (k, d): (usize, usize) = (black_box(3), black_box(2));
+    let [logits, means, scales, x, xb, o1, o2] = &mut buf;
+    let Some(((logits, means), scales)) = logits
+        .get(..k)
+        .zip(means.get(..k * d))
+        .zip(scales.get(..k * d))
+    else {
+        return;
+    };
+    let Ok(v) = DiagMixtureRef::of_family(family, logits, means, scales, d) else {
+        return;
+    };
+    let _ = black_box(v.cdf(&x[..], &mut o1[..]));
+    let _ = black_box(v.quantile(&x[..], &mut o1[..]));
+    let _ = black_box(v.log_prob(&x[..]));
+    let (gm, gs) = o2.split_at_mut(N / 2);
+    let _ = black_box(v.vjp(&x[..], &xb[..], &mut o1[..], gm, gs));
+    let _ = black_box(v.jacobian(&x[..], &mut o1[..]));
+    let _ = black_box(v.sample_quantile(rng, &mut o1[..], None));
+    let _ = black_box(v.sample_ancestral(rng, &mut o1[..]));
+}
+
+/// The full-covariance view on opaque parameters, on slice and on stack
+/// scratch (the `mixgrad_tril_*` functions call the same code).
+fn rust_tril<F: Float, R: mixgrad::RngCore>(rng: &mut R) {
+    let mut buf = [[F::ZERO; N]; 8];
+    for row in buf.iter_mut() {
+        *row = black_box(*row);
+    }
+    let (k, d): (usize, usize) = (black_box(3), black_box(2));
+    let [logits, means, tril, x, xb, o1, o2, work] = &mut buf;
+    let Some(((logits, means), tril)) = logits
+        .get(..k)
+        .zip(means.get(..k * d))
+        .zip(tril.get(..k * d * d))
+    else {
+        return;
+    };
+    let Ok(v) = TrilMixtureRef::new(logits, means, tril, d) else {
+        return;
+    };
+    let work = &mut work[..];
+    let _ = black_box(v.cdf(&x[..], &mut o1[..], work));
+    let _ = black_box(v.quantile(&x[..], &mut o1[..], work));
+    let _ = black_box(v.log_prob(&x[..], work));
+    let (ga, rest) = o1.split_at_mut(N / 2);
+    let grad = TrilLogProbGrad {
+        x: Some(&mut o2[..]),
+        logits: Some(&mut ga[..]),
+        means: Some(&mut rest[..]),
+        scale_tril: None,
+    };
+    let _ = black_box(v.log_prob_grad(&x[..], grad, work));
+    let (gm, gl) = o2.split_at_mut(N / 2);
+    let _ = black_box(v.vjp(&x[..], &xb[..], &mut o1[..], gm, gl, work));
+    let _ = black_box(v.jacobian(&x[..], &mut o1[..], work));
+    let _ = black_box(v.sample_quantile(rng, &mut o1[..], None, work));
+    let _ = black_box(v.sample_ancestral(rng, &mut o1[..]));
+    let mut stack = TrilScratch::<F, 4, 4>::new();
+    let _ = black_box(v.quantile(&x[..], &mut o1[..], &mut stack));
+    let _ = black_box(v.vjp(&x[..], &xb[..], &mut o1[..], gm, gl, &mut stack));
 }
 
 /// The same operations on a caller's workspace, without the bound on K.
@@ -497,6 +569,60 @@ fn c_abi() {
     }
 }
 
+/// The location-scale and full-covariance C functions (f64; the f32 ones
+/// are the same generic code).
+fn c_abi_more() {
+    let mut mem = black_box([[0.0f64; N]; 7]);
+    let [l, m, s, x, o1, o2, w] = &mut mem;
+    let (x, o1, o2, w) = (x.as_ptr(), o1.as_mut_ptr(), o2.as_mut_ptr(), w.as_mut_ptr());
+    let wl = black_box(N);
+    let loc = black_box(mixgrad_locscale_f64 {
+        family: black_box(MIXGRAD_FAMILY_CAUCHY),
+        num_components: 3,
+        num_dims: 2,
+        logits: l.as_ptr(),
+        locs: m.as_ptr(),
+        scales: s.as_ptr(),
+    });
+    let tril = black_box(mixgrad_tril_f64 {
+        num_components: 3,
+        num_dims: 2,
+        logits: l.as_ptr(),
+        means: m.as_ptr(),
+        scale_tril: s.as_ptr(),
+    });
+    let mut rng = mixgrad_rng { state: [0; 4] };
+    let mut comp = 0u32;
+    unsafe {
+        let lp = black_box(&loc as *const mixgrad_locscale_f64);
+        black_box(mixgrad_locscale_validate_f64(lp));
+        black_box(mixgrad_locscale_log_prob_f64(lp, x, o1));
+        black_box(mixgrad_locscale_cdf_f64(lp, x, o1));
+        black_box(mixgrad_locscale_quantile_f64(lp, x, o1));
+        black_box(mixgrad_locscale_vjp_f64(lp, x, x, o1, o2, o2.add(256)));
+        black_box(mixgrad_locscale_jacobian_f64(lp, x, o1));
+        black_box(mixgrad_locscale_sample_quantile_f64(lp, &mut rng, o1, o2));
+        black_box(mixgrad_locscale_sample_ancestral_f64(
+            lp, &mut rng, o1, &mut comp,
+        ));
+        black_box(mixgrad_locscale_cdf_work_f64(lp, x, o1, w, wl));
+        let tp = black_box(&tril as *const mixgrad_tril_f64);
+        black_box(mixgrad_tril_work_len(black_box(3), black_box(2)));
+        black_box(mixgrad_tril_validate_f64(tp));
+        black_box(mixgrad_tril_log_prob_f64(tp, x, o1, w, wl));
+        black_box(mixgrad_tril_cdf_f64(tp, x, o1, w, wl));
+        black_box(mixgrad_tril_quantile_f64(tp, x, o1, w, wl));
+        black_box(mixgrad_tril_vjp_f64(tp, x, x, o1, o2, o2.add(256), w, wl));
+        black_box(mixgrad_tril_jacobian_f64(tp, x, o1, w, wl));
+        black_box(mixgrad_tril_sample_quantile_f64(
+            tp, &mut rng, o1, o2, w, wl,
+        ));
+        black_box(mixgrad_tril_sample_ancestral_f64(
+            tp, &mut rng, o1, &mut comp, w, wl,
+        ));
+    }
+}
+
 #[entry]
 fn main() -> ! {
     let mut r64 = Xoshiro256PlusPlus::seed_from_u64(black_box(1));
@@ -507,8 +633,15 @@ fn main() -> ! {
     rust_owned::<f32, _>(&mut r32);
     rust_batch::<f64, _>(&mut r64);
     rust_batch::<f32, _>(&mut r32);
+    rust_family::<f64, _, _>(Logistic, &mut r64);
+    rust_family::<f32, _, _>(Laplace, &mut r32);
+    rust_family::<f64, _, _>(Cauchy, &mut r64);
+    rust_family::<f32, _, _>(Logistic, &mut r32);
+    rust_tril::<f64, _>(&mut r64);
+    rust_tril::<f32, _>(&mut r32);
     special_functions();
     c_abi();
+    c_abi_more();
     loop {}
 }
 

@@ -131,7 +131,8 @@ impl<F: Float> TrilMixtureRef<'_, F> {
             let xd = x.get(dim.d).copied().unwrap_or(F::ZERO);
             let c = conditional::<F, Gaussian>(dim.column(), dim.p, xd);
             if let Some(slot) = out.next() {
-                *slot = c.cdf;
+                // A sum of weighted CDFs can round a hair above 1.
+                *slot = c.cdf.min(F::ONE);
             }
             xd
         });

@@ -1030,10 +1030,20 @@ fn tril_oracles<F: Real>(
     // Every diagonal entry a normal number: below 1/MAX, 1/L[d][d] alone
     // overflows, and two such infinities of opposite sign make a NaN (the
     // vjp's condition, as for the diagonal mixture).
-    let normal = tril
-        .iter()
-        .enumerate()
-        .all(|(i, v)| !diag(i) || *v >= F::MIN_POSITIVE);
+    // And every off-diagonal entry within 1e30 of its row's diagonal: the
+    // transposed substitution carries the adjoint times `L[d][j]/L[d][d]`
+    // into earlier dimensions, and where that overflows while the true
+    // gradient is finite (two paths through `x_j` that cancel) the sweep
+    // meets ∞ − ∞ (found: `L[1][0] = −MAX` over `L[1][1] = 1.5e9`;
+    // docs/numerics.md, "Honest limits").
+    let row_diag = |i: usize| tril[i - i % d + i % (d * d) / d];
+    let normal = tril.iter().enumerate().all(|(i, v)| {
+        if diag(i) {
+            *v >= F::MIN_POSITIVE
+        } else {
+            !lower(i) || v.abs().to_f64() <= 1e30 * row_diag(i).to_f64()
+        }
+    });
 
     // cdf: in [0, 1]; a NaN x refused, u untouched.
     let (r, u) = &outs.cdf;

@@ -126,8 +126,14 @@ impl<F: Float> TrilMixtureRef<'_, F> {
         self.check_finite(x, Buffer::X)?;
         Self::check_len(u, self.dims, Buffer::Output)?;
         let mut w = self.work(work)?;
+        self.cdf_in(&mut w, x, u);
+        Ok(())
+    }
+
+    /// [`cdf`](Self::cdf) on checked buffers.
+    pub(super) fn cdf_in(&self, w: &mut TrilWork<'_, F>, x: &[F], u: &mut [F]) {
         let mut out = u.iter_mut();
-        self.walk(&mut w, |dim| {
+        self.walk(w, |dim| {
             let xd = x.get(dim.d).copied().unwrap_or(F::ZERO);
             let c = conditional::<F, Gaussian>(dim.column(), dim.p, xd);
             if let Some(slot) = out.next() {
@@ -136,7 +142,6 @@ impl<F: Float> TrilMixtureRef<'_, F> {
             }
             xd
         });
-        Ok(())
     }
 
     /// The quantile map `x = T⁻¹(u)`: dimension by dimension the root of
@@ -159,7 +164,7 @@ impl<F: Float> TrilMixtureRef<'_, F> {
     }
 
     /// Solves every dimension with the uniforms `u` into `x`.
-    fn solve_into(
+    pub(super) fn solve_into(
         &self,
         w: &mut TrilWork<'_, F>,
         mut u: impl Iterator<Item = F>,

@@ -15,6 +15,7 @@
 //! stack; nothing is allocated.
 
 mod forward;
+mod many;
 mod owned;
 mod sweep;
 mod work;

@@ -73,7 +73,7 @@ impl<F: Float, const K: usize, const D: usize> TrilMixture<F, K, D> {
     }
 
     /// Runs `op` on the view and stack scratch.
-    fn run<R>(
+    pub(super) fn run<R>(
         &self,
         op: impl FnOnce(&TrilMixtureRef<'_, F>, &mut TrilScratch<F, K, D>) -> Result<R, Error>,
     ) -> Result<R, Error> {

@@ -93,7 +93,7 @@ impl<F: Float> TrilMixtureRef<'_, F> {
 
     /// [`ErrorKind::ZeroDensity`] at the first dimension whose conditional
     /// density is zero or whose reciprocal overflows (`dx/dθ ∝ 1/f`).
-    fn check_densities(&self, w: &TrilWork<'_, F>) -> Result<(), Error> {
+    pub(super) fn check_densities(&self, w: &TrilWork<'_, F>) -> Result<(), Error> {
         // Conservative: at least 1/ε above the smallest normal number, so
         // that the sweep's own sum of the same terms (with the tails, a
         // few ulps apart) is positive with a finite reciprocal.
@@ -179,9 +179,10 @@ impl<F: Float> TrilMixtureRef<'_, F> {
     }
 
     /// The reverse sweep over dimensions `top − 1` down to 0 after the
-    /// forward pass; adds into `means_bar` and `tril_bar` (zeroed by the
-    /// caller) and leaves `ā = S` in `w.m`.
-    fn sweep(
+    /// forward pass; adds each entry of the point's gradient, whole, into
+    /// `means_bar` and `tril_bar` (`slot += g`: zeroed by a single call,
+    /// the running sum of the many form) and leaves `ā = S` in `w.m`.
+    pub(super) fn sweep(
         &self,
         w: &mut TrilWork<'_, F>,
         top: usize,
@@ -253,7 +254,7 @@ impl<F: Float> TrilMixtureRef<'_, F> {
             *zeta += weight * pk * g;
             let scaled = *zeta / sigma;
             if let Some(m) = mu_bar.get_mut(d) {
-                *m = -scaled;
+                *m += -scaled;
             }
             let row = l_bar.get_mut(d * dims..d * dims + d + 1).unwrap_or(&mut []);
             if let Some((diag, off)) = row.split_last_mut() {
@@ -261,12 +262,12 @@ impl<F: Float> TrilMixtureRef<'_, F> {
                 let pairs = off.iter_mut().zip(z_k).zip(t_k.iter_mut().zip(left));
                 if scaled.is_finite() {
                     for ((lb, &zj), (tj, &l)) in pairs {
-                        *lb = -scaled * zj;
+                        *lb += -scaled * zj;
                         *tj -= scaled * l;
                     }
                 } else {
                     for ((lb, &zj), (tj, &l)) in pairs {
-                        *lb = -times(scaled, zj);
+                        *lb += -times(scaled, zj);
                         *tj -= times(scaled, l);
                     }
                 }

@@ -14,7 +14,8 @@
 use mixgrad::{Error, Float, TrilLogProbGrad, TrilMixtureRef};
 
 use crate::checks::{
-    disjoint, elements, optional_grads, optional_mut, required, required_mut, Buffer, Checked, Span,
+    disjoint, elements, optional_grads, optional_mut, required, required_mut, rows_len, rows_of,
+    rows_of_mut, Buffer, Checked, Span,
 };
 use crate::mixgrad_rng;
 use crate::mixgrad_status as S;
@@ -380,6 +381,206 @@ pub(crate) unsafe fn sample_ancestral<M: RawTril>(
     if let Some(slot) = component.and_then(|b| unsafe { b.into_mut_slice() }.first_mut()) {
         // k < K = mix->num_components, a u32, so it fits.
         *slot = k as u32;
+    }
+    Ok(())
+}
+
+// ---- n points of one mixture ---------------------------------------------
+
+pub(crate) unsafe fn cdf_many<M: RawTril>(
+    mix: *const M,
+    n: usize,
+    x: *const F<M>,
+    u: *mut F<M>,
+    work: Work<F<M>>,
+) -> Checked<()> {
+    unsafe { many_per_dimension(mix, n, x, u, work, |m, x, u, w| m.cdf_many(x, u, w)) }
+}
+
+pub(crate) unsafe fn quantile_many<M: RawTril>(
+    mix: *const M,
+    n: usize,
+    u: *const F<M>,
+    x: *mut F<M>,
+    work: Work<F<M>>,
+) -> Checked<()> {
+    let op = |m: &TrilMixtureRef<'_, F<M>>, u: &[F<M>], x: &mut [F<M>], w: &mut [F<M>]| {
+        m.quantile_many(u, x, w).map(drop)
+    };
+    unsafe { many_per_dimension(mix, n, u, x, work, op) }
+}
+
+/// `n·D` values in, `n·D` values out (`cdf_many`, `quantile_many`).
+unsafe fn many_per_dimension<M: RawTril>(
+    mix: *const M,
+    n: usize,
+    input: *const F<M>,
+    output: *mut F<M>,
+    (work, work_len): Work<F<M>>,
+    op: impl FnOnce(&TrilMixtureRef<'_, F<M>>, &[F<M>], &mut [F<M>], &mut [F<M>]) -> Result<(), Error>,
+) -> Checked<()> {
+    let m = unsafe { Tril::read(mix) }?;
+    let (input, output) = (rows_of(input, n)?, rows_of_mut(output, n)?);
+    let work = required_mut(work)?;
+    let s = m.shape()?;
+    let nd = rows_len::<F<M>>(n, s.d)?;
+    let work = workspace(work, work_len, s)?;
+    let (input, output) = (Buffer::input(input, nd), Buffer::output(output, nd));
+    let [pa, pm, pl] = m.spans(s);
+    disjoint(
+        &[Some(output.span()), Some(work.span())],
+        &[pa, pm, pl, input.span()],
+    )?;
+    let mix = unsafe { m.view(s) }?;
+    // SAFETY: each buffer is valid for its length and, by the overlap
+    // check, the outputs alias nothing else.
+    let (input, output, work) = unsafe {
+        (
+            input.into_slice(),
+            output.into_mut_slice(),
+            work.into_mut_slice(),
+        )
+    };
+    Ok(op(&mix, input, output, work)?)
+}
+
+pub(crate) unsafe fn log_prob_many<M: RawTril>(
+    mix: *const M,
+    n: usize,
+    x: *const F<M>,
+    log_prob: *mut F<M>,
+    (work, work_len): Work<F<M>>,
+) -> Checked<()> {
+    let m = unsafe { Tril::read(mix) }?;
+    let (x, log_prob) = (rows_of(x, n)?, rows_of_mut(log_prob, n)?);
+    let work = required_mut(work)?;
+    let s = m.shape()?;
+    let nd = rows_len::<F<M>>(n, s.d)?;
+    let work = workspace(work, work_len, s)?;
+    let x = Buffer::input(x, nd);
+    let log_prob = Buffer::output(log_prob, rows_len::<F<M>>(n, 1)?);
+    let [pa, pm, pl] = m.spans(s);
+    disjoint(
+        &[Some(log_prob.span()), Some(work.span())],
+        &[pa, pm, pl, x.span()],
+    )?;
+    let mix = unsafe { m.view(s) }?;
+    let (x, log_prob, work) = unsafe {
+        (
+            x.into_slice(),
+            log_prob.into_mut_slice(),
+            work.into_mut_slice(),
+        )
+    };
+    Ok(mix.log_prob_many(x, log_prob, work)?)
+}
+
+pub(crate) unsafe fn vjp_many<M: RawTril>(
+    mix: *const M,
+    n: usize,
+    (x, x_bar): (*const F<M>, *const F<M>),
+    bars: [*mut F<M>; 3],
+    (work, work_len): Work<F<M>>,
+) -> Checked<()> {
+    let m = unsafe { Tril::read(mix) }?;
+    let (x, x_bar) = (rows_of(x, n)?, rows_of(x_bar, n)?);
+    let [a, mu, l] = bars;
+    let (a, mu, l) = (required_mut(a)?, required_mut(mu)?, required_mut(l)?);
+    let work = required_mut(work)?;
+    let s = m.shape()?;
+    let nd = rows_len::<F<M>>(n, s.d)?;
+    let work = workspace(work, work_len, s)?;
+    let (x, x_bar) = (Buffer::input(x, nd), Buffer::input(x_bar, nd));
+    let a = Buffer::output(a, s.k);
+    let (mu, l) = (Buffer::output(mu, s.kd), Buffer::output(l, s.kdd));
+    let [pa, pm, pl] = m.spans(s);
+    disjoint(
+        &[a, mu, l, work].map(|b| Some(b.span())),
+        &[pa, pm, pl, x.span(), x_bar.span()],
+    )?;
+    let mix = unsafe { m.view(s) }?;
+    // SAFETY: each output is writable for its length and, by the overlap
+    // check, aliases nothing else.
+    let [a, mu, l, work] = [a, mu, l, work].map(|b| unsafe { b.into_mut_slice() });
+    let (x, x_bar) = unsafe { (x.into_slice(), x_bar.into_slice()) };
+    Ok(mix.vjp_many(x, x_bar, a, mu, l, work)?)
+}
+
+pub(crate) unsafe fn sample_quantile_many<M: RawTril>(
+    mix: *const M,
+    rng: *mut mixgrad_rng,
+    n: usize,
+    (x, u): (*mut F<M>, *mut F<M>),
+    (work, work_len): Work<F<M>>,
+) -> Checked<()> {
+    let m = unsafe { Tril::read(mix) }?;
+    let (rng, x, u) = (required_mut(rng)?, rows_of_mut(x, n)?, optional_mut(u)?);
+    let work = required_mut(work)?;
+    let s = m.shape()?;
+    let nd = rows_len::<F<M>>(n, s.d)?;
+    let work = workspace(work, work_len, s)?;
+    let rng = Buffer::output(rng, 1);
+    let x = Buffer::output(x, nd);
+    let u = u.map(|p| Buffer::output(p, nd));
+    disjoint(
+        &[
+            Some(rng.span()),
+            Some(x.span()),
+            u.map(|b| b.span()),
+            Some(work.span()),
+        ],
+        &m.spans(s),
+    )?;
+    let mix = unsafe { m.view(s) }?;
+    let rng = seeded(unsafe { rng.into_mut_slice() })?;
+    let u = u.map(|b| unsafe { b.into_mut_slice() });
+    let (x, work) = unsafe { (x.into_mut_slice(), work.into_mut_slice()) };
+    mix.sample_quantile_many(rng, x, u, work)?;
+    Ok(())
+}
+
+pub(crate) unsafe fn sample_ancestral_many<M: RawTril>(
+    mix: *const M,
+    rng: *mut mixgrad_rng,
+    n: usize,
+    (x, component): (*mut F<M>, *mut u32),
+    (work, work_len): Work<F<M>>,
+) -> Checked<()> {
+    let m = unsafe { Tril::read(mix) }?;
+    let (rng, x) = (required_mut(rng)?, rows_of_mut(x, n)?);
+    let component = optional_mut(component)?;
+    let work = required_mut(work)?;
+    let s = m.shape()?;
+    let nd = rows_len::<F<M>>(n, s.d)?;
+    // Checked as for every other function, though this sampler needs no
+    // scratch.
+    let work = workspace(work, work_len, s)?;
+    let rng = Buffer::output(rng, 1);
+    let x = Buffer::output(x, nd);
+    let component = match component {
+        Some(p) => Some(Buffer::output(p, rows_len::<u32>(n, 1)?)),
+        None => None,
+    };
+    disjoint(
+        &[
+            Some(rng.span()),
+            Some(x.span()),
+            component.map(|b| b.span()),
+            Some(work.span()),
+        ],
+        &m.spans(s),
+    )?;
+    let mix = unsafe { m.view(s) }?;
+    let rng = seeded(unsafe { rng.into_mut_slice() })?;
+    let x = unsafe { x.into_mut_slice() };
+    let Some(component) = component else {
+        return Ok(mix.sample_ancestral_many(rng, x, None)?);
+    };
+    // Row by row: each draw's component (a `usize` in the core, `< K`, a
+    // `u32`) straight into the caller's array.
+    let component = unsafe { component.into_mut_slice() };
+    for (xi, slot) in x.chunks_exact_mut(s.d).zip(component.iter_mut()) {
+        *slot = mix.sample_ancestral(&mut *rng, xi)? as u32;
     }
     Ok(())
 }

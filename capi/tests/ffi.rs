@@ -461,6 +461,10 @@ fn jacobian_size_overflow_is_refused_before_any_read() {
 #[path = "ffi/tril.rs"]
 mod tril;
 
+// Its `_many` forms, in `ffi/tril_many.rs`.
+#[path = "ffi/tril_many.rs"]
+mod tril_many;
+
 // ---- the `_work` forms against the stack forms -------------------------
 
 /// Declares `Calls<M>`, every operation of one precision (`Self`) on a

@@ -2350,8 +2350,9 @@ const char *mixgrad_status_str(uint32_t status);
  *
  * - `work`: required (not NULL), aligned for its element type, writable
  *   for `work_len` values, of which the first `mixgrad_tril_work_len(K, D)`
- *   are used. It must not overlap any other argument
- *   (`MIXGRAD_ERR_OVERLAPPING_BUFFERS`), the mixture's arrays included.
+ *   are used. That used part must not overlap any other argument
+ *   (`MIXGRAD_ERR_OVERLAPPING_BUFFERS`), the mixture's arrays included;
+ *   the values past it are never touched, and may hold anything.
  *   Its contents on entry do not matter and on return are unspecified.
  *   One buffer may serve every call, and every mixture of at most `K`
  *   components in at most `D` dimensions, but not two calls at once.

@@ -32,20 +32,49 @@
 //! gives (`Problem::family_code`), against the Rust API of that family as
 //! the oracle: the same status and bits; an unknown code is
 //! `MIXGRAD_ERR_UNKNOWN_FAMILY` whatever the mixture, nothing written.
+//!
+//! The full-covariance functions (`mixgrad_tril_*`, docs/math.md §10) run
+//! on the full-covariance problem every problem with `K ≤ 4` and `D ≤ 4`
+//! also poses (`tril_problem`, as in the Rust target), against the Rust
+//! API on the same factors, inputs and workspace length (a slice as long
+//! as the C call's `work_len`), with a `mixgrad_rng` as the generator of
+//! both: the status is the first of the C layer's own checks in the
+//! documented order (a NULL, `K`, `D`, the workspace length, an overlap)
+//! or else the C code of the Rust API's error; on success the same bits
+//! and the generator in the same state; on error every output untouched
+//! and the generator where it was. Each function runs
+//! - on the workspace bits 0–1 of the control byte pick (exactly
+//!   `work_len`, one value more, or the one for `K = D = 4`), with NULL for
+//!   the optional outputs bits 2–6 name (`log_prob_grad`'s `log_prob`,
+//!   then its gradients w.r.t. `x`, logits, means and factors; the quantile
+//!   sampler's `u`; the ancestral sampler's component);
+//! - with NaN above the diagonals and a workspace holding NaN on entry,
+//!   every output asked for: the Rust API's bits on the plain factors;
+//! - on a workspace one value short: `MIXGRAD_ERR_SHORT_WORKSPACE`;
+//! - with the flag byte's fault (`TrilFault`): a NULL (an optional output
+//!   NULL is no error and skips it), or every array in one allocation,
+//!   abutting (no error) or one moved onto its neighbour by one value
+//!   (`MIXGRAD_ERR_OVERLAPPING_BUFFERS`, the allocation left as it was);
+//! - for the samplers, on an unseeded generator: `MIXGRAD_ERR_UNSEEDED_RNG`
+//!   once the mixture is valid.
+//!
+//! `mixgrad_tril_work_len` is the Rust API's `work_len`, `SIZE_MAX` where
+//! that overflows.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use mixgrad::{
     Cauchy, DiagMixtureRef, Error, Family, FamilyKind, Gaussian, Laplace, Logistic, SeedableRng,
-    Xoshiro256PlusPlus,
+    TrilLogProbGrad, TrilMixtureRef, Xoshiro256PlusPlus,
 };
 use mixgrad_capi::{
     mixgrad_diag_batch_f32, mixgrad_diag_batch_f64, mixgrad_diag_f32, mixgrad_diag_f64,
     mixgrad_diag_work_len, mixgrad_locscale_f32, mixgrad_locscale_f64, mixgrad_rng, mixgrad_status,
+    mixgrad_tril_f32, mixgrad_tril_f64,
 };
 use mixgrad_fuzz::{
-    decode, poisoned, remember, same_bits, show_problem_on_panic, simd_path_for, untouched, Form,
-    Problem, Real, FLAG_F32,
+    decode, nan_above, poisoned, remember, same_bits, show_problem_on_panic, simd_path_for,
+    tril_jacobian_len, tril_problem, untouched, Form, Problem, Real, FLAG_F32,
 };
 
 extern "C" {
@@ -628,9 +657,13 @@ fuzz_target!(init: show_problem_on_panic(), |data: &[u8]| {
         _ => Fault::Alias,
     };
     if flags & FLAG_F32 != 0 {
-        check(&decode::<f32>(data), fault);
+        let p = decode::<f32>(data);
+        check(&p, fault);
+        tril(&p);
     } else {
-        check(&decode::<f64>(data), fault);
+        let p = decode::<f64>(data);
+        check(&p, fault);
+        tril(&p);
     }
 });
 
@@ -1712,4 +1745,704 @@ fn sample_ancestral<F: CBatchApi>(r: &Rows<F>, form: Form) {
     assert!(ks_ok, "{form:?} sample_ancestral: components");
     let end = if got == OK { single } else { start };
     assert!(rng == end, "{form:?} sample_ancestral: generator state");
+}
+
+// ---- Full covariance (docs/math.md §10) ---------------------------------
+
+/// The `mixgrad_tril_*` declarations, as a C program would write them.
+macro_rules! c_tril {
+    ($f:ty, $mix:ident, $validate:ident, $lp:ident, $lpg:ident, $cdf:ident, $quantile:ident,
+     $vjp:ident, $jac:ident, $sq:ident, $sa:ident) => {
+        extern "C" {
+            fn $validate(mix: *const $mix) -> u32;
+            fn $lp(mix: *const $mix, x: *const $f, lp: *mut $f, w: *mut $f, n: usize) -> u32;
+            fn $lpg(
+                mix: *const $mix,
+                x: *const $f,
+                lp: *mut $f,
+                gx: *mut $f,
+                ga: *mut $f,
+                gm: *mut $f,
+                gl: *mut $f,
+                w: *mut $f,
+                n: usize,
+            ) -> u32;
+            fn $cdf(mix: *const $mix, x: *const $f, u: *mut $f, w: *mut $f, n: usize) -> u32;
+            fn $quantile(mix: *const $mix, u: *const $f, x: *mut $f, w: *mut $f, n: usize) -> u32;
+            fn $vjp(
+                mix: *const $mix,
+                x: *const $f,
+                x_bar: *const $f,
+                a: *mut $f,
+                m: *mut $f,
+                l: *mut $f,
+                w: *mut $f,
+                n: usize,
+            ) -> u32;
+            fn $jac(mix: *const $mix, x: *const $f, jac: *mut $f, w: *mut $f, n: usize) -> u32;
+            fn $sq(
+                mix: *const $mix,
+                rng: *mut mixgrad_rng,
+                x: *mut $f,
+                u: *mut $f,
+                w: *mut $f,
+                n: usize,
+            ) -> u32;
+            fn $sa(
+                mix: *const $mix,
+                rng: *mut mixgrad_rng,
+                x: *mut $f,
+                c: *mut u32,
+                w: *mut $f,
+                n: usize,
+            ) -> u32;
+        }
+
+        impl CTril for $f {
+            type Tril = $mix;
+            fn tril(k: u32, d: u32, a: *const $f, m: *const $f, l: *const $f) -> $mix {
+                $mix {
+                    num_components: k,
+                    num_dims: d,
+                    logits: a,
+                    means: m,
+                    scale_tril: l,
+                }
+            }
+            unsafe fn tril_call(op: Op, p: &Ptrs<$f>) -> u32 {
+                let (mix, w, n) = (p.mix, p.work, p.work_len);
+                let out = |i: usize| p.arrays[i];
+                let inp = |i: usize| p.arrays[i].cast_const();
+                unsafe {
+                    match op {
+                        Op::Validate => $validate(mix),
+                        Op::LogProb => $lp(mix, inp(0), out(1), w, n),
+                        Op::LogProbGrad => {
+                            $lpg(mix, inp(0), out(1), out(2), out(3), out(4), out(5), w, n)
+                        }
+                        Op::Cdf => $cdf(mix, inp(0), out(1), w, n),
+                        Op::Quantile => $quantile(mix, inp(0), out(1), w, n),
+                        Op::Vjp => $vjp(mix, inp(0), inp(1), out(2), out(3), out(4), w, n),
+                        Op::Jacobian => $jac(mix, inp(0), out(1), w, n),
+                        Op::SampleQuantile => $sq(mix, p.rng, out(0), out(1), w, n),
+                        Op::SampleAncestral => $sa(mix, p.rng, out(0), p.component, w, n),
+                    }
+                }
+            }
+        }
+    };
+}
+
+extern "C" {
+    fn mixgrad_tril_work_len(num_components: u32, num_dims: u32) -> usize;
+}
+
+/// The full-covariance calls of one precision.
+trait CTril: Real {
+    type Tril;
+    fn tril(k: u32, d: u32, a: *const Self, m: *const Self, l: *const Self) -> Self::Tril;
+    /// Calls `op` with the pointers of `p` (its arrays in argument order).
+    unsafe fn tril_call(op: Op, p: &Ptrs<Self>) -> u32;
+}
+
+c_tril!(
+    f64,
+    mixgrad_tril_f64,
+    mixgrad_tril_validate_f64,
+    mixgrad_tril_log_prob_f64,
+    mixgrad_tril_log_prob_grad_f64,
+    mixgrad_tril_cdf_f64,
+    mixgrad_tril_quantile_f64,
+    mixgrad_tril_vjp_f64,
+    mixgrad_tril_jacobian_f64,
+    mixgrad_tril_sample_quantile_f64,
+    mixgrad_tril_sample_ancestral_f64
+);
+c_tril!(
+    f32,
+    mixgrad_tril_f32,
+    mixgrad_tril_validate_f32,
+    mixgrad_tril_log_prob_f32,
+    mixgrad_tril_log_prob_grad_f32,
+    mixgrad_tril_cdf_f32,
+    mixgrad_tril_quantile_f32,
+    mixgrad_tril_vjp_f32,
+    mixgrad_tril_jacobian_f32,
+    mixgrad_tril_sample_quantile_f32,
+    mixgrad_tril_sample_ancestral_f32
+);
+
+const SHORT_WORKSPACE: u32 = mixgrad_status::MIXGRAD_ERR_SHORT_WORKSPACE as u32;
+const UNSEEDED_RNG: u32 = mixgrad_status::MIXGRAD_ERR_UNSEEDED_RNG as u32;
+
+/// A `mixgrad_tril_*` function (both precisions).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Op {
+    Validate,
+    LogProb,
+    LogProbGrad,
+    Cdf,
+    Quantile,
+    Vjp,
+    Jacobian,
+    SampleQuantile,
+    SampleAncestral,
+}
+
+impl Op {
+    const ALL: [Op; 9] = [
+        Op::Validate,
+        Op::LogProb,
+        Op::LogProbGrad,
+        Op::Cdf,
+        Op::Quantile,
+        Op::Vjp,
+        Op::Jacobian,
+        Op::SampleQuantile,
+        Op::SampleAncestral,
+    ];
+
+    /// The pointer arguments after the mixture and before the workspace,
+    /// in the C order, for `K` and `D`.
+    fn args(self, k: usize, d: usize) -> Vec<Arg> {
+        use Arg::{Component, In, Out, Rng};
+        let (kd, kdd) = (k * d, k * d * d);
+        match self {
+            Op::Validate => vec![],
+            Op::LogProb => vec![In(Src::X), Out(1, false)],
+            Op::LogProbGrad => vec![
+                In(Src::X),
+                Out(1, true),
+                Out(d, true),
+                Out(k, true),
+                Out(kd, true),
+                Out(kdd, true),
+            ],
+            Op::Cdf => vec![In(Src::X), Out(d, false)],
+            Op::Quantile => vec![In(Src::U), Out(d, false)],
+            Op::Vjp => vec![
+                In(Src::X),
+                In(Src::XBar),
+                Out(k, false),
+                Out(kd, false),
+                Out(kdd, false),
+            ],
+            Op::Jacobian => vec![In(Src::X), Out(tril_jacobian_len(k, d), false)],
+            Op::SampleQuantile => vec![Rng, Out(d, false), Out(d, true)],
+            Op::SampleAncestral => vec![Rng, Out(d, false), Component],
+        }
+    }
+
+    /// Every function but `validate` takes the workspace.
+    fn has_work(self) -> bool {
+        self != Op::Validate
+    }
+
+    fn samples(self) -> bool {
+        matches!(self, Op::SampleQuantile | Op::SampleAncestral)
+    }
+}
+
+/// A pointer argument of a `mixgrad_tril_*` function after the mixture.
+#[derive(Clone, Copy, Debug)]
+enum Arg {
+    /// `D` values of the problem.
+    In(Src),
+    /// An array of this many values; `true` if NULL skips it.
+    Out(usize, bool),
+    /// The generator.
+    Rng,
+    /// The ancestral sampler's component (NULL skips it).
+    Component,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Src {
+    X,
+    U,
+    XBar,
+}
+
+impl Arg {
+    fn optional(self) -> bool {
+        matches!(self, Arg::Out(_, true) | Arg::Component)
+    }
+}
+
+/// The pointers of one call: the mixture, the call's arrays (inputs and
+/// outputs, in argument order), the generator, the component, the
+/// workspace.
+struct Ptrs<F: CTril> {
+    mix: *const F::Tril,
+    arrays: Vec<*mut F>,
+    rng: *mut mixgrad_rng,
+    component: *mut u32,
+    work: *mut F,
+    work_len: usize,
+}
+
+/// The fault of a full-covariance call, from the same selector as the
+/// diagonal ones (bits 3..7 of the flag byte).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum TrilFault {
+    None,
+    /// Pointer `(n + 4) % count` NULL, counting the mixture 0, its arrays
+    /// 1..=3, the call's own pointers from 4 and the workspace last: the
+    /// shift lets the eight selector values reach every pointer of the
+    /// calls with more than eight.
+    Null(usize),
+    /// Every array of the call in one allocation, each abutting the next;
+    /// for `n < 7` one array moved a value back so that it overlaps its
+    /// neighbour by exactly that value (see [`layout`]), for 7 none moved.
+    Alias(usize),
+}
+
+/// One way of calling a function: the factors it gets, the workspace
+/// (its length and its contents on entry), the fault, whether the
+/// generator is seeded, and which optional outputs are NULL (bit `j` for
+/// the `j`-th optional argument).
+struct Run<'a, F> {
+    what: &'static str,
+    tril: &'a [F],
+    len: usize,
+    fill: F,
+    fault: TrilFault,
+    seeded: bool,
+    skip: u8,
+}
+
+/// What the Rust API gives for a call: the C status of its result and,
+/// on success, its outputs (one per `Arg::Out`, poisoned if it refused),
+/// the generator after the call and the component.
+struct Want<F> {
+    status: u32,
+    outs: Vec<Vec<F>>,
+    rng: mixgrad_rng,
+    component: u32,
+}
+
+/// The Rust API on the problem, the factors `tril` and a slice workspace
+/// of `len` values (`len` at least `work_len`: the same length semantics
+/// as the C call), with a `mixgrad_rng` as the generator (its stream is
+/// `Xoshiro256PlusPlus`'s, so the C generator's state can be compared).
+fn tril_oracle<F: CTril>(p: &Problem<F>, tril: &[F], op: Op, len: usize) -> Want<F> {
+    let mut outs: Vec<Vec<F>> = op
+        .args(p.k, p.d)
+        .into_iter()
+        .filter_map(|a| match a {
+            Arg::Out(n, _) => Some(poisoned(n)),
+            _ => None,
+        })
+        .collect();
+    let mut rng = mixgrad_rng::from_seed(p.seed);
+    let mut component = u32::MAX;
+    let mut work = poisoned::<F>(len);
+    let work = &mut work[..];
+    let r = TrilMixtureRef::new(&p.logits, &p.means, tril, p.d).and_then(|mix| {
+        match (op, &mut outs[..]) {
+            (Op::Validate, []) => Ok(()),
+            (Op::LogProb, [lp]) => mix.log_prob(&p.x, work).map(|v| lp[0] = v),
+            (Op::LogProbGrad, [lp, gx, ga, gm, gl]) => {
+                let grad = TrilLogProbGrad {
+                    x: Some(&mut gx[..]),
+                    logits: Some(&mut ga[..]),
+                    means: Some(&mut gm[..]),
+                    scale_tril: Some(&mut gl[..]),
+                };
+                mix.log_prob_grad(&p.x, grad, work).map(|v| lp[0] = v)
+            }
+            (Op::Cdf, [u]) => mix.cdf(&p.x, u, work),
+            (Op::Quantile, [x]) => mix.quantile(&p.u, x, work).map(drop),
+            (Op::Vjp, [a, m, l]) => mix.vjp(&p.x, &p.x_bar, a, m, l, work),
+            (Op::Jacobian, [jac]) => mix.jacobian(&p.x, jac, work),
+            (Op::SampleQuantile, [x, u]) => mix
+                .sample_quantile(&mut rng, x, Some(&mut u[..]), work)
+                .map(drop),
+            (Op::SampleAncestral, [x]) => mix
+                .sample_ancestral(&mut rng, x)
+                .map(|c| component = c as u32),
+            _ => unreachable!("the outputs of {op:?}"),
+        }
+    });
+    Want {
+        status: status(r),
+        outs,
+        rng,
+        component,
+    }
+}
+
+/// What one C call left: its status, each `Arg::Out` buffer and whether
+/// the call got it, the generator, the component slot and whether the
+/// call got it.
+struct Ran<F> {
+    status: u32,
+    outs: Vec<(Vec<F>, bool)>,
+    rng: mixgrad_rng,
+    component: (u32, bool),
+    /// Whether its arrays overlapped (an `Alias` fault that moved one).
+    overlap: bool,
+    /// Whether the inputs (with overlapping arrays: every array) are as
+    /// they were.
+    kept: bool,
+}
+
+/// Where the arrays of a call lie in the one allocation of an `Alias(n)`
+/// fault: their order, and the one moved back a value onto its
+/// predecessor, if any. The `count` arrays are numbered in their natural
+/// order: logits 0, means 1, factors 2, the call's own (of which
+/// `outputs`), the workspace `work` last.
+///
+/// `n` in 0..=3: the natural order, output `n` (the workspace counted as
+/// the last output, `n` modulo their number) moved onto what precedes it:
+/// the last input (the factors, for the samplers), another output, or,
+/// for the workspace, the last output. `n` in 4..=6: the workspace first,
+/// then logits, means or factors (by `n − 4`) moved onto its last used
+/// value. 7: nothing moved.
+fn layout(n: usize, outputs: &[usize], work: usize, count: usize) -> (Vec<usize>, Option<usize>) {
+    let natural: Vec<usize> = (0..count).collect();
+    match n {
+        0..=3 => {
+            let mut targets = outputs.to_vec();
+            targets.push(work);
+            (natural, Some(targets[n % targets.len()]))
+        }
+        4..=6 => {
+            let moved = n - 4;
+            let mut order = vec![work, moved];
+            order.extend((0..count).filter(|&i| i != work && i != moved));
+            (order, Some(moved))
+        }
+        _ => (natural, None),
+    }
+}
+
+/// Calls `op` as `run` says.
+fn tril_execute<F: CTril>(p: &Problem<F>, op: Op, run: &Run<'_, F>) -> Ran<F> {
+    let (k, d) = (p.k, p.d);
+    let args = op.args(k, d);
+    // The arrays: logits, means, factors, the call's, then the workspace.
+    let mut arrays: Vec<Vec<F>> = vec![p.logits.clone(), p.means.clone(), run.tril.to_vec()];
+    let mut array_of_arg = vec![usize::MAX; args.len()];
+    let mut outputs = vec![];
+    for (i, a) in args.iter().enumerate() {
+        let v = match *a {
+            Arg::In(Src::X) => p.x.clone(),
+            Arg::In(Src::U) => p.u.clone(),
+            Arg::In(Src::XBar) => p.x_bar.clone(),
+            Arg::Out(n, _) => poisoned(n),
+            Arg::Rng | Arg::Component => continue,
+        };
+        array_of_arg[i] = arrays.len();
+        if matches!(a, Arg::Out(..)) {
+            outputs.push(arrays.len());
+        }
+        arrays.push(v);
+    }
+    let work_at = arrays.len();
+    if op.has_work() {
+        arrays.push(vec![run.fill; run.len]);
+    }
+    let inputs: Vec<usize> = (0..work_at).filter(|i| !outputs.contains(i)).collect();
+
+    // Pointer numbering of the NULL fault: the mixture, its arrays, the
+    // call's own, the workspace.
+    let count = 4 + args.len() + usize::from(op.has_work());
+    let nulled = match run.fault {
+        TrilFault::Null(n) => Some((n + 4) % count),
+        _ => None,
+    };
+    let null = |i: usize| nulled == Some(i);
+    let mut optional_seen = 0;
+    let skipped: Vec<bool> = args
+        .iter()
+        .map(|a| {
+            if !a.optional() {
+                return false;
+            }
+            optional_seen += 1;
+            run.skip & (1 << (optional_seen - 1)) != 0
+        })
+        .collect();
+    let given: Vec<bool> = (0..args.len())
+        .map(|i| !skipped[i] && !null(4 + i))
+        .collect();
+
+    // One allocation for every array under the alias fault, else one each.
+    let alias = match run.fault {
+        TrilFault::Alias(n) if op.has_work() => Some(layout(n, &outputs, work_at, arrays.len())),
+        _ => None,
+    };
+    let mut own = arrays.clone();
+    let mut arena: Vec<F> = vec![];
+    let mut offsets = vec![0usize; arrays.len()];
+    if let Some((order, moved)) = &alias {
+        // The C call reads and writes only the first `work_len(K, D)`
+        // values of the workspace, and only those count as overlapping:
+        // an array moved onto the workspace lands on the last used value.
+        let used = TrilMixtureRef::<F>::work_len(k, d).map_or(run.len, |n| n.min(run.len));
+        let mut end = 0usize;
+        for &i in order {
+            offsets[i] = if Some(i) == *moved {
+                end.saturating_sub(1)
+            } else {
+                end
+            };
+            end = offsets[i] + if i == work_at { used } else { arrays[i].len() };
+        }
+        let size = (0..arrays.len()).map(|i| offsets[i] + arrays[i].len());
+        arena = poisoned(size.max().unwrap_or(0).max(1));
+        for &i in order {
+            arena[offsets[i]..][..arrays[i].len()].copy_from_slice(&arrays[i]);
+        }
+    }
+    let moved = alias.as_ref().and_then(|(_, m)| *m);
+    let before = arena.clone();
+    let base = arena.as_mut_ptr();
+    let ptrs_of: Vec<*mut F> = (0..arrays.len())
+        .map(|i| match alias {
+            // SAFETY: within the arena by construction of the offsets.
+            Some(_) => unsafe { base.add(offsets[i]) },
+            None => own[i].as_mut_ptr(),
+        })
+        .collect();
+
+    let start = if run.seeded {
+        mixgrad_rng::from_seed(p.seed)
+    } else {
+        mixgrad_rng { state: [0; 4] }
+    };
+    let mut rng = start;
+    let mut component = u32::MAX;
+    // K, D ≤ 4 here: the casts are exact.
+    let array = |i: usize| -> *const F {
+        if null(1 + i) {
+            core::ptr::null()
+        } else {
+            ptrs_of[i]
+        }
+    };
+    let mix = F::tril(k as u32, d as u32, array(0), array(1), array(2));
+    let mut ptrs = Ptrs::<F> {
+        mix: if null(0) { core::ptr::null() } else { &mix },
+        arrays: vec![],
+        rng: core::ptr::null_mut(),
+        component: core::ptr::null_mut(),
+        work: core::ptr::null_mut(),
+        work_len: run.len,
+    };
+    for (i, a) in args.iter().enumerate() {
+        match a {
+            Arg::Rng if given[i] => ptrs.rng = &mut rng,
+            Arg::Component if given[i] => ptrs.component = &mut component,
+            Arg::Rng | Arg::Component => {}
+            _ if given[i] => ptrs.arrays.push(ptrs_of[array_of_arg[i]]),
+            _ => ptrs.arrays.push(core::ptr::null_mut()),
+        }
+    }
+    if op.has_work() && !null(count - 1) {
+        ptrs.work = ptrs_of[work_at];
+    }
+    let status = unsafe { F::tril_call(op, &ptrs) };
+
+    let read = |i: usize| -> Vec<F> {
+        match alias {
+            Some(_) => arena[offsets[i]..][..arrays[i].len()].to_vec(),
+            None => own[i].clone(),
+        }
+    };
+    // Overlapping arrays share values: there the whole allocation must be
+    // as it was (the call is refused), elsewhere every input.
+    let kept = if moved.is_some() {
+        same_bits(&arena, &before)
+    } else {
+        inputs.iter().all(|&i| same_bits(&read(i), &arrays[i]))
+    };
+    let outs = args
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| matches!(a, Arg::Out(..)))
+        .map(|(i, _)| (read(array_of_arg[i]), given[i]))
+        .collect();
+    let component_given = args
+        .iter()
+        .zip(&given)
+        .any(|(a, &g)| matches!(a, Arg::Component) && g);
+    Ran {
+        status,
+        outs,
+        rng,
+        component: (component, component_given),
+        overlap: moved.is_some(),
+        kept,
+    }
+}
+
+/// The status the C call must return: a NULL where one is required, then
+/// the shape (`K`, then `D`), the workspace length, an overlap, the
+/// Rust API's answer (the mixture's errors, then the call's), and for a
+/// sampler on a valid mixture an unseeded generator.
+fn tril_expected<F: CTril>(
+    p: &Problem<F>,
+    op: Op,
+    run: &Run<'_, F>,
+    want: u32,
+    ran: &Ran<F>,
+) -> u32 {
+    let args = op.args(p.k, p.d);
+    let count = 4 + args.len() + usize::from(op.has_work());
+    if let TrilFault::Null(n) = run.fault {
+        let i = (n + 4) % count;
+        let optional = (4..4 + args.len()).contains(&i) && args[i - 4].optional();
+        if !optional {
+            return NULL_POINTER;
+        }
+    }
+    if p.k == 0 {
+        return NO_COMPONENTS;
+    }
+    if p.d == 0 {
+        return NO_DIMENSIONS;
+    }
+    let need = TrilMixtureRef::<F>::work_len(p.k, p.d).expect("a small K·(5 + 3D)");
+    if op.has_work() && run.len < need {
+        return SHORT_WORKSPACE;
+    }
+    if ran.overlap {
+        return OVERLAPPING_BUFFERS;
+    }
+    if op.samples() && !run.seeded && want == OK {
+        return UNSEEDED_RNG;
+    }
+    want
+}
+
+/// One C call against the Rust API's answer `want`: the status, and on
+/// success every output it got equal to the Rust API's bits and the
+/// generator where the Rust API left it; on an error (and for outputs it
+/// did not get) every output untouched and the generator where it was.
+fn tril_judge<F: CTril>(p: &Problem<F>, op: Op, run: &Run<'_, F>, want: &Want<F>) {
+    let ran = tril_execute(p, op, run);
+    let what = run.what;
+    let expected = tril_expected(p, op, run, want.status, &ran);
+    assert_eq!(ran.status, expected, "tril {op:?} {what}: status");
+    assert!(ran.kept, "tril {op:?} {what}: an input changed");
+    let ok = ran.status == OK;
+    for (j, ((out, given), oracle)) in ran.outs.iter().zip(&want.outs).enumerate() {
+        if ok && *given {
+            assert!(
+                same_bits(out, oracle),
+                "tril {op:?} {what}: output {j} differs from the Rust API"
+            );
+        } else if !ran.overlap {
+            assert!(
+                untouched(out),
+                "tril {op:?} {what}: output {j} written (status {})",
+                ran.status
+            );
+        }
+    }
+    let (c, given) = ran.component;
+    let want_c = if ok && given {
+        want.component
+    } else {
+        u32::MAX
+    };
+    assert_eq!(c, want_c, "tril {op:?} {what}: component");
+    let start = if run.seeded {
+        mixgrad_rng::from_seed(p.seed)
+    } else {
+        mixgrad_rng { state: [0; 4] }
+    };
+    let end = if ok { want.rng } else { start };
+    assert!(ran.rng == end, "tril {op:?} {what}: generator state");
+}
+
+/// The full-covariance C functions on the full-covariance problem of `p`
+/// (`tril_problem`, `K ≤ 4` and `D ≤ 4`, as the Rust target poses it),
+/// each against the Rust API on the same factors and workspace length.
+fn tril<F: CTril>(p: &Problem<F>) {
+    // Any K and D, the extremes included: the formula or SIZE_MAX.
+    let pairs = [
+        (p.k as u32, p.d as u32),
+        (p.seed as u32, (p.seed >> 32) as u32),
+        (u32::MAX, u32::MAX),
+    ];
+    for (k, d) in pairs {
+        let want = TrilMixtureRef::<F>::work_len(k as usize, d as usize).unwrap_or(usize::MAX);
+        assert_eq!(
+            unsafe { mixgrad_tril_work_len(k, d) },
+            want,
+            "work_len({k}, {d})"
+        );
+    }
+    let Some(t) = tril_problem(p) else {
+        return;
+    };
+    let (k, d) = (p.k, p.d);
+    let need = TrilMixtureRef::<F>::work_len(k, d).expect("a small K·(5 + 3D)");
+    // The workspace of the main calls: exactly `work_len`, one value more,
+    // or one buffer for every problem here (`K = D = 4`).
+    let len = match t.control & 3 {
+        1 => need,
+        2 => need + 1,
+        _ => TrilMixtureRef::<F>::work_len(4, 4).expect("68"),
+    };
+    let skip = (t.control >> 2) & 0x1f;
+    let fault = match p.flags >> 3 {
+        0..=15 => TrilFault::None,
+        n @ 16..=23 => TrilFault::Null(usize::from(n - 16)),
+        n => TrilFault::Alias(usize::from(n - 24)),
+    };
+    let twin = nan_above(&t.scale_tril, d);
+    let main = Run {
+        what: "main",
+        tril: &t.scale_tril,
+        len,
+        fill: F::poison(),
+        fault: TrilFault::None,
+        seeded: true,
+        skip,
+    };
+    for op in Op::ALL {
+        let want = tril_oracle(p, &t.scale_tril, op, len);
+        tril_judge(p, op, &main, &want);
+        // NaN above the diagonals, another workspace content on entry,
+        // every optional output: the Rust API's bits on the plain factors.
+        let nan = Run {
+            what: "NaN above the diagonals",
+            tril: &twin,
+            fill: F::from_f64(f64::NAN),
+            skip: 0,
+            ..main
+        };
+        tril_judge(p, op, &nan, &want);
+        if op.has_work() && need > 0 {
+            let short = Run {
+                what: "workspace one value short",
+                len: need - 1,
+                skip: 0,
+                ..main
+            };
+            tril_judge(p, op, &short, &want);
+        }
+        if fault != TrilFault::None {
+            let faulty = Run {
+                what: "fault",
+                fault,
+                skip: 0,
+                ..main
+            };
+            tril_judge(p, op, &faulty, &want);
+        }
+        if op.samples() {
+            let unseeded = Run {
+                what: "unseeded generator",
+                seeded: false,
+                skip: 0,
+                ..main
+            };
+            tril_judge(p, op, &unseeded, &want);
+        }
+    }
 }

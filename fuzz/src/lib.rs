@@ -735,3 +735,24 @@ impl<F: Real> Problem<F> {
         None
     }
 }
+
+/// `tril` (factors of `d×d`, row-major, one after another) with NaN in
+/// every entry above the diagonals: the library must never read them, so
+/// every result on it is the same, bit for bit.
+pub fn nan_above<F: Real>(tril: &[F], d: usize) -> Vec<F> {
+    let mut out = tril.to_vec();
+    if d > 0 {
+        for (i, v) in out.iter_mut().enumerate() {
+            if i % d > i % (d * d) / d {
+                *v = F::from_f64(f64::NAN);
+            }
+        }
+    }
+    out
+}
+
+/// The values of `D` rows of the full-covariance Jacobian:
+/// `K + K·D + K·D·D` columns each (logits, means, factors).
+pub fn tril_jacobian_len(k: usize, d: usize) -> usize {
+    d * (k + k * d + k * d * d)
+}

@@ -175,3 +175,52 @@ fn check_lengths(c: &TrilCase) {
         assert_eq!(p.lpgrad.len(), d + n, "{name}: lpgrad");
     }
 }
+
+/// A case of the conditioning sweep with `cond(L_k L_kᵀ)` of each factor
+/// (the `cond` line, 60-digit values for the factors as doubles).
+#[derive(Debug, Clone)]
+pub struct ConditionedCase {
+    pub case: TrilCase,
+    /// `cond(L_k L_kᵀ)`, `k` values.
+    pub cond: Vec<f64>,
+}
+
+/// Reads the committed conditioning sweep, `tests/data/tril_conditioning.txt`
+/// (`python3 tools/gen_tril_reference.py --conditioning`).
+pub fn tril_conditioning_cases() -> Vec<ConditionedCase> {
+    parse_conditioned_cases(include_str!("../data/tril_conditioning.txt"))
+}
+
+/// Parses case blocks with a `cond` line each: the `cond` lines are taken
+/// out, the rest read by [`parse_tril_cases`].
+pub fn parse_conditioned_cases(text: &str) -> Vec<ConditionedCase> {
+    let mut conds: Vec<Option<Vec<f64>>> = Vec::new();
+    let mut rest = String::new();
+    for line in text.lines() {
+        if line.starts_with("case ") {
+            conds.push(None);
+        }
+        match line.strip_prefix("cond ") {
+            Some(values) => {
+                let slot = conds.last_mut().expect("cond outside a case");
+                assert!(slot.is_none(), "two cond lines in one case");
+                *slot = Some(nums(values));
+            }
+            None => {
+                rest.push_str(line);
+                rest.push('\n');
+            }
+        }
+    }
+    let cases = parse_tril_cases(&rest);
+    assert_eq!(conds.len(), cases.len());
+    cases
+        .into_iter()
+        .zip(conds)
+        .map(|(case, cond)| {
+            let cond = cond.unwrap_or_else(|| panic!("{}: no cond line", case.name));
+            assert_eq!(cond.len(), case.k, "{}: cond", case.name);
+            ConditionedCase { case, cond }
+        })
+        .collect()
+}

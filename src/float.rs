@@ -76,6 +76,9 @@ pub trait Float:
     fn exp(self) -> Self;
     /// Natural logarithm.
     fn ln(self) -> Self;
+    /// `self^y`, within an ulp or so: unlike `exp(y·ln self)`, whose
+    /// error grows with `|y·ln self|`.
+    fn powf(self, y: Self) -> Self;
     /// `ln(1 + self)`, accurate for small `self`.
     fn ln_1p(self) -> Self;
     /// `e^self − 1`, accurate for small `self`.
@@ -102,7 +105,7 @@ pub trait Float:
 
 macro_rules! impl_float {
     ($t:ident, $m:ident, $exp:path, $ln:path, $erfc:path, $sqrt:path,
-     $ln_1p:path, $exp_m1:path, $atan:path, $tan:path) => {
+     $ln_1p:path, $exp_m1:path, $atan:path, $tan:path, $pow:path) => {
         impl Float for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -144,6 +147,10 @@ macro_rules! impl_float {
             #[inline(always)]
             fn ln(self) -> Self {
                 $ln(self)
+            }
+            #[inline(always)]
+            fn powf(self, y: Self) -> Self {
+                $pow(self, y)
             }
             #[inline(always)]
             fn ln_1p(self) -> Self {
@@ -205,7 +212,8 @@ impl_float!(
     libm::log1p,
     libm::expm1,
     libm::atan,
-    libm::tan
+    libm::tan,
+    libm::pow
 );
 impl_float!(
     f32,
@@ -217,7 +225,8 @@ impl_float!(
     libm::log1pf,
     libm::expm1f,
     libm::atanf,
-    libm::tanf
+    libm::tanf,
+    libm::powf
 );
 
 #[cfg(test)]

@@ -38,6 +38,7 @@
 //! | batches: many points of one mixture, packed batches of mixtures | `batch/` ([`DiagMixtureRef::vjp_many`], [`DiagBatchRef`]) | §8 |
 //! | the batch kernels one row per SIMD lane | `lanes/` | §8.5 |
 //! | full-covariance mixtures: the forward substitution, the transposed sweep, caller or stack scratch | `tril/` ([`TrilMixtureRef`], [`TrilMixture`], [`TrilScratch`]) | §10 |
+//! | the Gamma distribution: incomplete gamma, quantile, exact shape gradient (Eq. 6) | `gamma/`, `special/gamma.rs` ([`Gamma`]) | §11 |
 //! | instruction sets, their detection and dispatch (the only `unsafe`) | `simd/` ([`SimdPath`]) | §8.5 |
 //! | errors | `error.rs` ([`Error`], [`ErrorKind`]) | §5 |
 //!
@@ -69,6 +70,7 @@ mod elementary;
 mod error;
 mod family;
 mod float;
+mod gamma;
 mod kernel;
 mod lanes;
 mod layout;
@@ -91,6 +93,7 @@ pub use batch::{DiagBatchRef, HOISTED_LOG_SCALES};
 pub use error::{Buffer, Error, ErrorKind};
 pub use family::{Cauchy, Family, FamilyKind, Gaussian, Laplace, Logistic};
 pub use float::Float;
+pub use gamma::Gamma;
 pub use log_prob::LogProbGrad;
 pub use mixture::{DiagMixture, DiagMixtureRef, ParamGrad, MAX_COMPONENTS};
 pub use quantile::{SolveStats, MAX_EVALUATIONS_PER_DIM};

@@ -7,6 +7,7 @@
 //! `exp`, f32 calls `erfcf` and `expf` separately (cheap there, and no f64
 //! detour that would be soft-float on a microcontroller).
 
+pub mod gamma;
 pub mod ndtr;
 pub mod ndtri;
 pub mod normal;

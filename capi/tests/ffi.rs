@@ -2186,7 +2186,10 @@ fn gaussian_is_diag<T: LsApi>() {
 #[test]
 fn locscale_gaussian_is_the_diag_surface_bit_for_bit() {
     gaussian_is_diag::<f64>();
-    gaussian_is_diag::<f32>();
+    // One precision under Miri, as for the refusals of full covariance.
+    if !cfg!(miri) {
+        gaussian_is_diag::<f32>();
+    }
 }
 
 fn family_is_core<T: LsApi, G: Family>(family: G) {

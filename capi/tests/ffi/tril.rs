@@ -715,7 +715,11 @@ fn refusals<T: TrilApi>() {
 #[test]
 fn tril_refusals_write_nothing() {
     refusals::<f64>();
-    refusals::<f32>();
+    // The f32 functions run the same generic checks: under Miri, which is
+    // there for their pointer handling, one precision suffices.
+    if !cfg!(miri) {
+        refusals::<f32>();
+    }
 }
 
 /// With a diagonal factor every result is the diag surface's (the same

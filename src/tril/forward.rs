@@ -203,10 +203,15 @@ impl<F: Float> TrilMixtureRef<'_, F> {
         Ok(self.log_prob_in(&mut w, x))
     }
 
+    /// The forward pass over a given point `x` (`D` values).
+    pub(super) fn walk_at(&self, w: &mut TrilWork<'_, F>, x: &[F]) -> LogSumExp<F> {
+        self.walk(w, |dim| x.get(dim.d).copied().unwrap_or(F::ZERO))
+    }
+
     /// `log q(x)` after the forward pass over `x`, the posterior `r` left
     /// in `w.p`.
     pub(super) fn log_prob_in(&self, w: &mut TrilWork<'_, F>, x: &[F]) -> F {
-        let lse0 = self.walk(w, |dim| x.get(dim.d).copied().unwrap_or(F::ZERO));
+        let lse0 = self.walk_at(w, x);
         let lse1 = w.weights.responsibilities(w.p);
         (lse1.max_hi - lse0.max_hi) + (lse1.rest() - lse0.rest())
     }

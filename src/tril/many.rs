@@ -171,21 +171,17 @@ impl<F: Float> TrilMixtureRef<'_, F> {
         let dims = self.dims;
         let n = row_count(x, dims, Buffer::X)?;
         check_rows(x_bar, n, dims, Buffer::XBar)?;
-        Self::check_len(logits_bar, self.logits.len(), Buffer::LogitsBar)?;
-        Self::check_len(means_bar, self.means.len(), Buffer::MeansBar)?;
-        Self::check_len(scale_tril_bar, self.scale_tril.len(), Buffer::ScaleTrilBar)?;
+        self.check_param_grads(logits_bar, means_bar, scale_tril_bar)?;
         check_each_row(x, dims, |xi| self.check_finite(xi, Buffer::X))?;
         check_each_row(x_bar, dims, |xb| self.check_finite(xb, Buffer::XBar))?;
         let mut w = self.work(work)?;
         for (i, xi) in rows(x, dims).enumerate() {
-            self.walk(&mut w, |dim| xi.get(dim.d).copied().unwrap_or(F::ZERO));
+            self.walk_at(&mut w, xi);
             self.check_densities(&w).map_err(|e| e.in_row(i))?;
         }
         zero([&mut *logits_bar, &mut *means_bar, &mut *scale_tril_bar]);
-        for (xi, xb) in rows(x, dims).zip(rows(x_bar, dims)) {
-            self.walk(&mut w, |dim| xi.get(dim.d).copied().unwrap_or(F::ZERO));
-            let xbar = |d: usize| xb.get(d).copied().unwrap_or(F::ZERO);
-            self.sweep(&mut w, dims, xbar, means_bar, scale_tril_bar);
+        for point in rows(x, dims).zip(rows(x_bar, dims)) {
+            self.sweep_at(&mut w, point, means_bar, scale_tril_bar);
             for (g, &s) in logits_bar.iter_mut().zip(w.m.iter()) {
                 *g += s;
             }

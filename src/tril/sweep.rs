@@ -131,16 +131,13 @@ impl<F: Float> TrilMixtureRef<'_, F> {
     ) -> Result<(), Error> {
         self.check_finite(x, Buffer::X)?;
         self.check_finite(x_bar, Buffer::XBar)?;
-        Self::check_len(logits_bar, self.logits.len(), Buffer::LogitsBar)?;
-        Self::check_len(means_bar, self.means.len(), Buffer::MeansBar)?;
-        Self::check_len(scale_tril_bar, self.scale_tril.len(), Buffer::ScaleTrilBar)?;
+        self.check_param_grads(logits_bar, means_bar, scale_tril_bar)?;
         let mut w = self.work(work)?;
-        self.walk(&mut w, |dim| x.get(dim.d).copied().unwrap_or(F::ZERO));
+        self.walk_at(&mut w, x);
         self.check_densities(&w)?;
         means_bar.fill(F::ZERO);
         scale_tril_bar.fill(F::ZERO);
-        let xbar = |d: usize| x_bar.get(d).copied().unwrap_or(F::ZERO);
-        self.sweep(&mut w, self.dims, xbar, means_bar, scale_tril_bar);
+        self.sweep_at(&mut w, (x, x_bar), means_bar, scale_tril_bar);
         for (g, &s) in logits_bar.iter_mut().zip(w.m.iter()) {
             *g = s;
         }
@@ -162,7 +159,7 @@ impl<F: Float> TrilMixtureRef<'_, F> {
         let cols = self.num_params();
         Self::check_len(jac, cols.saturating_mul(self.dims), Buffer::Jacobian)?;
         let mut w = self.work(work)?;
-        self.walk(&mut w, |dim| x.get(dim.d).copied().unwrap_or(F::ZERO));
+        self.walk_at(&mut w, x);
         self.check_densities(&w)?;
         let (k, kd) = (self.logits.len(), self.means.len());
         for (r, row) in jac.chunks_exact_mut(cols.max(1)).enumerate() {
@@ -176,6 +173,34 @@ impl<F: Float> TrilMixtureRef<'_, F> {
             }
         }
         Ok(())
+    }
+
+    /// `Ok` if the parameter-gradient outputs hold `K`, `K·D` and `K·D·D`
+    /// values.
+    pub(super) fn check_param_grads(
+        &self,
+        logits_bar: &[F],
+        means_bar: &[F],
+        scale_tril_bar: &[F],
+    ) -> Result<(), Error> {
+        Self::check_len(logits_bar, self.logits.len(), Buffer::LogitsBar)?;
+        Self::check_len(means_bar, self.means.len(), Buffer::MeansBar)?;
+        Self::check_len(scale_tril_bar, self.scale_tril.len(), Buffer::ScaleTrilBar)
+    }
+
+    /// The forward pass over `x`, then the whole reverse sweep with the
+    /// cotangent `x_bar`, adding into `means_bar` and `tril_bar` and
+    /// leaving `ā` in `w.m` (see [`sweep`](Self::sweep)).
+    pub(super) fn sweep_at(
+        &self,
+        w: &mut TrilWork<'_, F>,
+        (x, x_bar): (&[F], &[F]),
+        means_bar: &mut [F],
+        tril_bar: &mut [F],
+    ) {
+        self.walk_at(w, x);
+        let xbar = |d: usize| x_bar.get(d).copied().unwrap_or(F::ZERO);
+        self.sweep(w, self.dims, xbar, means_bar, tril_bar);
     }
 
     /// The reverse sweep over dimensions `top − 1` down to 0 after the

@@ -57,15 +57,25 @@ impl SweepLimits for f32 {
 /// calls assign ([`Assign`]); a batch call that sums over its rows adds,
 /// or only watches for NaN (`batch::Accumulate`, `batch::Probe`). One
 /// sweep serves all, so the values are the same bits either way.
-pub(crate) trait GradientSink<F> {
+pub(crate) trait GradientSink<F: Float> {
     /// Delivers `value`, the entry for `slot`.
     fn put(&mut self, slot: &mut F, value: F);
+
+    /// Delivers `coeff · z_j` for each slot, `coeff` finite: a row of
+    /// entries that can be NaN only where `coeff` is, so a sink may watch
+    /// `coeff` alone and add in a loop the compiler vectorises.
+    #[inline(always)]
+    fn put_products(&mut self, slots: &mut [F], coeff: F, z: &[F]) {
+        for (slot, &zj) in slots.iter_mut().zip(z) {
+            self.put(slot, coeff * zj);
+        }
+    }
 }
 
 /// Stores each entry: `slot = value`.
 pub(crate) struct Assign;
 
-impl<F> GradientSink<F> for Assign {
+impl<F: Float> GradientSink<F> for Assign {
     #[inline(always)]
     fn put(&mut self, slot: &mut F, value: F) {
         *slot = value;

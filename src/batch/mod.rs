@@ -92,6 +92,20 @@ impl<F: Float> GradientSink<F> for Accumulate<F> {
         }
         *slot += g;
     }
+
+    #[inline(always)]
+    fn put_products(&mut self, slots: &mut [F], coeff: F, z: &[F]) {
+        if self.factors != [F::ONE; 2] {
+            for (slot, &zj) in slots.iter_mut().zip(z) {
+                self.put(slot, coeff * zj);
+            }
+            return;
+        }
+        // A finite coefficient times finite z is never NaN.
+        for (slot, &zj) in slots.iter_mut().zip(z) {
+            *slot += coeff * zj;
+        }
+    }
 }
 
 impl<F: Float> Accumulate<F> {
@@ -115,6 +129,11 @@ impl<F: Float> GradientSink<F> for Probe {
     #[inline(always)]
     fn put(&mut self, _slot: &mut F, value: F) {
         self.met_nan |= value.is_nan();
+    }
+
+    #[inline(always)]
+    fn put_products(&mut self, _slots: &mut [F], _coeff: F, _z: &[F]) {
+        // A finite coefficient times finite z is never NaN.
     }
 }
 

@@ -10,10 +10,13 @@
 //! run would need a workspace per task, which a caller-sized slice cannot
 //! give without allocating.
 
-use crate::batch::{check_each_row, check_rows, row_count, rows, rows_mut, zero};
+use crate::batch::{
+    check_each_row, check_rows, row_count, rows, rows_mut, zero, Accumulate, Probe,
+};
+use crate::vjp::{cotangent_scale, GradientRow};
 use crate::{Buffer, Error, Float, RngCore, SolveStats};
 
-use super::work::TrilWorkspace;
+use super::work::{TrilWork, TrilWorkspace};
 use super::{TrilGrad, TrilMixture, TrilMixtureRef};
 
 impl<F: Float> TrilMixtureRef<'_, F> {
@@ -179,14 +182,51 @@ impl<F: Float> TrilMixtureRef<'_, F> {
             self.walk_at(&mut w, xi);
             self.check_densities(&w).map_err(|e| e.in_row(i))?;
         }
-        zero([&mut *logits_bar, &mut *means_bar, &mut *scale_tril_bar]);
-        for point in rows(x, dims).zip(rows(x_bar, dims)) {
-            self.sweep_at(&mut w, point, means_bar, scale_tril_bar);
-            for (g, &s) in logits_bar.iter_mut().zip(w.m.iter()) {
-                *g += s;
-            }
-        }
+        self.vjp_sum(&mut w, (x, x_bar), (logits_bar, means_bar, scale_tril_bar));
         Ok(())
+    }
+
+    /// `Σᵢ vjp(xᵢ, x̄ᵢ)` in row order into `outs`, every row past the
+    /// zero-density test, each row's entries those of the single call.
+    ///
+    /// A row whose first sweep meets NaN takes the single call's rescue
+    /// pass (f64), but by then its NaN entries are in the sum. The sum is
+    /// then started again: the rows before it as before, and from it on
+    /// each row first swept dry ([`Probe`]) to learn whether it needs the
+    /// rescue. Such rows have gradients beyond the float range; they cost
+    /// the call at most three sweeps per row and never change the bits.
+    fn vjp_sum(&self, w: &mut TrilWork<'_, F>, (x, x_bar): (&[F], &[F]), outs: GradientRow<'_, F>) {
+        let (logits_bar, means_bar, tril_bar) = outs;
+        let dims = self.dims;
+        let mut careful_from = None;
+        'sum: loop {
+            zero([&mut *logits_bar, &mut *means_bar, &mut *tril_bar]);
+            for (i, (xi, xb)) in rows(x, dims).zip(rows(x_bar, dims)).enumerate() {
+                self.walk_at(w, xi);
+                let scale = cotangent_scale(xb);
+                let xbar = |d: usize| xb.get(d).copied().unwrap_or(F::ZERO) / scale;
+                let mut rescue = F::ONE;
+                if let Some(r) = F::RESCUE_SCALE.filter(|_| careful_from.is_some_and(|c| i >= c)) {
+                    let mut probe = Probe { met_nan: false };
+                    let outs = (&mut *logits_bar, &mut *means_bar, &mut *tril_bar);
+                    self.sweep(w, dims, xbar, outs, &mut probe);
+                    if probe.met_nan {
+                        rescue = r;
+                    }
+                }
+                let mut sum = Accumulate {
+                    factors: [F::ONE / rescue, scale],
+                    met_nan: false,
+                };
+                let outs = (&mut *logits_bar, &mut *means_bar, &mut *tril_bar);
+                self.sweep(w, dims, |d| xbar(d) * rescue, outs, &mut sum);
+                if sum.met_nan && careful_from.is_none() && F::RESCUE_SCALE.is_some() {
+                    careful_from = Some(i);
+                    continue 'sum;
+                }
+            }
+            return;
+        }
     }
 }
 

@@ -14,7 +14,10 @@
 //!
 //! (`σ_kd = L_k[d][d]`); `ā = S` at the end.
 
+use crate::batch::{zero, Accumulate};
 use crate::family::StandardDensity;
+use crate::sweep::GradientSink;
+use crate::vjp::{cotangent_scale, with_rescue, GradientRow};
 use crate::{Buffer, Error, ErrorKind, Float, Gaussian};
 
 use super::work::{TrilWork, TrilWorkspace};
@@ -135,12 +138,10 @@ impl<F: Float> TrilMixtureRef<'_, F> {
         let mut w = self.work(work)?;
         self.walk_at(&mut w, x);
         self.check_densities(&w)?;
-        means_bar.fill(F::ZERO);
-        scale_tril_bar.fill(F::ZERO);
-        self.sweep_at(&mut w, (x, x_bar), means_bar, scale_tril_bar);
-        for (g, &s) in logits_bar.iter_mut().zip(w.m.iter()) {
-            *g = s;
-        }
+        let xbar = |d: usize| x_bar.get(d).copied().unwrap_or(F::ZERO);
+        let scale = cotangent_scale(x_bar);
+        let outs = (logits_bar, means_bar, scale_tril_bar);
+        self.point_gradient(&mut w, (self.dims, scale), xbar, outs);
         Ok(())
     }
 
@@ -163,16 +164,40 @@ impl<F: Float> TrilMixtureRef<'_, F> {
         self.check_densities(&w)?;
         let (k, kd) = (self.logits.len(), self.means.len());
         for (r, row) in jac.chunks_exact_mut(cols.max(1)).enumerate() {
-            row.fill(F::ZERO);
             let (logits, rest) = row.split_at_mut_checked(k).unwrap_or_default();
             let (means, factors) = rest.split_at_mut_checked(kd).unwrap_or_default();
             let xbar = |d: usize| if d == r { F::ONE } else { F::ZERO };
-            self.sweep(&mut w, r + 1, xbar, means, factors);
-            for (g, &s) in logits.iter_mut().zip(w.m.iter()) {
-                *g = s;
-            }
+            self.point_gradient(&mut w, (r + 1, F::ONE), xbar, (logits, means, factors));
         }
         Ok(())
+    }
+
+    /// One point's gradient `x̄ᵀ ∂x/∂θ` over the dimensions below `top`,
+    /// after the forward pass, written to `outs` as the single calls
+    /// return it (docs/math.md §10.2): the cotangent divided by `scale` (a
+    /// power of two, [`cotangent_scale`]) and each entry multiplied back.
+    /// In `f64`, a sweep that meets NaN (`∞ − ∞` where the terms of a
+    /// gradient beyond the float range overflow) runs again with the
+    /// cotangent also scaled by `2⁻⁷⁶⁸`, as the diagonal mixture's does.
+    fn point_gradient(
+        &self,
+        w: &mut TrilWork<'_, F>,
+        (top, scale): (usize, F),
+        xbar: impl Fn(usize) -> F,
+        outs: GradientRow<'_, F>,
+    ) {
+        let (logits, means, factors) = outs;
+        // The sweep cannot fail: `with_rescue` passes its `Ok` through.
+        let _ = with_rescue(|rescue| {
+            zero([&mut *logits, &mut *means, &mut *factors]);
+            let mut sum = Accumulate {
+                factors: [F::ONE / rescue, scale],
+                met_nan: false,
+            };
+            let outs = (&mut *logits, &mut *means, &mut *factors);
+            self.sweep(w, top, |d| xbar(d) / scale * rescue, outs, &mut sum);
+            Ok::<_, Error>(sum.met_nan)
+        });
     }
 
     /// `Ok` if the parameter-gradient outputs hold `K`, `K·D` and `K·D·D`
@@ -188,32 +213,16 @@ impl<F: Float> TrilMixtureRef<'_, F> {
         Self::check_len(scale_tril_bar, self.scale_tril.len(), Buffer::ScaleTrilBar)
     }
 
-    /// The forward pass over `x`, then the whole reverse sweep with the
-    /// cotangent `x_bar`, adding into `means_bar` and `tril_bar` and
-    /// leaving `ā` in `w.m` (see [`sweep`](Self::sweep)).
-    pub(super) fn sweep_at(
-        &self,
-        w: &mut TrilWork<'_, F>,
-        (x, x_bar): (&[F], &[F]),
-        means_bar: &mut [F],
-        tril_bar: &mut [F],
-    ) {
-        self.walk_at(w, x);
-        let xbar = |d: usize| x_bar.get(d).copied().unwrap_or(F::ZERO);
-        self.sweep(w, self.dims, xbar, means_bar, tril_bar);
-    }
-
     /// The reverse sweep over dimensions `top − 1` down to 0 after the
-    /// forward pass; adds each entry of the point's gradient, whole, into
-    /// `means_bar` and `tril_bar` (`slot += g`: zeroed by a single call,
-    /// the running sum of the many form) and leaves `ā = S` in `w.m`.
+    /// forward pass: delivers each entry of the point's gradient, whole, to
+    /// `sink` with its slot in `outs` (logits, means, factors).
     pub(super) fn sweep(
         &self,
         w: &mut TrilWork<'_, F>,
         top: usize,
         xbar: impl Fn(usize) -> F,
-        means_bar: &mut [F],
-        tril_bar: &mut [F],
+        (logits_bar, means_bar, tril_bar): GradientRow<'_, F>,
+        sink: &mut impl GradientSink<F>,
     ) {
         w.m.fill(F::ZERO);
         w.t.fill(F::ZERO);
@@ -233,7 +242,11 @@ impl<F: Float> TrilMixtureRef<'_, F> {
                 lambda += *zeta / sigma;
             }
             let weight = -lambda / f;
-            self.adjoint_row(w, d, (cdf, ccdf, weight), means_bar, tril_bar);
+            let outs = (&mut *means_bar, &mut *tril_bar);
+            self.adjoint_row(w, d, (cdf, ccdf, weight), outs, sink);
+        }
+        for (g, &s) in logits_bar.iter_mut().zip(w.m.iter()) {
+            sink.put(g, s);
         }
     }
 
@@ -244,8 +257,8 @@ impl<F: Float> TrilMixtureRef<'_, F> {
         w: &mut TrilWork<'_, F>,
         d: usize,
         (cdf, ccdf, weight): (F, F, F),
-        means_bar: &mut [F],
-        tril_bar: &mut [F],
+        (means_bar, tril_bar): (&mut [F], &mut [F]),
+        sink: &mut impl GradientSink<F>,
     ) {
         let dims = self.dims;
         let p = self.resp_at(w.resp, d);
@@ -279,20 +292,20 @@ impl<F: Float> TrilMixtureRef<'_, F> {
             *zeta += weight * pk * g;
             let scaled = *zeta / sigma;
             if let Some(m) = mu_bar.get_mut(d) {
-                *m += -scaled;
+                sink.put(m, -scaled);
             }
             let row = l_bar.get_mut(d * dims..d * dims + d + 1).unwrap_or(&mut []);
             if let Some((diag, off)) = row.split_last_mut() {
-                *diag += diag_from_s - times(scaled, zk);
-                let pairs = off.iter_mut().zip(z_k).zip(t_k.iter_mut().zip(left));
+                sink.put(diag, diag_from_s - times(scaled, zk));
                 if scaled.is_finite() {
-                    for ((lb, &zj), (tj, &l)) in pairs {
-                        *lb += -scaled * zj;
+                    sink.put_products(off, -scaled, z_k);
+                    for (tj, &l) in t_k.iter_mut().zip(left) {
                         *tj -= scaled * l;
                     }
                 } else {
+                    let pairs = off.iter_mut().zip(z_k).zip(t_k.iter_mut().zip(left));
                     for ((lb, &zj), (tj, &l)) in pairs {
-                        *lb += -times(scaled, zj);
+                        sink.put(lb, -times(scaled, zj));
                         *tj -= times(scaled, l);
                     }
                 }

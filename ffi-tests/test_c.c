@@ -7,7 +7,10 @@
  * surface bit for bit, every family round-trips, an unknown one is refused;
  * full-covariance mixtures (docs/math.md §10): K = 1 is mu + L Phi^-1(u),
  * the round trip, a diagonal factor is the diagonal mixture, a short
- * workspace is refused with nothing written.
+ * workspace is refused with nothing written; the Gamma distribution
+ * (docs/math.md §11): alpha = 1 is the exponential in closed form, dx/dalpha
+ * is the central difference of the quantile, each bad argument has its own
+ * status with nothing written.
  *
  * Usage: test_c path/to/tests/data/reference.txt */
 #include "mixgrad.h"
@@ -1704,6 +1707,72 @@ static void test_tril_many(void) {
     free(work);
 }
 
+static double rel_err(double got, double want) { return fabs(got - want) / fabs(want); }
+
+/* The Gamma functions: the exponential (alpha = 1) in closed form, dx/dalpha
+ * against central differences of the quantile at fixed u, the sampler as
+ * the quantile of the generator's uniform, and the refusals. */
+static void test_gamma(void) {
+    const double rate = 2.5;
+    const double exp_us[] = {1e-300, 1e-12, 1e-3, 0.3, 0.5, 0.9, 0.999999};
+    for (size_t i = 0; i < sizeof exp_us / sizeof exp_us[0]; i++) {
+        const double u = exp_us[i];
+        double x = -1.0, p = -1.0;
+        CHECK(mixgrad_gamma_quantile_f64(1.0, rate, u, &x) == MIXGRAD_OK, "gamma quantile u=%g", u);
+        CHECK(rel_err(x, -log1p(-u) / rate) <= 4 * EPS, "exponential quantile at u=%g: %.17g", u, x);
+        CHECK(mixgrad_gamma_cdf_f64(1.0, rate, x, &p) == MIXGRAD_OK, "gamma cdf");
+        CHECK(rel_err(p, -expm1(-rate * x)) <= 4 * EPS, "exponential cdf at x=%g: %.17g", x, p);
+    }
+    const double alphas[] = {0.3, 2.5, 40.0}, us[] = {0.01, 0.5, 0.9};
+    for (size_t i = 0; i < 3; i++) {
+        for (size_t j = 0; j < 3; j++) {
+            const double a = alphas[i], h = 1e-5 * a;
+            double x, lo, hi, da = NAN, db = NAN;
+            mixgrad_gamma_quantile_f64(a, rate, us[j], &x);
+            mixgrad_gamma_quantile_f64(a - h, rate, us[j], &lo);
+            mixgrad_gamma_quantile_f64(a + h, rate, us[j], &hi);
+            CHECK(mixgrad_gamma_grad_f64(a, rate, x, &da, &db) == MIXGRAD_OK, "gamma grad");
+            CHECK(rel_err(da, (hi - lo) / (2 * h)) <= 1e-6, "dx/dalpha at alpha=%g u=%g: %.17g vs %.17g", a,
+                  us[j], da, (hi - lo) / (2 * h));
+            CHECK(db == -x / rate, "dx/drate = -x/rate");
+            float xf = -1.0f, daf = NAN;
+            CHECK(mixgrad_gamma_quantile_f32((float)a, (float)rate, (float)us[j], &xf) == MIXGRAD_OK &&
+                      fabs(xf - x) <= 1e-4 * x,
+                  "f32 quantile near f64");
+            CHECK(mixgrad_gamma_grad_f32((float)a, (float)rate, xf, &daf, NULL) == MIXGRAD_OK &&
+                      fabs(daf - da) <= 1e-3 * (1 + fabs(da)),
+                  "f32 dx/dalpha near f64");
+        }
+    }
+    mixgrad_rng rng, twin;
+    mixgrad_rng_seed(&rng, 5);
+    mixgrad_rng_seed(&twin, 5);
+    double x = -1.0, want = -1.0;
+    CHECK(mixgrad_gamma_sample_f64(2.5, rate, &rng, &x) == MIXGRAD_OK, "gamma sample");
+    /* docs/math.md §3 uniforms from the top 52 bits, offset by half a step. */
+    const double v = ((double)(xoshiro_next(twin.state) >> 12) + 0.5) * 0x1p-52;
+    CHECK(mixgrad_gamma_quantile_f64(2.5, rate, v, &want) == MIXGRAD_OK && x == want,
+          "gamma sample = the quantile of the generator's uniform: %.17g vs %.17g", x, want);
+    CHECK(memcmp(&rng, &twin, sizeof rng) == 0, "one draw consumed");
+
+    /* Refusals: one status each, in order, nothing written. */
+    double out[2] = {-7.25, -7.25};
+    CHECK(mixgrad_gamma_cdf_f64(0.0, 1.0, 1.0, out) == MIXGRAD_ERR_INVALID_SHAPE, "alpha = 0");
+    CHECK(mixgrad_gamma_quantile_f64(NAN, 1.0, 0.5, out) == MIXGRAD_ERR_INVALID_SHAPE, "alpha NaN");
+    CHECK(mixgrad_gamma_grad_f64(1.0, -1.0, 1.0, out, out + 1) == MIXGRAD_ERR_INVALID_RATE, "rate < 0");
+    CHECK(mixgrad_gamma_cdf_f64(1.0, 1.0, -1.0, out) == MIXGRAD_ERR_X_OUTSIDE_SUPPORT, "x < 0");
+    CHECK(mixgrad_gamma_grad_f64(1.0, 1.0, 0.0, out, NULL) == MIXGRAD_ERR_X_OUTSIDE_SUPPORT, "grad at x = 0");
+    CHECK(mixgrad_gamma_grad_f64(1.0, 1.0, INFINITY, NULL, out) == MIXGRAD_ERR_NONFINITE_X, "x infinite");
+    CHECK(mixgrad_gamma_quantile_f64(1.0, 1.0, 1.0, out) == MIXGRAD_ERR_U_OUT_OF_RANGE, "u = 1");
+    CHECK(mixgrad_gamma_grad_f64(1.0, 1.0, 1.0, out, out) == MIXGRAD_ERR_OVERLAPPING_BUFFERS, "same output");
+    CHECK(mixgrad_gamma_cdf_f64(1.0, 1.0, 1.0, NULL) == MIXGRAD_ERR_NULL_POINTER, "NULL u");
+    CHECK(out[0] == -7.25 && out[1] == -7.25, "a refusal wrote nothing");
+    mixgrad_rng unseeded = {{0, 0, 0, 0}};
+    CHECK(mixgrad_gamma_sample_f64(1.0, 1.0, &unseeded, out) == MIXGRAD_ERR_UNSEEDED_RNG && out[0] == -7.25,
+          "unseeded generator refused");
+    CHECK(strcmp(mixgrad_status_str(MIXGRAD_ERR_INVALID_SHAPE), "MIXGRAD_ERR_INVALID_SHAPE") == 0, "status name");
+}
+
 /* The header's enumerators, each with its own spelling. A switch without a
  * default: under -Wall -Werror (-Wswitch) the suite stops compiling when the
  * header gains a status this list lacks, and a name that is not an
@@ -1735,6 +1804,9 @@ static const char *enumerator_name(uint32_t code) {
         NAME(MIXGRAD_ERR_SHORT_WORKSPACE)
         NAME(MIXGRAD_ERR_SIMD_PATH_UNAVAILABLE)
         NAME(MIXGRAD_ERR_UNKNOWN_FAMILY)
+        NAME(MIXGRAD_ERR_INVALID_SHAPE)
+        NAME(MIXGRAD_ERR_INVALID_RATE)
+        NAME(MIXGRAD_ERR_X_OUTSIDE_SUPPORT)
         NAME(MIXGRAD_ERR_INTERNAL)
     }
 #undef NAME
@@ -1839,6 +1911,7 @@ int main(int argc, char **argv) {
     test_locscale_unknown_family();
     test_tril();
     test_tril_many();
+    test_gamma();
     test_names_and_version();
     ref_free(cases, num_cases);
     return support_summary("C suite");

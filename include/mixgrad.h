@@ -309,6 +309,26 @@ enum mixgrad_status
      */
     MIXGRAD_ERR_UNKNOWN_FAMILY = 21,
     /**
+     * The `mixgrad_gamma_*` functions only: the `alpha` argument (the
+     * shape) is not finite and positive: `!(isfinite(alpha) && alpha > 0)`.
+     * Checked after the pointers, before `rate`.
+     */
+    MIXGRAD_ERR_INVALID_SHAPE = 22,
+    /**
+     * The `mixgrad_gamma_*` functions only: the `rate` argument is not
+     * finite and positive: `!(isfinite(rate) && rate > 0)`. Checked after
+     * `alpha`.
+     */
+    MIXGRAD_ERR_INVALID_RATE = 23,
+    /**
+     * The `mixgrad_gamma_*` functions only: the finite `x` argument is
+     * outside the support: `x < 0` for `mixgrad_gamma_cdf_*`, `x <= 0`
+     * (or `rate*x` not a positive finite number) for
+     * `mixgrad_gamma_grad_*`. A NaN or infinite `x` is
+     * `MIXGRAD_ERR_NONFINITE_X`.
+     */
+    MIXGRAD_ERR_X_OUTSIDE_SUPPORT = 24,
+    /**
      * An internal invariant failed. Never expected; please report it.
      */
     MIXGRAD_ERR_INTERNAL = 255,
@@ -433,6 +453,26 @@ typedef struct mixgrad_diag_f32 {
 } mixgrad_diag_f32;
 
 /**
+ * A xoshiro256++ random generator (Blackman & Vigna), as a plain struct
+ * the caller allocates (stack, static or heap) and owns. Seed it with
+ * `mixgrad_rng_seed()`; the samplers advance it. A zero-initialised,
+ * unseeded generator (`mixgrad_rng rng = {0};`) is refused by the samplers
+ * with `MIXGRAD_ERR_UNSEEDED_RNG`. Not thread-safe by
+ * itself: give each thread its own (seeded differently), or lock.
+ *
+ * The stream is identical to Rust's `rand_xoshiro::Xoshiro256PlusPlus`
+ * seeded with `seed_from_u64` (SplitMix64 expansion of the seed), so a C
+ * program and a Rust program with the same seed draw the same samples.
+ * Copying the struct copies the stream position.
+ */
+typedef struct mixgrad_rng {
+    /**
+     * The 256-bit state. Never all zero once seeded.
+     */
+    uint64_t state[4];
+} mixgrad_rng;
+
+/**
  * A mixture of `K` components of one location-scale family in `D`
  * dimensions (double precision), docs/math.md §9:
  *
@@ -503,26 +543,6 @@ typedef struct mixgrad_locscale_f32 {
      */
     const float *scales;
 } mixgrad_locscale_f32;
-
-/**
- * A xoshiro256++ random generator (Blackman & Vigna), as a plain struct
- * the caller allocates (stack, static or heap) and owns. Seed it with
- * `mixgrad_rng_seed()`; the samplers advance it. A zero-initialised,
- * unseeded generator (`mixgrad_rng rng = {0};`) is refused by the samplers
- * with `MIXGRAD_ERR_UNSEEDED_RNG`. Not thread-safe by
- * itself: give each thread its own (seeded differently), or lock.
- *
- * The stream is identical to Rust's `rand_xoshiro::Xoshiro256PlusPlus`
- * seeded with `seed_from_u64` (SplitMix64 expansion of the seed), so a C
- * program and a Rust program with the same seed draw the same samples.
- * Copying the struct copies the stream position.
- */
-typedef struct mixgrad_rng {
-    /**
-     * The 256-bit state. Never all zero once seeded.
-     */
-    uint64_t state[4];
-} mixgrad_rng;
 
 /**
  * `n` diagonal Gaussian mixtures of `K` components in `D` dimensions,
@@ -929,6 +949,148 @@ mixgrad_status mixgrad_diag_jacobian_f64(const struct mixgrad_diag_f64 *mix,
 mixgrad_status mixgrad_diag_jacobian_f32(const struct mixgrad_diag_f32 *mix,
                                          const float *x,
                                          float *jac);
+
+/**
+ * The CDF of Gamma(`alpha`, `rate`): `u = P(alpha, rate*x)`, the
+ * regularised lower incomplete gamma function, to full relative accuracy
+ * in both tails (docs/numerics.md gives the bound); `cdf(0) = 0`.
+ *
+ * @param[in] alpha the shape, finite and `> 0`
+ * @param[in] rate the rate (inverse scale), finite and `> 0`
+ * @param[in] x the point, finite and `>= 0`
+ * @param[out] u the probability `P(X <= x)`
+ *
+ * Errors: `MIXGRAD_ERR_NULL_POINTER` or `MIXGRAD_ERR_MISALIGNED_POINTER`
+ * (`u`), `MIXGRAD_ERR_INVALID_SHAPE`, `MIXGRAD_ERR_INVALID_RATE`,
+ * `MIXGRAD_ERR_NONFINITE_X`, `MIXGRAD_ERR_X_OUTSIDE_SUPPORT` (`x < 0`).
+ *
+ * # Safety
+ * `u` must be writable.
+ */
+mixgrad_status mixgrad_gamma_cdf_f64(double alpha,
+                                     double rate,
+                                     double x,
+                                     double *u);
+
+/**
+ * Single-precision `mixgrad_gamma_cdf_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_gamma_cdf_f64()`.
+ */
+mixgrad_status mixgrad_gamma_cdf_f32(float alpha,
+                                     float rate,
+                                     float x,
+                                     float *u);
+
+/**
+ * The quantile of Gamma(`alpha`, `rate`): `x = P^-1(alpha, u) / rate`,
+ * the inverse of `mixgrad_gamma_cdf_f64()`; 0 where the quantile is below
+ * the smallest positive number.
+ *
+ * @param[in] alpha the shape, finite and `> 0`
+ * @param[in] rate the rate, finite and `> 0`
+ * @param[in] u the probability, strictly inside (0, 1)
+ * @param[out] x the quantile
+ *
+ * Errors: `MIXGRAD_ERR_NULL_POINTER` or `MIXGRAD_ERR_MISALIGNED_POINTER`
+ * (`x`), `MIXGRAD_ERR_INVALID_SHAPE`, `MIXGRAD_ERR_INVALID_RATE`,
+ * `MIXGRAD_ERR_U_OUT_OF_RANGE`.
+ *
+ * # Safety
+ * `x` must be writable.
+ */
+mixgrad_status mixgrad_gamma_quantile_f64(double alpha,
+                                          double rate,
+                                          double u,
+                                          double *x);
+
+/**
+ * Single-precision `mixgrad_gamma_quantile_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_gamma_quantile_f64()`.
+ */
+mixgrad_status mixgrad_gamma_quantile_f32(float alpha,
+                                          float rate,
+                                          float u,
+                                          float *x);
+
+/**
+ * The exact pathwise gradient of the quantile sampler at `x`, the
+ * paper's Eq. 6 with `u` held fixed (docs/math.md §11):
+ * `dx/dalpha = -(dP(alpha, rate*x)/dalpha) / (rate * f(rate*x))`, to
+ * `1e-10` relative wherever the density is a normal number, and
+ * `dx/drate = -x/rate`. Either output may be NULL (skipped).
+ *
+ * @param[in] alpha the shape, finite and `> 0`
+ * @param[in] rate the rate, finite and `> 0`
+ * @param[in] x the sample, finite and `> 0`
+ * @param[out] dx_dalpha `dx/dalpha`, or NULL
+ * @param[out] dx_drate `dx/drate`, or NULL
+ *
+ * Errors: `MIXGRAD_ERR_MISALIGNED_POINTER` (`dx_dalpha`, then
+ * `dx_drate`), `MIXGRAD_ERR_OVERLAPPING_BUFFERS` (the two outputs the same
+ * address), `MIXGRAD_ERR_INVALID_SHAPE`, `MIXGRAD_ERR_INVALID_RATE`,
+ * `MIXGRAD_ERR_NONFINITE_X`, `MIXGRAD_ERR_X_OUTSIDE_SUPPORT` (`x <= 0`,
+ * or `rate*x` not a positive finite number).
+ *
+ * # Safety
+ * `dx_dalpha` and `dx_drate`, where not NULL, must be writable.
+ */
+mixgrad_status mixgrad_gamma_grad_f64(double alpha,
+                                      double rate,
+                                      double x,
+                                      double *dx_dalpha,
+                                      double *dx_drate);
+
+/**
+ * Single-precision `mixgrad_gamma_grad_f64()`.
+ *
+ * # Safety
+ * As `mixgrad_gamma_grad_f64()`.
+ */
+mixgrad_status mixgrad_gamma_grad_f32(float alpha,
+                                      float rate,
+                                      float x,
+                                      float *dx_dalpha,
+                                      float *dx_drate);
+
+/**
+ * Draws one sample of Gamma(`alpha`, `rate`) by the quantile map
+ * `x = P^-1(alpha, u) / rate`, `u` uniform on (0, 1) from `rng`: smooth
+ * in the parameters for a fixed stream, so `mixgrad_gamma_grad_f64()` at
+ * the returned `x` is its pathwise gradient. Consumes one 64-bit draw.
+ *
+ * @param[in] alpha the shape, finite and `> 0`
+ * @param[in] rate the rate, finite and `> 0`
+ * @param[in,out] rng a seeded generator (`mixgrad_rng_seed()`)
+ * @param[out] x the sample
+ *
+ * Errors: `MIXGRAD_ERR_NULL_POINTER` or `MIXGRAD_ERR_MISALIGNED_POINTER`
+ * (`rng`, then `x`), `MIXGRAD_ERR_OVERLAPPING_BUFFERS` (`x` inside
+ * `rng`), `MIXGRAD_ERR_INVALID_SHAPE`, `MIXGRAD_ERR_INVALID_RATE`,
+ * `MIXGRAD_ERR_UNSEEDED_RNG`. On error `rng` is not advanced.
+ *
+ * # Safety
+ * `rng` and `x` must be writable.
+ */
+mixgrad_status mixgrad_gamma_sample_f64(double alpha,
+                                        double rate,
+                                        struct mixgrad_rng *rng,
+                                        double *x);
+
+/**
+ * Single-precision `mixgrad_gamma_sample_f64()`: consumes one 32-bit
+ * draw.
+ *
+ * # Safety
+ * As `mixgrad_gamma_sample_f64()`.
+ */
+mixgrad_status mixgrad_gamma_sample_f32(float alpha,
+                                        float rate,
+                                        struct mixgrad_rng *rng,
+                                        float *x);
 
 /**
  * Checks a mixture without computing anything: its pointers, family,

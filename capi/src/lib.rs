@@ -20,6 +20,10 @@
 //! run on scratch the caller passes (`mixgrad_tril_work_len()`), as the
 //! diagonal `_work` functions do.
 //!
+//! The Gamma distribution (`mixgrad_gamma_*`, docs/math.md §11) takes its
+//! parameters and input by value and writes one output (two for the
+//! gradient).
+//!
 //! Buffers: outputs must not overlap inputs or each other
 //! (`MIXGRAD_ERR_OVERLAPPING_BUFFERS`); inputs may overlap each other.
 #![no_std]
@@ -29,6 +33,7 @@
 mod batch_ops;
 mod checks;
 mod diag;
+mod gamma;
 mod locscale;
 mod locscale_work;
 mod many;
@@ -46,6 +51,7 @@ mod version;
 mod work;
 
 pub use diag::*;
+pub use gamma::*;
 pub use locscale::*;
 pub use locscale_work::*;
 pub use many::*;

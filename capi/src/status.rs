@@ -173,6 +173,20 @@ pub enum mixgrad_status {
     /// not one of the `MIXGRAD_FAMILY_*` codes (0 to 3). Checked right after
     /// the NULL and alignment check of `mix`, before its arrays.
     MIXGRAD_ERR_UNKNOWN_FAMILY = 21,
+    /// The `mixgrad_gamma_*` functions only: the `alpha` argument (the
+    /// shape) is not finite and positive: `!(isfinite(alpha) && alpha > 0)`.
+    /// Checked after the pointers, before `rate`.
+    MIXGRAD_ERR_INVALID_SHAPE = 22,
+    /// The `mixgrad_gamma_*` functions only: the `rate` argument is not
+    /// finite and positive: `!(isfinite(rate) && rate > 0)`. Checked after
+    /// `alpha`.
+    MIXGRAD_ERR_INVALID_RATE = 23,
+    /// The `mixgrad_gamma_*` functions only: the finite `x` argument is
+    /// outside the support: `x < 0` for `mixgrad_gamma_cdf_*`, `x <= 0`
+    /// (or `rate*x` not a positive finite number) for
+    /// `mixgrad_gamma_grad_*`. A NaN or infinite `x` is
+    /// `MIXGRAD_ERR_NONFINITE_X`.
+    MIXGRAD_ERR_X_OUTSIDE_SUPPORT = 24,
     /// An internal invariant failed. Never expected; please report it.
     MIXGRAD_ERR_INTERNAL = 255,
 }
@@ -253,6 +267,9 @@ macro_rules! status_list {
             MIXGRAD_ERR_SHORT_WORKSPACE,
             MIXGRAD_ERR_SIMD_PATH_UNAVAILABLE <= SimdPathUnavailable,
             MIXGRAD_ERR_UNKNOWN_FAMILY,
+            MIXGRAD_ERR_INVALID_SHAPE <= InvalidShape,
+            MIXGRAD_ERR_INVALID_RATE <= InvalidRate,
+            MIXGRAD_ERR_X_OUTSIDE_SUPPORT <= XOutsideSupport,
             MIXGRAD_ERR_INTERNAL,
         }
     };

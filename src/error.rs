@@ -80,6 +80,10 @@ error_kinds! {
     /// A finite `x` outside the distribution's support: negative for a
     /// CDF, not positive for a gradient (which divides by the density).
     XOutsideSupport => "an x is outside the support",
+    /// The rejection sampler of the Eq. 9 estimator reached its cap on
+    /// tries for one draw: `F(x)` is too small for rejection (the inverse
+    /// CDF draws the same truncated density without rejecting).
+    RejectionLimit => "the rejection sampler reached its cap on tries",
 }
 
 /// The buffer an [`Error`] is about.

@@ -199,7 +199,7 @@ pub fn ln_prefactor<F: Float>(a: F, y: F) -> F {
 /// reductions as [`ln_gamma`], exponentiating only `ln Γ(1 + x)`, `|x| ≤ ½`,
 /// which is below 0.13 in magnitude: `exp(ln Γ(a))` would carry the
 /// absolute error of `ln Γ(a)` into a relative one.
-fn prefactor<F: Float>(a: F, y: F) -> Option<F> {
+pub fn prefactor<F: Float>(a: F, y: F) -> Option<F> {
     let power = y.powf(a);
     let decay = (-y).exp();
     let normal = |v: F| v >= F::MIN_POSITIVE && v.is_finite();

@@ -123,6 +123,12 @@ pub enum Buffer {
     ScaleTril,
     /// A gradient output for the Cholesky factors (`K·D·D` values).
     ScaleTrilBar,
+    /// The concentration `α` of a Dirichlet distribution (`K` values).
+    Concentration,
+    /// The standard Gamma draws behind a Dirichlet sample (`K` values).
+    Gammas,
+    /// A gradient output for a Dirichlet concentration (`K` values).
+    ConcentrationBar,
 }
 
 impl Buffer {
@@ -145,6 +151,9 @@ impl Buffer {
             Buffer::Components => "components",
             Buffer::ScaleTril => "scale_tril",
             Buffer::ScaleTrilBar => "scale_tril_bar",
+            Buffer::Concentration => "concentration",
+            Buffer::Gammas => "gammas",
+            Buffer::ConcentrationBar => "concentration_bar",
         }
     }
 }

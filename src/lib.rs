@@ -38,7 +38,7 @@
 //! | batches: many points of one mixture, packed batches of mixtures | `batch/` ([`DiagMixtureRef::vjp_many`], [`DiagBatchRef`]) | §8 |
 //! | the batch kernels one row per SIMD lane | `lanes/` | §8.5 |
 //! | full-covariance mixtures: the forward substitution, the transposed sweep, caller or stack scratch | `tril/` ([`TrilMixtureRef`], [`TrilMixture`], [`TrilScratch`]) | §10 |
-//! | the Gamma distribution: incomplete gamma, quantile, exact shape gradient (Eq. 6) | `gamma/`, `special/gamma.rs` ([`Gamma`]) | §11 |
+//! | the Gamma distribution: incomplete gamma, quantile, exact shape gradient (Eq. 6) | `gamma/`, `special/gamma.rs` ([`Gamma`], [`Dirichlet`]) | §11 |
 //! | the general estimators: Eq. 6 over any univariate distribution, the Eq. 9 estimator | `implicit/` ([`Univariate`], [`LocScale`], [`eq9_dx_dtheta`]) | §12 |
 //! | instruction sets, their detection and dispatch (the only `unsafe`) | `simd/` ([`SimdPath`]) | §8.5 |
 //! | errors | `error.rs` ([`Error`], [`ErrorKind`]) | §5 |
@@ -95,7 +95,7 @@ pub use batch::{DiagBatchRef, HOISTED_LOG_SCALES};
 pub use error::{Buffer, Error, ErrorKind};
 pub use family::{Cauchy, Family, FamilyKind, Gaussian, Laplace, Logistic};
 pub use float::Float;
-pub use gamma::Gamma;
+pub use gamma::{Dirichlet, Gamma};
 pub use implicit::{
     eq9_dx_dtheta, solve_quantile, Eq9Estimate, LocScale, QuantileStart, ScoreFunction, Truncation,
     Univariate,

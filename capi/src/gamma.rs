@@ -9,6 +9,10 @@
 //! outputs, then `alpha` (`MIXGRAD_ERR_INVALID_SHAPE`), `rate`
 //! (`MIXGRAD_ERR_INVALID_RATE`), then the input `x` or `u`, then the
 //! generator's state. Nothing is written on error.
+//!
+//! The functions are documented for C readers of `mixgrad.h` (CMSIS-style
+//! `@param[in]`/`@param[out]`), which rustdoc would read as links.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 use mixgrad::{Float, Gamma};
 

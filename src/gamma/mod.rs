@@ -3,7 +3,10 @@
 //! of `dx/dθ = −(∂F/∂θ)/f` for a parameter whose `∂F/∂θ` has no elementary
 //! closed form.
 
+mod dirichlet;
 mod quantile;
+
+pub use dirichlet::Dirichlet;
 
 use rand_core::RngCore;
 

@@ -95,7 +95,7 @@ pub use batch::{DiagBatchRef, HOISTED_LOG_SCALES};
 pub use error::{Buffer, Error, ErrorKind};
 pub use family::{Cauchy, Family, FamilyKind, Gaussian, Laplace, Logistic};
 pub use float::Float;
-pub use gamma::{Dirichlet, Gamma};
+pub use gamma::{Dirichlet, Gamma, GAMMA_MAX_SHAPE};
 pub use implicit::{
     eq9_dx_dtheta, solve_quantile, Eq9Estimate, LocScale, QuantileStart, ScoreFunction, Truncation,
     Univariate,

@@ -4,7 +4,7 @@
 //! pathwise gradients, and the errors. `--nocapture` prints the worst
 //! error/tolerance ratios.
 
-use mixgrad::{ErrorKind, Gamma, SeedableRng, Xoshiro256PlusPlus};
+use mixgrad::{ErrorKind, Gamma, SeedableRng, Xoshiro256PlusPlus, GAMMA_MAX_SHAPE};
 
 /// One line of the reference: Gamma(α, 1) at `y* = P⁻¹(α, u)`, `α` a
 /// double (the generator works at the double nearest its decimal shape).
@@ -255,6 +255,18 @@ fn invalid_inputs_are_refused() {
         let e = Gamma::<f64>::new(bad, bad).unwrap_err().kind();
         assert_eq!(e, ErrorKind::InvalidShape);
     }
+    // Shapes above the referenced range are refused, in both precisions;
+    // the largest one is accepted.
+    for big in [1.000_000_1e6, 1e12, f64::MAX] {
+        assert_eq!(
+            Gamma::<f64>::new(big, 1.0).unwrap_err().kind(),
+            ErrorKind::InvalidShape
+        );
+        let e = Gamma::<f32>::new(big as f32, 1.0).unwrap_err().kind();
+        assert_eq!(e, ErrorKind::InvalidShape);
+    }
+    assert!(Gamma::<f64>::new(GAMMA_MAX_SHAPE, 1.0).is_ok());
+    assert!(Gamma::<f32>::new(GAMMA_MAX_SHAPE as f32, 1.0).is_ok());
     let g = Gamma::<f64>::new(2.0, 1.0).unwrap();
     for bad in [0.0, 1.0, -0.5, 2.0, f64::NAN] {
         assert_eq!(

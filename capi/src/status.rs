@@ -174,8 +174,11 @@ pub enum mixgrad_status {
     /// the NULL and alignment check of `mix`, before its arrays.
     MIXGRAD_ERR_UNKNOWN_FAMILY = 21,
     /// The `mixgrad_gamma_*` functions only: the `alpha` argument (the
-    /// shape) is not finite and positive: `!(isfinite(alpha) && alpha > 0)`.
-    /// Checked after the pointers, before `rate`.
+    /// shape) is not finite, positive and at most `1e6`:
+    /// `!(isfinite(alpha) && alpha > 0 && alpha <= 1e6)`. (Above `1e6` the
+    /// library has no accurate method yet and refuses rather than returns
+    /// an inaccurate or NaN result.) Checked after the pointers, before
+    /// `rate`.
     MIXGRAD_ERR_INVALID_SHAPE = 22,
     /// The `mixgrad_gamma_*` functions only: the `rate` argument is not
     /// finite and positive: `!(isfinite(rate) && rate > 0)`. Checked after

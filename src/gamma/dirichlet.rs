@@ -8,7 +8,7 @@ use super::Gamma;
 use crate::{Buffer, Error, ErrorKind, Float};
 
 /// Dirichlet(α) over `K ≥ 1` coordinates, a view of the concentration
-/// `α` (each finite and positive). A sample is `x_i = g_i/S`, with
+/// `α` (each a valid Gamma shape). A sample is `x_i = g_i/S`, with
 /// `g_i ~ Gamma(α_i, 1)` drawn by the quantile map and `S = Σ g_j`; at
 /// fixed uniforms the sample moves with `α` by
 ///
@@ -42,14 +42,16 @@ impl<'a, F: Float> Dirichlet<'a, F> {
     /// A view of the concentration `α` (`K` values).
     ///
     /// Errors: [`ErrorKind::NoComponents`] for `K = 0`;
-    /// [`ErrorKind::InvalidShape`] for an entry that is not finite and
-    /// positive ([`Error::index`] says which).
+    /// [`ErrorKind::InvalidShape`] for an entry that is not a valid Gamma
+    /// shape (finite, positive, at most
+    /// [`GAMMA_MAX_SHAPE`](crate::GAMMA_MAX_SHAPE); [`Error::index`] says
+    /// which).
     pub fn new(concentration: &'a [F]) -> Result<Self, Error> {
         if concentration.is_empty() {
             return Err(Error::new(ErrorKind::NoComponents));
         }
         for (i, &a) in concentration.iter().enumerate() {
-            if !(a.is_finite() && a > F::ZERO) {
+            if Gamma::new(a, F::ONE).is_err() {
                 let kind = ErrorKind::InvalidShape;
                 return Err(Error::entry(kind, Buffer::Concentration, i, 0));
             }

@@ -65,13 +65,25 @@ fn check_x<F: Float>(x: F, zero_ok: bool) -> Result<(), Error> {
     }
 }
 
+/// The largest shape [`Gamma::new`] accepts, `10⁶` (in both precisions):
+/// the range the 60-digit references cover (docs/math.md §11.6). Above it
+/// the series and the continued fraction need more than `9√α` terms near
+/// the median and, without the large-α expansion, lose accuracy (from
+/// about `α = 10¹²` in `f64`, earlier in `f32`) and finally give NaN, so
+/// larger shapes are refused instead.
+pub const GAMMA_MAX_SHAPE: f64 = 1e6;
+
 impl<F: Float> Gamma<F> {
     /// Gamma(α, β) with shape `alpha` and rate `rate` (mean `α/β`).
     ///
-    /// Errors: [`ErrorKind::InvalidShape`], then
-    /// [`ErrorKind::InvalidRate`], for a value that is not finite and
+    /// Errors: [`ErrorKind::InvalidShape`] for a shape that is not finite,
+    /// positive and at most [`GAMMA_MAX_SHAPE`], then
+    /// [`ErrorKind::InvalidRate`] for a rate that is not finite and
     /// positive.
     pub fn new(alpha: F, rate: F) -> Result<Self, Error> {
+        if alpha.to_f64() > GAMMA_MAX_SHAPE {
+            return Err(Error::new(ErrorKind::InvalidShape));
+        }
         let alpha = check_positive(alpha, ErrorKind::InvalidShape)?;
         let rate = check_positive(rate, ErrorKind::InvalidRate)?;
         Ok(Gamma { alpha, rate })

@@ -73,6 +73,8 @@ macro_rules! gamma_tests {
                     (0.0, 1.0, 1.0, MIXGRAD_ERR_INVALID_SHAPE),
                     (-1.0, 1.0, 1.0, MIXGRAD_ERR_INVALID_SHAPE),
                     (<$t>::INFINITY, 1.0, 1.0, MIXGRAD_ERR_INVALID_SHAPE),
+                    // Above the supported range (docs/math.md §11.6).
+                    (2e6, 1.0, 1.0, MIXGRAD_ERR_INVALID_SHAPE),
                     (1.0, -0.0, <$t>::NAN, MIXGRAD_ERR_INVALID_RATE),
                     (1.0, <$t>::NAN, 1.0, MIXGRAD_ERR_INVALID_RATE),
                     (1.0, <$t>::INFINITY, 1.0, MIXGRAD_ERR_INVALID_RATE),

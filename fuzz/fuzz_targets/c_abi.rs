@@ -60,6 +60,12 @@
 //!
 //! `mixgrad_tril_work_len` is the Rust API's `work_len`, `SIZE_MAX` where
 //! that overflows.
+//!
+//! The Gamma functions (`mixgrad_gamma_*`, docs/math.md §11) run on the
+//! problem's first two logits as shape and rate and its first `x` and `u`,
+//! against the Rust `Gamma`: the same status and bits, nothing written on
+//! error, the generator untouched unless a sample was drawn; a NULL fault
+//! nulls the first output.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -660,12 +666,115 @@ fuzz_target!(init: show_problem_on_panic(), |data: &[u8]| {
         let p = decode::<f32>(data);
         check(&p, fault);
         tril(&p);
+        gamma(&p, fault);
     } else {
         let p = decode::<f64>(data);
         check(&p, fault);
         tril(&p);
+        gamma(&p, fault);
     }
 });
+
+/// The Gamma calls of one precision (`mixgrad_gamma_*`), status as `u32`.
+trait CGamma: Real {
+    unsafe fn cdf(a: Self, r: Self, x: Self, u: *mut Self) -> u32;
+    unsafe fn quantile(a: Self, r: Self, u: Self, x: *mut Self) -> u32;
+    unsafe fn grad(a: Self, r: Self, x: Self, da: *mut Self, dr: *mut Self) -> u32;
+    unsafe fn sample(a: Self, r: Self, rng: *mut mixgrad_rng, x: *mut Self) -> u32;
+}
+
+macro_rules! c_gamma {
+    ($f:ty, $cdf:ident, $q:ident, $grad:ident, $sample:ident) => {
+        impl CGamma for $f {
+            unsafe fn cdf(a: $f, r: $f, x: $f, u: *mut $f) -> u32 {
+                unsafe { mixgrad_capi::$cdf(a, r, x, u) as u32 }
+            }
+            unsafe fn quantile(a: $f, r: $f, u: $f, x: *mut $f) -> u32 {
+                unsafe { mixgrad_capi::$q(a, r, u, x) as u32 }
+            }
+            unsafe fn grad(a: $f, r: $f, x: $f, da: *mut $f, dr: *mut $f) -> u32 {
+                unsafe { mixgrad_capi::$grad(a, r, x, da, dr) as u32 }
+            }
+            unsafe fn sample(a: $f, r: $f, rng: *mut mixgrad_rng, x: *mut $f) -> u32 {
+                unsafe { mixgrad_capi::$sample(a, r, rng, x) as u32 }
+            }
+        }
+    };
+}
+
+c_gamma!(
+    f64,
+    mixgrad_gamma_cdf_f64,
+    mixgrad_gamma_quantile_f64,
+    mixgrad_gamma_grad_f64,
+    mixgrad_gamma_sample_f64
+);
+c_gamma!(
+    f32,
+    mixgrad_gamma_cdf_f32,
+    mixgrad_gamma_quantile_f32,
+    mixgrad_gamma_grad_f32,
+    mixgrad_gamma_sample_f32
+);
+
+/// The Gamma functions (docs/math.md §11) with the problem's first two
+/// logits as shape and rate and its first `x` and `u`, against the Rust
+/// `Gamma` as the oracle: the same status and bits, nothing written on
+/// error, the generator advanced only on success. A NULL-pointer fault
+/// nulls the (first) output: `MIXGRAD_ERR_NULL_POINTER` whatever the
+/// values (for `grad`, whose outputs are optional, a skipped output).
+fn gamma<F: CGamma>(p: &Problem<F>, fault: Fault) {
+    let (Some(&a), Some(&x), Some(&u)) = (p.logits.first(), p.x.first(), p.u.first()) else {
+        return;
+    };
+    let r = p.logits.get(1).copied().unwrap_or(F::ONE);
+    let null = matches!(fault, Fault::Null(_));
+    let rust = mixgrad::Gamma::new(a, r);
+    let bits = |v: Result<F, Error>| v.map(F::bits).map_err(code);
+    let expect = |got: u32, out: F, want: Result<F::Bits, u32>| match want {
+        _ if null => assert_eq!(got, mixgrad_status::MIXGRAD_ERR_NULL_POINTER as u32),
+        Ok(b) => assert_eq!((got, out.bits()), (OK, b), "gamma"),
+        Err(c) => assert!(
+            got == c && untouched(&[out]),
+            "gamma status {got}, expected {c}"
+        ),
+    };
+    let out_ptr = |o: &mut F| {
+        if null {
+            core::ptr::null_mut()
+        } else {
+            o as *mut F
+        }
+    };
+    let mut o = poisoned::<F>(1)[0];
+    let got = unsafe { F::cdf(a, r, x, out_ptr(&mut o)) };
+    expect(got, o, bits(rust.and_then(|g| g.cdf(x))));
+    let mut o = poisoned::<F>(1)[0];
+    let got = unsafe { F::quantile(a, r, u, out_ptr(&mut o)) };
+    expect(got, o, bits(rust.and_then(|g| g.quantile(u))));
+    let (mut da, mut dr) = (poisoned::<F>(1)[0], poisoned::<F>(1)[0]);
+    let got = unsafe { F::grad(a, r, x, out_ptr(&mut da), &mut dr) };
+    let want = rust.and_then(|g| Ok((g.dx_dalpha(x)?, g.dx_drate(x)?)));
+    match want {
+        Ok((wa, wr)) => {
+            assert_eq!((got, dr.bits()), (OK, wr.bits()));
+            assert!(null || da.bits() == wa.bits());
+        }
+        Err(e) => assert!(got == code(e) && untouched(&[da, dr])),
+    }
+    let start = mixgrad_rng::from_seed(p.seed);
+    let mut rng = start;
+    let mut o = poisoned::<F>(1)[0];
+    let got = unsafe { F::sample(a, r, &mut rng, out_ptr(&mut o)) };
+    let mut reference = Xoshiro256PlusPlus::seed_from_u64(p.seed);
+    match rust {
+        _ if null => {
+            assert!(got == mixgrad_status::MIXGRAD_ERR_NULL_POINTER as u32 && rng == start)
+        }
+        Ok(g) => assert_eq!((got, o.bits()), (OK, g.sample(&mut reference).bits())),
+        Err(e) => assert!(got == code(e) && untouched(&[o]) && rng == start),
+    }
+}
 
 /// `p` unless the fault nulls pointer `i` of the call.
 fn arg<T>(fault: Fault, i: usize, n: usize, p: *const T) -> *const T {

@@ -40,9 +40,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use mixgrad::{
-    Cauchy, DiagBatchRef, DiagMixtureRef, Error, ErrorKind, Family, FamilyKind, Gaussian, Laplace,
-    LogProbGrad, Logistic, SeedableRng, SolveStats, TrilLogProbGrad, TrilMixtureRef, TrilScratch,
-    TrilWorkspace, Xoshiro256PlusPlus,
+    Cauchy, DiagBatchRef, DiagMixtureRef, Error, ErrorKind, Family, FamilyKind, Gamma, Gaussian,
+    Laplace, LogProbGrad, Logistic, SeedableRng, SolveStats, TrilLogProbGrad, TrilMixtureRef,
+    TrilScratch, TrilWorkspace, Xoshiro256PlusPlus,
 };
 use mixgrad_fuzz::{
     carried_rounding, decode, poisoned, remember, round_trip_ok, same_bits, show_problem_on_panic,
@@ -55,13 +55,119 @@ fuzz_target!(init: show_problem_on_panic(), |data: &[u8]| {
     if data.first().is_some_and(|f| f & FLAG_F32 != 0) {
         let p = decode::<f32>(data);
         tril(&p);
+        gamma(&p);
         by_family(&p);
     } else {
         let p = decode::<f64>(data);
         tril(&p);
+        gamma(&p);
         by_family(&p);
     }
 });
+
+/// The Gamma distribution on the problem's values: the shape and rate are
+/// the first two logits (any value, so the refusals are reached), `x` and
+/// `u` the first entries of the point. Oracles: the documented error
+/// order, probabilities in [0, 1] with `P + Q = 1` to rounding, a finite
+/// quantile `≥ 0` that `cdf` maps back to `u` (bracketed by its 64-ulp
+/// neighbours, to the stated relative slack), `dx/dα ≥ 0` and never NaN,
+/// `dx/dβ = −x/β` exactly.
+fn gamma<F: Real>(p: &Problem<F>) {
+    let (Some(&alpha), Some(&x), Some(&u)) = (p.logits.first(), p.x.first(), p.u.first()) else {
+        return;
+    };
+    let rate = p.logits.get(1).copied().unwrap_or(F::ONE);
+    let positive = |v: F| v.is_finite() && v > F::ZERO;
+    let shape_ok = positive(alpha) && alpha.to_f64() <= mixgrad::GAMMA_MAX_SHAPE;
+    let g = match Gamma::new(alpha, rate) {
+        Ok(g) => g,
+        Err(e) => {
+            let want = if shape_ok {
+                ErrorKind::InvalidRate
+            } else {
+                ErrorKind::InvalidShape
+            };
+            assert!(!(shape_ok && positive(rate)));
+            assert_eq!(e.kind(), want, "gamma({alpha:?}, {rate:?})");
+            return;
+        }
+    };
+    let x_error = |zero_ok: bool| {
+        if !x.is_finite() {
+            Some(ErrorKind::NonFiniteX)
+        } else if x > F::ZERO || (zero_ok && x == F::ZERO) {
+            None
+        } else {
+            Some(ErrorKind::XOutsideSupport)
+        }
+    };
+    match (g.cdf(x), g.ccdf(x), x_error(true)) {
+        (Ok(c), Ok(q), None) => {
+            assert!(
+                c >= F::ZERO && c <= F::ONE && q >= F::ZERO && q <= F::ONE,
+                "{c:?} {q:?}"
+            );
+            let sum = c.to_f64() + q.to_f64();
+            assert!(
+                (sum - 1.0).abs() <= 8.0 * F::EPSILON.to_f64(),
+                "P + Q = {sum}"
+            );
+        }
+        (Err(a), Err(b), Some(want)) => assert_eq!((a.kind(), b.kind()), (want, want)),
+        (c, q, want) => panic!("gamma cdf {c:?} ccdf {q:?}, expected {want:?}"),
+    }
+    match (g.dx_dalpha(x), g.dx_drate(x), x_error(false)) {
+        (Ok(da), Ok(db), None) => {
+            assert!(da >= F::ZERO, "dx/dα = {da:?} at x = {x:?}");
+            assert_eq!(db.bits(), (-x / rate).bits());
+        }
+        (Err(a), Err(b), Some(want)) => {
+            assert_eq!(a.kind(), want);
+            assert_eq!(b.kind(), want);
+        }
+        // βx overflowing or underflowing: dx/dα refuses, dx/dβ does not.
+        (Err(a), Ok(_), None) => {
+            assert_eq!(a.kind(), ErrorKind::XOutsideSupport);
+            let y = rate * x;
+            assert!(y == F::ZERO || !y.is_finite(), "dx/dα refused βx = {y:?}");
+        }
+        (a, b, want) => panic!("gamma grad {a:?} {b:?}, expected {want:?}"),
+    }
+    if !(u > F::ZERO && u < F::ONE) {
+        assert_eq!(
+            g.quantile(u).map_err(|e| e.kind()),
+            Err(ErrorKind::UniformOutOfRange)
+        );
+        return;
+    }
+    let q = g.quantile(u).expect("quantile of u inside (0, 1)");
+    assert!(q.is_finite() && q >= F::ZERO, "gamma quantile {q:?}");
+    gamma_round_trip(&g, u, q);
+}
+
+/// `cdf(quantile(u)) = u` in backward form: `u` lies between the CDF at
+/// the quantile's 64-ulp neighbours, widened by a relative slack of
+/// `ROUND_TRIP_REL` (on the smaller tail); a quantile of 0 means
+/// `u ≤ cdf` of the smallest positive number.
+fn gamma_round_trip<F: Real>(g: &Gamma<F>, u: F, q: F) {
+    let uf = u.to_f64();
+    let m = uf.min(1.0 - uf);
+    if m < F::CONTRACT_U.to_f64() {
+        return;
+    }
+    let slack = F::ROUND_TRIP_REL * m + F::EPSILON.to_f64() * uf;
+    let cdf = |x: F| g.cdf(x).expect("cdf of a finite x ≥ 0").to_f64();
+    let (mut lo, mut hi) = (q, q);
+    for _ in 0..64 {
+        (lo, hi) = (lo.next_toward(false), hi.next_toward(true));
+    }
+    let lo = if lo < F::ZERO { F::ZERO } else { lo };
+    let (below, above) = (cdf(lo), cdf(hi));
+    assert!(
+        uf >= below - slack && uf <= above + slack,
+        "gamma round trip: u={uf:e} x={q:e}: cdf {below:e} .. {above:e}"
+    );
+}
 
 /// The checks, monomorphised for the problem's family.
 fn by_family<F: Real>(p: &Problem<F>) {
@@ -176,8 +282,14 @@ fn check<F: Real, G: Family>(p: &Problem<F>, family: G) {
     // Both need normal scales: below 1/MAX, 1/σ alone overflows, and then
     // so does the rounding noise that S_k carries (a true zero computed as
     // ±ε·p) once multiplied by z/σ; two such infinities of opposite sign
-    // make a NaN. (Found in f32: σ = 1.4e-45 next to σ = 1e38.)
-    let normal_scales = p.scales.iter().all(|s| *s >= F::MIN_POSITIVE);
+    // make a NaN. (Found in f32: σ = 1.4e-45 next to σ = 1e38.) In f64,
+    // scales of at least 1e-150: below, the terms 1/(f·σ) can pass even
+    // the rescued range (found: σ = 1e-300 beside a Cauchy density of
+    // about 1e-281; `Real::NAN_FREE_SCALE`).
+    let normal_scales = p
+        .scales
+        .iter()
+        .all(|s| *s >= F::MIN_POSITIVE && s.to_f64() >= F::NAN_FREE_SCALE);
     let nan_free = normal_scales
         && if is_f32 {
             let m =
@@ -1027,9 +1139,9 @@ fn tril_oracles<F: Real>(
     let mut work = TrilScratch::<F, 4, 4>::new();
     let diag = |i: usize| i % d == i % (d * d) / d;
     let lower = |i: usize| i % d <= i % (d * d) / d;
-    // Every diagonal entry a normal number: below 1/MAX, 1/L[d][d] alone
-    // overflows, and two such infinities of opposite sign make a NaN (the
-    // vjp's condition, as for the diagonal mixture).
+    // Every diagonal entry a normal number (in f64 at least 1e-150): below
+    // 1/MAX, 1/L[d][d] alone overflows, and two such infinities of
+    // opposite sign make a NaN (the diagonal mixture's condition).
     // And every off-diagonal entry within 1e30 of its row's diagonal: the
     // transposed substitution carries the adjoint times `L[d][j]/L[d][d]`
     // into earlier dimensions, and where that overflows while the true
@@ -1039,7 +1151,7 @@ fn tril_oracles<F: Real>(
     let row_diag = |i: usize| tril[i - i % d + i % (d * d) / d];
     let normal = tril.iter().enumerate().all(|(i, v)| {
         if diag(i) {
-            *v >= F::MIN_POSITIVE
+            *v >= F::MIN_POSITIVE && v.to_f64() >= F::NAN_FREE_SCALE
         } else {
             !lower(i) || v.abs().to_f64() <= 1e30 * row_diag(i).to_f64()
         }

@@ -81,6 +81,14 @@ pub trait Real: Float + core::fmt::LowerExp {
     /// The clamp on `|z|` of the families other than the Gaussian
     /// (docs/math.md §9.2): `2⁹⁶⁰`, f32 `2⁸⁸`.
     const CLAMP_LINEAR: f64;
+    /// The smallest scale (diagonal entry of `L`) under which the
+    /// gradients promise no NaN (docs/numerics.md, "Honest limits"): in
+    /// f64 `1e-150`, since below it the sweep's terms `1/(f·σ)` next to a
+    /// conditional density near the refusal threshold (about `1e-292`)
+    /// pass even the rescued range (`2⁷⁶⁸·MAX`, about `1e539`); in f32 the
+    /// smallest normal number (its promise is tied to the f64 gradient's
+    /// range instead).
+    const NAN_FREE_SCALE: f64;
     /// The bits.
     fn bits(self) -> Self::Bits;
     /// A value built from raw bytes.
@@ -130,6 +138,7 @@ impl Real for f64 {
     ];
     const CONTRACT_U: f64 = 1e-300;
     const ROUND_TRIP_REL: f64 = 1e-12;
+    const NAN_FREE_SCALE: f64 = 1e-150;
     const CLAMP_LINEAR: f64 = f64::from_bits((1023 + 960) << 52);
     fn bits(self) -> u64 {
         self.to_bits()
@@ -184,6 +193,7 @@ impl Real for f32 {
     ];
     const CONTRACT_U: f32 = 1e-30;
     const ROUND_TRIP_REL: f64 = 1e-4;
+    const NAN_FREE_SCALE: f64 = f32::MIN_POSITIVE as f64;
     const CLAMP_LINEAR: f64 = f64::from_bits((1023 + 88) << 52);
     fn bits(self) -> u32 {
         self.to_bits()

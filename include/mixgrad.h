@@ -310,10 +310,11 @@ enum mixgrad_status
     MIXGRAD_ERR_UNKNOWN_FAMILY = 21,
     /**
      * The `mixgrad_gamma_*` functions only: the `alpha` argument (the
-     * shape) is not finite, positive and at most `1e6`:
-     * `!(isfinite(alpha) && alpha > 0 && alpha <= 1e6)`. (Above `1e6` the
-     * library has no accurate method yet and refuses rather than returns
-     * an inaccurate or NaN result.) Checked after the pointers, before
+     * shape) is not a normal number in `(0, 1e6]`:
+     * `!(isnormal(alpha) && alpha > 0 && alpha <= 1e6)`. (Above `1e6` the
+     * library has no accurate method yet, and below the smallest normal
+     * number `Gamma(alpha)` overflows: it refuses rather than returns an
+     * inaccurate or NaN result.) Checked after the pointers, before
      * `rate`.
      */
     MIXGRAD_ERR_INVALID_SHAPE = 22,
@@ -958,7 +959,7 @@ mixgrad_status mixgrad_diag_jacobian_f32(const struct mixgrad_diag_f32 *mix,
  * regularised lower incomplete gamma function, to full relative accuracy
  * in both tails (docs/numerics.md gives the bound); `cdf(0) = 0`.
  *
- * @param[in] alpha the shape, finite, `> 0` and `<= 1e6`
+ * @param[in] alpha the shape, a normal number in `(0, 1e6]`
  * @param[in] rate the rate (inverse scale), finite and `> 0`
  * @param[in] x the point, finite and `>= 0`
  * @param[out] u the probability `P(X <= x)`
@@ -991,7 +992,7 @@ mixgrad_status mixgrad_gamma_cdf_f32(float alpha,
  * the inverse of `mixgrad_gamma_cdf_f64()`; 0 where the quantile is below
  * the smallest positive number.
  *
- * @param[in] alpha the shape, finite, `> 0` and `<= 1e6`
+ * @param[in] alpha the shape, a normal number in `(0, 1e6]`
  * @param[in] rate the rate, finite and `> 0`
  * @param[in] u the probability, strictly inside (0, 1)
  * @param[out] x the quantile
@@ -1026,7 +1027,7 @@ mixgrad_status mixgrad_gamma_quantile_f32(float alpha,
  * `1e-10` relative wherever the density is a normal number, and
  * `dx/drate = -x/rate`. Either output may be NULL (skipped).
  *
- * @param[in] alpha the shape, finite, `> 0` and `<= 1e6`
+ * @param[in] alpha the shape, a normal number in `(0, 1e6]`
  * @param[in] rate the rate, finite and `> 0`
  * @param[in] x the sample, finite and `> 0`
  * @param[out] dx_dalpha `dx/dalpha`, or NULL
@@ -1065,7 +1066,7 @@ mixgrad_status mixgrad_gamma_grad_f32(float alpha,
  * in the parameters for a fixed stream, so `mixgrad_gamma_grad_f64()` at
  * the returned `x` is its pathwise gradient. Consumes one 64-bit draw.
  *
- * @param[in] alpha the shape, finite, `> 0` and `<= 1e6`
+ * @param[in] alpha the shape, a normal number in `(0, 1e6]`
  * @param[in] rate the rate, finite and `> 0`
  * @param[in,out] rng a seeded generator (`mixgrad_rng_seed()`)
  * @param[out] x the sample

@@ -73,9 +73,9 @@ error_kinds! {
     /// [`force_simd_path`](crate::force_simd_path) named an instruction set
     /// this CPU (or this build's target) does not have.
     SimdPathUnavailable => "the SIMD path is not available on this CPU or target",
-    /// A Gamma shape `α` is NaN, infinite, zero, negative or above
-    /// [`GAMMA_MAX_SHAPE`](crate::GAMMA_MAX_SHAPE) (`10⁶`).
-    InvalidShape => "a Gamma shape (alpha) is not finite, positive and at most 1e6",
+    /// A Gamma shape `α` is NaN, infinite, zero, negative, subnormal or
+    /// above [`GAMMA_MAX_SHAPE`](crate::GAMMA_MAX_SHAPE) (`10⁶`).
+    InvalidShape => "a Gamma shape (alpha) is not a positive normal number at most 1e6",
     /// A Gamma rate `β` is NaN, infinite, zero or negative.
     InvalidRate => "a Gamma rate is not finite and positive",
     /// A finite `x` outside the distribution's support: negative for a

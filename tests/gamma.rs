@@ -265,6 +265,24 @@ fn invalid_inputs_are_refused() {
         let e = Gamma::<f32>::new(big as f32, 1.0).unwrap_err().kind();
         assert_eq!(e, ErrorKind::InvalidShape);
     }
+    // Subnormal shapes are refused (Γ(α) ≈ 1/α overflows); the smallest
+    // normal one is accepted.
+    assert_eq!(
+        Gamma::<f64>::new(1e-310, 1.0).unwrap_err().kind(),
+        ErrorKind::InvalidShape
+    );
+    assert_eq!(
+        Gamma::<f32>::new(1e-40, 1.0).unwrap_err().kind(),
+        ErrorKind::InvalidShape
+    );
+    let tiny = Gamma::<f64>::new(f64::MIN_POSITIVE, 1.0).unwrap();
+    for y in [1e-300, 0.5, 10.0] {
+        let (p, q) = (tiny.cdf(y).unwrap(), tiny.ccdf(y).unwrap());
+        assert!(
+            (0.0..=1.0).contains(&p) && (0.0..=1.0).contains(&q),
+            "{p} {q}"
+        );
+    }
     assert!(Gamma::<f64>::new(GAMMA_MAX_SHAPE, 1.0).is_ok());
     assert!(Gamma::<f32>::new(GAMMA_MAX_SHAPE as f32, 1.0).is_ok());
     let g = Gamma::<f64>::new(2.0, 1.0).unwrap();

@@ -85,7 +85,7 @@ unsafe fn sample<T: Float>(alpha: T, rate: T, rng: *mut mixgrad_rng, x: *mut T) 
 /// regularised lower incomplete gamma function, to full relative accuracy
 /// in both tails (docs/numerics.md gives the bound); `cdf(0) = 0`.
 ///
-/// @param[in] alpha the shape, finite, `> 0` and `<= 1e6`
+/// @param[in] alpha the shape, a normal number in `(0, 1e6]`
 /// @param[in] rate the rate (inverse scale), finite and `> 0`
 /// @param[in] x the point, finite and `>= 0`
 /// @param[out] u the probability `P(X <= x)`
@@ -124,7 +124,7 @@ pub unsafe extern "C" fn mixgrad_gamma_cdf_f32(
 /// the inverse of `mixgrad_gamma_cdf_f64()`; 0 where the quantile is below
 /// the smallest positive number.
 ///
-/// @param[in] alpha the shape, finite, `> 0` and `<= 1e6`
+/// @param[in] alpha the shape, a normal number in `(0, 1e6]`
 /// @param[in] rate the rate, finite and `> 0`
 /// @param[in] u the probability, strictly inside (0, 1)
 /// @param[out] x the quantile
@@ -165,7 +165,7 @@ pub unsafe extern "C" fn mixgrad_gamma_quantile_f32(
 /// `1e-10` relative wherever the density is a normal number, and
 /// `dx/drate = -x/rate`. Either output may be NULL (skipped).
 ///
-/// @param[in] alpha the shape, finite, `> 0` and `<= 1e6`
+/// @param[in] alpha the shape, a normal number in `(0, 1e6]`
 /// @param[in] rate the rate, finite and `> 0`
 /// @param[in] x the sample, finite and `> 0`
 /// @param[out] dx_dalpha `dx/dalpha`, or NULL
@@ -210,7 +210,7 @@ pub unsafe extern "C" fn mixgrad_gamma_grad_f32(
 /// in the parameters for a fixed stream, so `mixgrad_gamma_grad_f64()` at
 /// the returned `x` is its pathwise gradient. Consumes one 64-bit draw.
 ///
-/// @param[in] alpha the shape, finite, `> 0` and `<= 1e6`
+/// @param[in] alpha the shape, a normal number in `(0, 1e6]`
 /// @param[in] rate the rate, finite and `> 0`
 /// @param[in,out] rng a seeded generator (`mixgrad_rng_seed()`)
 /// @param[out] x the sample

@@ -174,10 +174,11 @@ pub enum mixgrad_status {
     /// the NULL and alignment check of `mix`, before its arrays.
     MIXGRAD_ERR_UNKNOWN_FAMILY = 21,
     /// The `mixgrad_gamma_*` functions only: the `alpha` argument (the
-    /// shape) is not finite, positive and at most `1e6`:
-    /// `!(isfinite(alpha) && alpha > 0 && alpha <= 1e6)`. (Above `1e6` the
-    /// library has no accurate method yet and refuses rather than returns
-    /// an inaccurate or NaN result.) Checked after the pointers, before
+    /// shape) is not a normal number in `(0, 1e6]`:
+    /// `!(isnormal(alpha) && alpha > 0 && alpha <= 1e6)`. (Above `1e6` the
+    /// library has no accurate method yet, and below the smallest normal
+    /// number `Gamma(alpha)` overflows: it refuses rather than returns an
+    /// inaccurate or NaN result.) Checked after the pointers, before
     /// `rate`.
     MIXGRAD_ERR_INVALID_SHAPE = 22,
     /// The `mixgrad_gamma_*` functions only: the `rate` argument is not

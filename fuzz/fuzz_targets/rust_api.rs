@@ -78,7 +78,8 @@ fn gamma<F: Real>(p: &Problem<F>) {
     };
     let rate = p.logits.get(1).copied().unwrap_or(F::ONE);
     let positive = |v: F| v.is_finite() && v > F::ZERO;
-    let shape_ok = positive(alpha) && alpha.to_f64() <= mixgrad::GAMMA_MAX_SHAPE;
+    let shape_ok =
+        positive(alpha) && alpha >= F::MIN_POSITIVE && alpha.to_f64() <= mixgrad::GAMMA_MAX_SHAPE;
     let g = match Gamma::new(alpha, rate) {
         Ok(g) => g,
         Err(e) => {

@@ -76,12 +76,13 @@ pub const GAMMA_MAX_SHAPE: f64 = 1e6;
 impl<F: Float> Gamma<F> {
     /// Gamma(α, β) with shape `alpha` and rate `rate` (mean `α/β`).
     ///
-    /// Errors: [`ErrorKind::InvalidShape`] for a shape that is not finite,
-    /// positive and at most [`GAMMA_MAX_SHAPE`], then
+    /// Errors: [`ErrorKind::InvalidShape`] for a shape that is not a
+    /// positive normal number at most [`GAMMA_MAX_SHAPE`], then
     /// [`ErrorKind::InvalidRate`] for a rate that is not finite and
     /// positive.
     pub fn new(alpha: F, rate: F) -> Result<Self, Error> {
-        if alpha.to_f64() > GAMMA_MAX_SHAPE {
+        // Subnormal shapes are refused too: `Γ(α) ≈ 1/α` overflows there.
+        if alpha.to_f64() > GAMMA_MAX_SHAPE || alpha.abs() < F::MIN_POSITIVE {
             return Err(Error::new(ErrorKind::InvalidShape));
         }
         let alpha = check_positive(alpha, ErrorKind::InvalidShape)?;

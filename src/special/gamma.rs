@@ -433,6 +433,8 @@ pub fn incomplete_gamma<F: Float>(a: F, y: F) -> IncompleteGamma<F> {
     if y < a + F::ONE {
         let (s, _) = lower_series(a, y);
         let (p, ln_p) = times_prefactor(s);
+        // Near 1 (small shapes) the rounded product can pass 1 by an ulp.
+        let (p, ln_p) = (p.min(F::ONE), ln_p.min(F::ZERO));
         let q = if a < F::ONE && p > F::from_f64(0.25) {
             upper_small_shape(a, y)
         } else {

@@ -79,6 +79,7 @@ mod layout;
 mod log_prob;
 mod mixture;
 mod quantile;
+mod rng;
 mod sample;
 mod scratch;
 // The one module with `unsafe` code: calls into functions compiled for an
@@ -111,6 +112,9 @@ pub use tril::{
 };
 
 pub use rand_core::{self, RngCore, SeedableRng};
+#[cfg(feature = "rand_core_0_10")]
+pub use rand_core_0_10;
+pub use rng::{RandCore010, RandCore09, RandomSource};
 
 /// The special and elementary functions, for the crate's own tests and
 /// probes only (`test-internals`): not a public API, no stability promise.

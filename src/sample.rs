@@ -1,6 +1,7 @@
 //! Samplers (docs/math.md §3): uniforms strictly inside (0, 1) (§3.3), the
 //! quantile sampler (§3.1) and the ancestral sampler (§3.2).
 
+use crate::rng::{as_rng_core, RandomSource};
 use rand_core::RngCore;
 
 use crate::quantile::SolveStats;
@@ -15,7 +16,7 @@ use crate::{Buffer, DiagMixture, DiagMixtureRef, Error, Family, Float};
 /// grid is representable, the largest is `1 − 2^-53` (the largest `f64` below
 /// 1), the smallest `2^-53`, and the grid is symmetric: `1 − u` is on it too.
 #[inline]
-pub fn uniform_f64<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
+pub fn uniform_f64<R: RandomSource<V> + ?Sized, V>(rng: &mut R) -> f64 {
     let bits = rng.next_u64() >> 12;
     (bits as f64 + 0.5) * (1.0 / 4_503_599_627_370_496.0) // 2^-52
 }
@@ -24,7 +25,7 @@ pub fn uniform_f64<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
 /// 23 bits of one `next_u32` (largest `1 − 2^-24`, smallest `2^-24`); see
 /// [`uniform_f64`] for why not 24 bits.
 #[inline]
-pub fn uniform_f32<R: RngCore + ?Sized>(rng: &mut R) -> f32 {
+pub fn uniform_f32<R: RandomSource<V> + ?Sized, V>(rng: &mut R) -> f32 {
     let bits = rng.next_u32() >> 9;
     (bits as f32 + 0.5) * (1.0 / 8_388_608.0) // 2^-23
 }
@@ -60,12 +61,13 @@ impl<F: Float, G: Family> DiagMixtureRef<'_, F, G> {
     ///
     /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength); on error nothing is written and the
     /// generator is not advanced.
-    pub fn sample_quantile<R: RngCore + ?Sized>(
+    pub fn sample_quantile<R: RandomSource<V> + ?Sized, V>(
         &self,
         rng: &mut R,
         x: &mut [F],
         u: Option<&mut [F]>,
     ) -> Result<SolveStats, Error> {
+        let rng = &mut as_rng_core(rng);
         self.on_stack(|ws| self.sample_quantile_on(ws, rng, x, u))
     }
 
@@ -102,11 +104,12 @@ impl<F: Float, G: Family> DiagMixtureRef<'_, F, G> {
     /// fixed stream.
     ///
     /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength); on error nothing is written.
-    pub fn sample_ancestral<R: RngCore + ?Sized>(
+    pub fn sample_ancestral<R: RandomSource<V> + ?Sized, V>(
         &self,
         rng: &mut R,
         x: &mut [F],
     ) -> Result<usize, Error> {
+        let rng = &mut as_rng_core(rng);
         self.on_stack(|ws| self.sample_ancestral_on(ws, rng, x))
     }
 
@@ -166,7 +169,8 @@ fn pick_component<F: Float>(p: &[F], u0: F) -> usize {
 impl<F: Float, const K: usize, const D: usize, G: Family> DiagMixture<F, K, D, G> {
     /// A quantile-sampler draw `(x, u)`; see
     /// [`DiagMixtureRef::sample_quantile`].
-    pub fn sample_quantile<R: RngCore + ?Sized>(&self, rng: &mut R) -> ([F; D], [F; D]) {
+    pub fn sample_quantile<R: RandomSource<V> + ?Sized, V>(&self, rng: &mut R) -> ([F; D], [F; D]) {
+        let rng = &mut as_rng_core(rng);
         let (mut x, mut u) = ([F::ZERO; D], [F::ZERO; D]);
         // Lengths are D by construction: this cannot fail.
         let _ = self.run(|mix, ws| mix.sample_quantile_on(ws, rng, &mut x, Some(&mut u)));
@@ -174,7 +178,8 @@ impl<F: Float, const K: usize, const D: usize, G: Family> DiagMixture<F, K, D, G
     }
 
     /// An ancestral draw `(x, k)`; see [`DiagMixtureRef::sample_ancestral`].
-    pub fn sample_ancestral<R: RngCore + ?Sized>(&self, rng: &mut R) -> ([F; D], usize) {
+    pub fn sample_ancestral<R: RandomSource<V> + ?Sized, V>(&self, rng: &mut R) -> ([F; D], usize) {
+        let rng = &mut as_rng_core(rng);
         let mut x = [F::ZERO; D];
         // Lengths are D by construction: this cannot fail.
         let k = self.run(|mix, ws| mix.sample_ancestral_on(ws, rng, &mut x));

@@ -1,7 +1,7 @@
 //! Operations on scratch the caller provides (CMSIS-DSP's `pBuffer` style):
 //! no stack scratch, and no bound on `K`.
 
-use rand_core::RngCore;
+use crate::rng::{as_rng_core, RandomSource};
 
 use crate::workspace::{self, Workspace};
 use crate::{DiagMixtureRef, Error, Family, Float, LogProbGrad, SolveStats};
@@ -114,21 +114,23 @@ impl<F: Float, G: Family> WithWorkspace<'_, '_, F, G> {
     }
 
     /// [`DiagMixtureRef::sample_quantile`].
-    pub fn sample_quantile<R: RngCore + ?Sized>(
+    pub fn sample_quantile<R: RandomSource<V> + ?Sized, V>(
         &mut self,
         rng: &mut R,
         x: &mut [F],
         u: Option<&mut [F]>,
     ) -> Result<SolveStats, Error> {
+        let rng = &mut as_rng_core(rng);
         self.run(|mix, ws| mix.sample_quantile_on(ws, rng, x, u))
     }
 
     /// [`DiagMixtureRef::sample_ancestral`].
-    pub fn sample_ancestral<R: RngCore + ?Sized>(
+    pub fn sample_ancestral<R: RandomSource<V> + ?Sized, V>(
         &mut self,
         rng: &mut R,
         x: &mut [F],
     ) -> Result<usize, Error> {
+        let rng = &mut as_rng_core(rng);
         self.run(|mix, ws| mix.sample_ancestral_on(ws, rng, x))
     }
 }

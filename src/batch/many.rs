@@ -1,6 +1,7 @@
 //! `n` points of one mixture (docs/math.md §8.1): every `*_many` method of
 //! [`DiagMixtureRef`] and [`DiagMixture`].
 
+use crate::rng::{as_rng_core, RandomSource};
 use rand_core::RngCore;
 
 use super::drive::{drive, unit, In, Op, Out, RowWork};
@@ -74,12 +75,13 @@ impl<F: Float, G: Family> DiagMixtureRef<'_, F, G> {
     ///
     /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength);
     /// then nothing is written and the generator is not advanced.
-    pub fn sample_quantile_many<R: RngCore + ?Sized>(
+    pub fn sample_quantile_many<R: RandomSource<V> + ?Sized, V>(
         &self,
         rng: &mut R,
         x: &mut [F],
         u: Option<&mut [F]>,
     ) -> Result<SolveStats, Error> {
+        let rng = &mut as_rng_core(rng);
         Many::new(self, OnStack).sample_quantile_many(rng, x, u)
     }
 
@@ -90,12 +92,13 @@ impl<F: Float, G: Family> DiagMixtureRef<'_, F, G> {
     ///
     /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength);
     /// then nothing is written and the generator is not advanced.
-    pub fn sample_ancestral_many<R: RngCore + ?Sized>(
+    pub fn sample_ancestral_many<R: RandomSource<V> + ?Sized, V>(
         &self,
         rng: &mut R,
         x: &mut [F],
         components: Option<&mut [usize]>,
     ) -> Result<(), Error> {
+        let rng = &mut as_rng_core(rng);
         Many::new(self, OnStack).sample_ancestral_many(rng, x, components)
     }
 
@@ -549,24 +552,26 @@ impl<F: Float, const K: usize, const D: usize, G: Family> DiagMixture<F, K, D, G
     /// [`DiagMixtureRef::sample_quantile_many`]. Like every batch form of
     /// the owned type, it keeps its scratch in arrays sized by `K` (no
     /// bound on `K`).
-    pub fn sample_quantile_many<R: RngCore + ?Sized>(
+    pub fn sample_quantile_many<R: RandomSource<V> + ?Sized, V>(
         &self,
         rng: &mut R,
         x: &mut [[F; D]],
         u: Option<&mut [[F; D]]>,
     ) -> Result<SolveStats, Error> {
+        let rng = &mut as_rng_core(rng);
         let u = u.map(|u| u.as_flattened_mut());
         self.many(|m| m.sample_quantile_many(rng, x.as_flattened_mut(), u))
     }
 
     /// `x.len()` ancestral draws; see
     /// [`DiagMixtureRef::sample_ancestral_many`].
-    pub fn sample_ancestral_many<R: RngCore + ?Sized>(
+    pub fn sample_ancestral_many<R: RandomSource<V> + ?Sized, V>(
         &self,
         rng: &mut R,
         x: &mut [[F; D]],
         components: Option<&mut [usize]>,
     ) -> Result<(), Error> {
+        let rng = &mut as_rng_core(rng);
         self.many(|m| m.sample_ancestral_many(rng, x.as_flattened_mut(), components))
     }
 

@@ -1,9 +1,8 @@
 //! A packed batch of mixtures (docs/math.md §8.2): `n` mixtures of the same
 //! `K` and `D`, one point each, results per mixture.
 
+use crate::rng::{as_rng_core, RandomSource};
 use core::num::NonZeroUsize;
-
-use rand_core::RngCore;
 
 use super::drive::{drive, unit, In, Op, Out, RowWork};
 use super::prepass::Screen;
@@ -221,12 +220,13 @@ impl<F: Float, G: Family> DiagBatchRef<'_, F, G> {
     /// `n` single [`DiagMixtureRef::sample_quantile`] calls, from the same
     /// `n·D` uniforms. Errors: [`ErrorKind::BufferLength`]; then nothing
     /// is written and the generator is not advanced.
-    pub fn sample_quantile<R: RngCore + ?Sized>(
+    pub fn sample_quantile<R: RandomSource<V> + ?Sized, V>(
         &self,
         rng: &mut R,
         x: &mut [F],
         u: Option<&mut [F]>,
     ) -> Result<SolveStats, Error> {
+        let rng = &mut as_rng_core(rng);
         let dims = self.num_dims();
         self.check_rows(x, dims, Buffer::Output)?;
         if let Some(u) = u.as_deref() {
@@ -251,12 +251,13 @@ impl<F: Float, G: Family> DiagBatchRef<'_, F, G> {
     /// values) and, if given, the components into `components` (`n`): the
     /// draws of `n` single [`DiagMixtureRef::sample_ancestral`] calls.
     /// Errors as [`sample_quantile`](Self::sample_quantile).
-    pub fn sample_ancestral<R: RngCore + ?Sized>(
+    pub fn sample_ancestral<R: RandomSource<V> + ?Sized, V>(
         &self,
         rng: &mut R,
         x: &mut [F],
         components: Option<&mut [usize]>,
     ) -> Result<(), Error> {
+        let rng = &mut as_rng_core(rng);
         let dims = self.num_dims();
         self.check_rows(x, dims, Buffer::Output)?;
         if let Some(c) = components.as_deref() {

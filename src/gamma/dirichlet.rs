@@ -2,7 +2,7 @@
 //! gradient of its sample with respect to the concentration
 //! (docs/math.md §11.5).
 
-use rand_core::RngCore;
+use crate::rng::{as_rng_core, RandomSource};
 
 use super::Gamma;
 use crate::{Buffer, Error, ErrorKind, Float};
@@ -82,12 +82,13 @@ impl<'a, F: Float> Dirichlet<'a, F> {
     /// (the sum is 0 and `x` is not defined by the draws): then `gammas`
     /// holds the zeros drawn, `x` is untouched and the `K` draws are
     /// consumed.
-    pub fn sample<R: RngCore + ?Sized>(
+    pub fn sample<R: RandomSource<V> + ?Sized, V>(
         &self,
         rng: &mut R,
         gammas: &mut [F],
         x: &mut [F],
     ) -> Result<(), Error> {
+        let rng = &mut as_rng_core(rng);
         let k = self.len();
         check_len(gammas, k, Buffer::Gammas)?;
         check_len(x, k, Buffer::Output)?;

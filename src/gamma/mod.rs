@@ -8,7 +8,7 @@ mod quantile;
 
 pub use dirichlet::Dirichlet;
 
-use rand_core::RngCore;
+use crate::rng::{as_rng_core, RandomSource};
 
 use crate::special::gamma::{incomplete_gamma, quantile_da_over_y};
 use crate::{Error, ErrorKind, Float};
@@ -141,7 +141,8 @@ impl<F: Float> Gamma<F> {
     /// Draws `x = F⁻¹(u)` with `u` uniform on (0, 1): smooth in `(α, β)`
     /// for a fixed random stream. Consumes one `next_u64` (f64) or
     /// `next_u32` (f32).
-    pub fn sample<R: RngCore + ?Sized>(&self, rng: &mut R) -> F {
+    pub fn sample<R: RandomSource<V> + ?Sized, V>(&self, rng: &mut R) -> F {
+        let rng = &mut as_rng_core(rng);
         self.quantile_unchecked(F::uniform(rng))
     }
 

@@ -7,6 +7,7 @@ use core::num::NonZeroUsize;
 use rand_core::RngCore;
 
 use super::{ScoreFunction, Univariate};
+use crate::rng::{as_rng_core, RandomSource};
 use crate::{Error, ErrorKind, Float};
 
 /// How the estimator draws from `f` truncated to `t ≤ x`.
@@ -60,7 +61,7 @@ pub struct Eq9Estimate<F, const P: usize> {
 /// than `max_tries` tries; any of the distribution's functions (for
 /// [`Truncation::InverseCdf`], [`ErrorKind::UniformOutOfRange`] where
 /// `v·F(x)` underflows to 0).
-pub fn eq9_dx_dtheta<F, const P: usize, D, R>(
+pub fn eq9_dx_dtheta<F, const P: usize, D, R, V>(
     dist: &D,
     x: F,
     draws: NonZeroUsize,
@@ -70,8 +71,9 @@ pub fn eq9_dx_dtheta<F, const P: usize, D, R>(
 where
     F: Float,
     D: ScoreFunction<F, P> + ?Sized,
-    R: RngCore + ?Sized,
+    R: RandomSource<V> + ?Sized,
 {
+    let rng = &mut as_rng_core(rng);
     let cdf_x = dist.cdf(x)?;
     let f_x = dist.density(x)?;
     if !(f_x >= F::MIN_POSITIVE && f_x.is_finite()) {

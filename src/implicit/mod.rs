@@ -17,7 +17,7 @@ pub use eq9::{eq9_dx_dtheta, Eq9Estimate, Truncation};
 pub use loc_scale::LocScale;
 pub use solve::solve_quantile;
 
-use rand_core::RngCore;
+use crate::rng::{as_rng_core, RandomSource};
 
 use crate::{Error, ErrorKind, Float};
 
@@ -92,8 +92,8 @@ pub trait Univariate<F: Float, const P: usize> {
     /// Draws `x = F⁻¹(u)` with `u` uniform on (0, 1), consuming one
     /// `next_u64` (f64) or `next_u32` (f32): smooth in `θ` for a fixed
     /// random stream.
-    fn sample<R: RngCore + ?Sized>(&self, rng: &mut R) -> Result<F, Error> {
-        self.quantile(F::uniform(rng))
+    fn sample<R: RandomSource<V> + ?Sized, V>(&self, rng: &mut R) -> Result<F, Error> {
+        self.quantile(F::uniform(&mut as_rng_core(rng)))
     }
 
     /// `dx/dθ = −(∂F(x)/∂θ)/f(x)` (Eq. 6) at a sample `x`, or `None` where

@@ -8,7 +8,8 @@ use crate::family::StandardDensity;
 use crate::kernel::log_weights::{LogSumExp, LogWeights};
 use crate::kernel::{conditional, standardise_within};
 use crate::quantile::solve_resolving;
-use crate::{Buffer, Error, Float, Gaussian, RngCore, SolveStats};
+use crate::rng::{as_rng_core, RandomSource};
+use crate::{Buffer, Error, Float, Gaussian, SolveStats};
 
 use super::work::{TrilWork, TrilWorkspace};
 use super::{factor_row, TrilMixtureRef};
@@ -221,13 +222,14 @@ impl<F: Float> TrilMixtureRef<'_, F> {
     ///
     /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength);
     /// on error nothing is written and the generator is not advanced.
-    pub fn sample_quantile<R: RngCore + ?Sized, W: TrilWorkspace<F> + ?Sized>(
+    pub fn sample_quantile<R: RandomSource<V> + ?Sized, V, W: TrilWorkspace<F> + ?Sized>(
         &self,
         rng: &mut R,
         x: &mut [F],
         u: Option<&mut [F]>,
         work: &mut W,
     ) -> Result<SolveStats, Error> {
+        let rng = &mut as_rng_core(rng);
         Self::check_len(x, self.dims, Buffer::Output)?;
         if let Some(u) = u.as_deref() {
             Self::check_len(u, self.dims, Buffer::Output)?;
@@ -250,11 +252,12 @@ impl<F: Float> TrilMixtureRef<'_, F> {
     ///
     /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength);
     /// on error nothing is written and the generator is not advanced.
-    pub fn sample_ancestral<R: RngCore + ?Sized>(
+    pub fn sample_ancestral<R: RandomSource<V> + ?Sized, V>(
         &self,
         rng: &mut R,
         x: &mut [F],
     ) -> Result<usize, Error> {
+        let rng = &mut as_rng_core(rng);
         Self::check_len(x, self.dims, Buffer::Output)?;
         let k = self.pick_component(F::uniform(rng));
         let Some((_, mu, factor)) = self.components().nth(k) else {

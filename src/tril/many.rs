@@ -13,8 +13,9 @@
 use crate::batch::{
     check_each_row, check_rows, row_count, rows, rows_mut, zero, Accumulate, Probe,
 };
+use crate::rng::{as_rng_core, RandomSource};
 use crate::vjp::{cotangent_scale, GradientRow};
-use crate::{Buffer, Error, Float, RngCore, SolveStats};
+use crate::{Buffer, Error, Float, SolveStats};
 
 use super::work::{TrilWork, TrilWorkspace};
 use super::{TrilGrad, TrilMixture, TrilMixtureRef};
@@ -92,13 +93,14 @@ impl<F: Float> TrilMixtureRef<'_, F> {
     ///
     /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength);
     /// then nothing is written and the generator is not advanced.
-    pub fn sample_quantile_many<R: RngCore + ?Sized, W: TrilWorkspace<F> + ?Sized>(
+    pub fn sample_quantile_many<R: RandomSource<V> + ?Sized, V, W: TrilWorkspace<F> + ?Sized>(
         &self,
         rng: &mut R,
         x: &mut [F],
         u: Option<&mut [F]>,
         work: &mut W,
     ) -> Result<SolveStats, Error> {
+        let rng = &mut as_rng_core(rng);
         let n = row_count(x, self.dims, Buffer::Output)?;
         if let Some(u) = u.as_deref() {
             check_rows(u, n, self.dims, Buffer::Output)?;
@@ -129,12 +131,13 @@ impl<F: Float> TrilMixtureRef<'_, F> {
     ///
     /// Errors: [`ErrorKind::BufferLength`](crate::ErrorKind::BufferLength);
     /// then nothing is written and the generator is not advanced.
-    pub fn sample_ancestral_many<R: RngCore + ?Sized>(
+    pub fn sample_ancestral_many<R: RandomSource<V> + ?Sized, V>(
         &self,
         rng: &mut R,
         x: &mut [F],
         components: Option<&mut [usize]>,
     ) -> Result<(), Error> {
+        let rng = &mut as_rng_core(rng);
         let n = row_count(x, self.dims, Buffer::Output)?;
         if let Some(c) = components.as_deref() {
             check_rows(c, n, 1, Buffer::Components)?;
@@ -248,24 +251,26 @@ impl<F: Float, const K: usize, const D: usize> TrilMixture<F, K, D> {
 
     /// `x.len()` draws of the quantile sampler, and the uniforms used into
     /// `u` if given; see [`TrilMixtureRef::sample_quantile_many`].
-    pub fn sample_quantile_many<R: RngCore + ?Sized>(
+    pub fn sample_quantile_many<R: RandomSource<V> + ?Sized, V>(
         &self,
         rng: &mut R,
         x: &mut [[F; D]],
         u: Option<&mut [[F; D]]>,
     ) -> Result<SolveStats, Error> {
+        let rng = &mut as_rng_core(rng);
         let u = u.map(|u| u.as_flattened_mut());
         self.run(|m, s| m.sample_quantile_many(rng, x.as_flattened_mut(), u, s))
     }
 
     /// `x.len()` ancestral draws; see
     /// [`TrilMixtureRef::sample_ancestral_many`].
-    pub fn sample_ancestral_many<R: RngCore + ?Sized>(
+    pub fn sample_ancestral_many<R: RandomSource<V> + ?Sized, V>(
         &self,
         rng: &mut R,
         x: &mut [[F; D]],
         components: Option<&mut [usize]>,
     ) -> Result<(), Error> {
+        let rng = &mut as_rng_core(rng);
         self.view()?
             .sample_ancestral_many(rng, x.as_flattened_mut(), components)
     }

@@ -1,7 +1,8 @@
 //! The owned full-covariance mixture for sizes known at compile time: its
 //! scratch a [`TrilScratch`] on the stack.
 
-use crate::{Error, Float, RngCore, SolveStats};
+use crate::rng::{as_rng_core, RandomSource};
+use crate::{Error, Float, SolveStats};
 
 use super::{TrilLogProbGrad, TrilMixtureRef, TrilScratch};
 
@@ -114,7 +115,8 @@ impl<F: Float, const K: usize, const D: usize> TrilMixture<F, K, D> {
     }
 
     /// The quantile sampler: `(x, u)`.
-    pub fn sample_quantile<R: RngCore + ?Sized>(&self, rng: &mut R) -> ([F; D], [F; D]) {
+    pub fn sample_quantile<R: RandomSource<V> + ?Sized, V>(&self, rng: &mut R) -> ([F; D], [F; D]) {
+        let rng = &mut as_rng_core(rng);
         let (mut x, mut u) = ([F::ZERO; D], [F::ZERO; D]);
         // Lengths are D by construction and the parameters valid.
         let _: Result<SolveStats, Error> =
@@ -123,7 +125,8 @@ impl<F: Float, const K: usize, const D: usize> TrilMixture<F, K, D> {
     }
 
     /// The ancestral sampler: `(x, k)`.
-    pub fn sample_ancestral<R: RngCore + ?Sized>(&self, rng: &mut R) -> ([F; D], usize) {
+    pub fn sample_ancestral<R: RandomSource<V> + ?Sized, V>(&self, rng: &mut R) -> ([F; D], usize) {
+        let rng = &mut as_rng_core(rng);
         let mut x = [F::ZERO; D];
         let k = self.run(|m, _| m.sample_ancestral(rng, &mut x));
         (x, k.unwrap_or(0))

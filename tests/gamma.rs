@@ -311,3 +311,53 @@ fn invalid_inputs_are_refused() {
     let tiny = Gamma::<f64>::new(1e-3, 1.0).unwrap();
     assert_eq!(tiny.quantile(1e-300).unwrap(), 0.0);
 }
+
+/// Where `βx` is below the normal range (subnormal or 0) for an `x > 0`,
+/// `P` is still `(βx)^α/Γ(1+α)`, far from 0 for small shapes. References:
+/// mpmath `gammainc(α, 0, βx, regularized=True)` and its upper tail at 60
+/// digits, with `βx` formed exactly (the inputs below, as printed by
+/// `mp.mp.dps = 60; float(mp.gammainc(mp.mpf(a), 0, mp.mpf(b) * mp.mpf(x), regularized=True))`).
+#[test]
+fn underflowing_scaled_x_keeps_the_mass_below_it() {
+    let cases: [(f64, f64, f64, f64, f64); 4] = [
+        (
+            1e-3,
+            1e-10,
+            1e-320,
+            0.468_004_813_330_742_3,
+            0.531_995_186_669_257_7,
+        ),
+        (0.5, 1e-200, 1e-200, 1.128_379_167_095_512_5e-200, 1.0),
+        (
+            2.237_502_219_360_061_7e-154,
+            5.966_860_010_759_126e-154,
+            5e-324 * 64.0,
+            1.0,
+            2.444_506_653_977_379e-151,
+        ),
+        (
+            1e-3,
+            1.0,
+            1e-310,
+            0.490_061_206_119_644_65,
+            0.509_938_793_880_355_3,
+        ),
+    ];
+    for (alpha, rate, x, p, q) in cases {
+        let g = Gamma::new(alpha, rate).unwrap();
+        let (got_p, got_q) = (g.cdf(x).unwrap(), g.ccdf(x).unwrap());
+        assert!(
+            rel(got_p, p) < 1e-13,
+            "P({alpha}, {rate}·{x}) = {got_p:e}, want {p:e}"
+        );
+        assert!(
+            rel(got_q, q) < 1e-13,
+            "Q({alpha}, {rate}·{x}) = {got_q:e}, want {q:e}"
+        );
+    }
+    // f32: α = 0.1 at a subnormal x = 1e-39 (mpmath as above).
+    let g = Gamma::<f32>::new(0.1, 1.0).unwrap();
+    let (p, q) = (1.323_303_088_271_357_1e-4, 0.999_867_669_691_172_9);
+    assert!(rel(g.cdf(1e-39).unwrap() as f64, p) < 1e-5);
+    assert!(rel(g.ccdf(1e-39).unwrap() as f64, q) < 1e-6);
+}

@@ -10,7 +10,7 @@ pub use dirichlet::Dirichlet;
 
 use crate::rng::{as_rng_core, RandomSource};
 
-use crate::special::gamma::{incomplete_gamma, quantile_da_over_y};
+use crate::special::gamma::{incomplete_gamma, ln_gamma, ln_gamma_1p, quantile_da_over_y};
 use crate::{Error, ErrorKind, Float};
 
 /// Gamma(α, β): density `β^α x^{α−1} e^{−βx}/Γ(α)` on `x > 0`, sampled by
@@ -112,14 +112,36 @@ impl<F: Float> Gamma<F> {
     /// Errors: [`ErrorKind::NonFiniteX`], [`ErrorKind::XOutsideSupport`]
     /// for a negative `x`.
     pub fn cdf(&self, x: F) -> Result<F, Error> {
-        Ok(incomplete_gamma(self.alpha, self.standardise(x)?).p)
+        Ok(self.probabilities(x)?.0)
     }
 
     /// `1 − F(x) = Q(α, βx)`, to full relative accuracy above the median.
     ///
     /// Errors: as [`cdf`](Self::cdf).
     pub fn ccdf(&self, x: F) -> Result<F, Error> {
-        Ok(incomplete_gamma(self.alpha, self.standardise(x)?).q)
+        Ok(self.probabilities(x)?.1)
+    }
+
+    /// `(P, Q)` at `βx`; where `βx` falls below the normal range for an
+    /// `x > 0` (a subnormal with few significant bits, or 0), from
+    /// `ln(βx) = ln β + ln x` instead: there `e^{−βx}` and the series
+    /// beyond its first term are 1 and 0 to rounding, so
+    /// `P = (βx)^α/Γ(1 + α)` (docs/math.md §11.1). For small shapes that
+    /// `P` is far from 0: α = 10⁻³ puts half the mass below 10⁻³⁰¹.
+    fn probabilities(&self, x: F) -> Result<(F, F), Error> {
+        let y = self.standardise(x)?;
+        if y >= F::MIN_POSITIVE || x == F::ZERO {
+            let g = incomplete_gamma(self.alpha, y);
+            return Ok((g.p, g.q));
+        }
+        let a = self.alpha;
+        let ln_gamma_1pa = if a <= F::HALF {
+            ln_gamma_1p(a)
+        } else {
+            ln_gamma(a) + a.ln()
+        };
+        let ln_p = a * (self.rate.ln() + x.ln()) - ln_gamma_1pa;
+        Ok((ln_p.exp(), -ln_p.exp_m1()))
     }
 
     /// `x = F⁻¹(u) = P⁻¹(α, u)/β` for `u` strictly inside (0, 1); 0 where

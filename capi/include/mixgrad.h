@@ -990,7 +990,8 @@ mixgrad_status mixgrad_gamma_cdf_f32(float alpha,
 /**
  * The quantile of Gamma(`alpha`, `rate`): `x = P^-1(alpha, u) / rate`,
  * the inverse of `mixgrad_gamma_cdf_f64()`; 0 where the quantile is below
- * the smallest positive number.
+ * the smallest positive number, +infinity where it is above the largest
+ * finite one (a rate far below the shape).
  *
  * @param[in] alpha the shape, a normal number in `(0, 1e6]`
  * @param[in] rate the rate, finite and `> 0`

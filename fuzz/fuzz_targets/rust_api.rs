@@ -142,6 +142,17 @@ fn gamma<F: Real>(p: &Problem<F>) {
         return;
     }
     let q = g.quantile(u).expect("quantile of u inside (0, 1)");
+    if q == F::INFINITY {
+        // Documented: `+∞` only where the standard quantile `y` is finite
+        // and `y/β` overflows (a rate far below the shape).
+        let y = Gamma::new(alpha, F::ONE).and_then(|s| s.quantile(u));
+        let y = y.expect("the standard quantile");
+        assert!(
+            y.is_finite() && y / rate == F::INFINITY,
+            "gamma quantile ∞ from y = {y:?}"
+        );
+        return;
+    }
     assert!(q.is_finite() && q >= F::ZERO, "gamma quantile {q:?}");
     gamma_round_trip(&g, u, q);
 }

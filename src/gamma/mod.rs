@@ -145,7 +145,9 @@ impl<F: Float> Gamma<F> {
     }
 
     /// `x = F⁻¹(u) = P⁻¹(α, u)/β` for `u` strictly inside (0, 1); 0 where
-    /// the quantile is below the smallest positive number.
+    /// the quantile is below the smallest positive number, `+∞` where it
+    /// is above the largest finite one (only for rates below 1, far below
+    /// the shape: `β < α/f64::MAX` at the median).
     ///
     /// Errors: [`ErrorKind::UniformOutOfRange`].
     pub fn quantile(&self, u: F) -> Result<F, Error> {

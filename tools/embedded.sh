@@ -2,7 +2,8 @@
 # The embedded checks (docs/embedded.md), as .ci/run runs them:
 #   1. rlibs and libmixgrad.a for Cortex-M0, Cortex-M4F and RISC-V;
 #   2. the on-target test firmwares (single calls; batch forms; the
-#      logistic, Laplace and Cauchy families; full covariance) under QEMU
+#      logistic, Laplace and Cauchy families; full covariance; the Gamma
+#      distribution) under QEMU
 #      on a Cortex-M4F (mps2-an386), a Cortex-M0 (micro:bit) and a RISC-V
 #      core (riscv32imac, virt), failing on any wrong result;
 #   3. the C firmware example (arm-none-eabi-gcc, newlib rdimon) on the M4F;
@@ -38,7 +39,8 @@ done
 step "clippy on the firmware crate (Arm; RISC-V for the test firmwares, the ones built there)"
 (cd embedded && cargo clippy --quiet --release --target thumbv7em-none-eabihf -- -D warnings)
 (cd embedded && cargo clippy --quiet --release --target riscv32imac-unknown-none-elf \
-    --lib --bin firmware_tests --bin batch_tests --bin family_tests --bin tril_tests -- -D warnings)
+    --lib --bin firmware_tests --bin batch_tests --bin family_tests --bin tril_tests \
+    --bin gamma_tests -- -D warnings)
 
 step "on-target tests: Cortex-M4F (mps2-an386), Cortex-M0 (micro:bit) and RISC-V (virt) under QEMU"
 # firmware_tests: single calls against the reference vectors, sampling,
@@ -46,16 +48,19 @@ step "on-target tests: Cortex-M4F (mps2-an386), Cortex-M0 (micro:bit) and RISC-V
 # calls, bit for bit, and the batched stack; family_tests: the logistic,
 # Laplace and Cauchy families (round trips, finiteness, samplers, errors);
 # tril_tests: full covariance at K = 4, D = 4 (round trips, closed forms,
-# refusals, the stack of sample + vjp).
+# refusals, the stack of sample + vjp); gamma_tests: the Gamma distribution
+# (60-digit reference rows, the exponential's closed forms, round trips,
+# sampler and Dirichlet draws, refusals, the stack of sample + dx/dalpha).
 for target in thumbv7em-none-eabihf thumbv6m-none-eabi riscv32imac-unknown-none-elf; do
     (cd embedded && cargo build --quiet --release --target "$target" \
-        --bin firmware_tests --bin batch_tests --bin family_tests --bin tril_tests)
+        --bin firmware_tests --bin batch_tests --bin family_tests --bin tril_tests \
+        --bin gamma_tests)
     case "$target" in
         thumbv6m-*) qemu=("${qemu_m0[@]}") ;;
         riscv32*) qemu=("${qemu_rv[@]}") ;;
         *) qemu=("${qemu_m4f[@]}") ;;
     esac
-    for bin in firmware_tests batch_tests family_tests tril_tests; do
+    for bin in firmware_tests batch_tests family_tests tril_tests gamma_tests; do
         echo "$target $bin:"
         timeout 300 "${qemu[@]}" "embedded/target/$target/release/$bin"
     done

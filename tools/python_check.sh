@@ -60,3 +60,6 @@ PATH="$venv/bin:$PATH" "$venv/bin/pip" install "${pip_quiet[@]}" \
     --no-build-isolation --no-deps --force-reinstall ./python
 # From outside the clone, so that the installed package is the one tested.
 (cd "$fresh" && "$venv/bin/python" -m pytest -q -p no:cacheprovider "$root/python/tests")
+
+step "the VAE example's smoke run (examples/python/vae_mixture.py --smoke: every method, both data sets, a few iterations)"
+(cd "$fresh" && "$venv/bin/python" "$root/examples/python/vae_mixture.py" --smoke)
